@@ -1,0 +1,1 @@
+"""Pure domain logic: no I/O beyond reading data files shipped inside the package."""

@@ -1,0 +1,1 @@
+"""Working days in England, for the deadlines of partner requests and Channel information gathering."""

@@ -1,0 +1,43 @@
+"""Who can consent, for what (guidance §3 and §7).
+
+Consent to *share* and consent to *Channel support* are different things: the rules keep them apart
+because CTSA 2015 s36(4)(b) makes support depend on the person's (or, for a child, a parent's)
+agreement, whoever else may lawfully receive information.
+"""
+
+from prevent_ig.domain.law import provision_ids as P
+from prevent_ig.domain.law.assessment import Assessment
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
+
+ADULT_AGE = 18
+MCA_AGE = 16
+
+
+def has_valid_consent(a: Assessment) -> bool:
+    """Consent to share given by someone entitled to give it for this subject."""
+    if a.consent.status is not ConsentStatus.GIVEN:
+        return False
+    by = a.consent.given_by
+    capable = a.subject.has_capacity
+    adult = a.subject.age >= ADULT_AGE
+    if by is ConsentGiver.SUBJECT:
+        return capable
+    if by is ConsentGiver.PARENT_OR_GUARDIAN:
+        return not adult and not capable
+    if by is ConsentGiver.LEGAL_REPRESENTATIVE:
+        return adult and not capable
+    return False
+
+
+def has_channel_consent(a: Assessment) -> bool:
+    """Agreement to Channel support: a parent or guardian under 18; the capable person from 18."""
+    if a.consent.status is not ConsentStatus.GIVEN:
+        return False
+    if a.subject.age < ADULT_AGE:
+        return a.consent.given_by is ConsentGiver.PARENT_OR_GUARDIAN
+    return a.consent.given_by is ConsentGiver.SUBJECT and a.subject.has_capacity
+
+
+def capacity_provision(age: int) -> str:
+    """Capacity is judged under the MCA 2005 from 16, by Gillick competence below."""
+    return P.MCA_S1 if age >= MCA_AGE else P.GILLICK

@@ -1,0 +1,1 @@
+"""Rules for sending Prevent information: which email addresses are secure (guidance Diagram 2)."""

@@ -1,0 +1,205 @@
+"""``prevent-ig``: assess sharing questions, check addresses and deadlines, print the contract.
+
+Exit codes: 0 for any valid assessment whatever its outcome; 2 for bad input, with each bad field
+named on standard error and never a traceback.
+"""
+
+import json
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, BinaryIO, NoReturn
+
+import typer
+
+from prevent_ig.adapters.engine_config_file import ConfigFileError, load_engine_config
+from prevent_ig.domain.config import EngineConfig
+from prevent_ig.domain.law.assessment import Assessment
+from prevent_ig.domain.law.catalogue import load_catalogue
+from prevent_ig.domain.law.decision import Decision
+from prevent_ig.domain.law.engine import assess
+from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from prevent_ig.domain.law.record_note import render_record_note
+from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
+from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
+from prevent_ig.settings import EngineSettings
+
+BAD_INPUT = 2
+
+app = typer.Typer(
+    name="prevent-ig",
+    help="Lawful, proportionate and timely information sharing for Prevent and Channel.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+DateOption = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="The decision date (YYYY-MM-DD); default today."),
+]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="Engine configuration YAML (accredited domains, holiday overrides); "
+        "default $PREVENT_IG_ENGINE_CONFIG.",
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _engine_config(path: Path | None) -> EngineConfig:
+    try:
+        return load_engine_config(path or EngineSettings().engine_config)
+    except ConfigFileError as error:
+        _fail(str(error))
+
+
+def _read_source(source: str) -> bytes:
+    if source == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(source).read_bytes()
+    except OSError as error:
+        _fail(f"FILE: cannot read {source} ({error.strerror})")
+
+
+@app.command("assess")
+def assess_command(
+    source: Annotated[str, typer.Argument(metavar="FILE|-", help="Input JSON, or - for stdin.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the output object only.")] = False,
+    jsonl: Annotated[
+        bool, typer.Option("--jsonl", help="One input per line in, one output per line out.")
+    ] = False,
+    note: Annotated[
+        bool, typer.Option("--note", help="Also print the note for the patient or staff record.")
+    ] = False,
+    today: DateOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Assess whether, what and how to share, citing the provisions."""
+    engine_config = _engine_config(config)
+    decided_on = today.date() if today else date.today()
+    if jsonl:
+        _assess_lines(source, engine_config, decided_on)
+        return
+    try:
+        assessment = parse_assessment(_read_source(source))
+    except AssessmentInputError as error:
+        for problem in error.problems:
+            typer.echo(f"error: {problem.field}: {problem.message}", err=True)
+        raise typer.Exit(BAD_INPUT) from None
+    decision = assess(assessment, engine_config, today=decided_on)
+    if as_json:
+        typer.echo(decision.model_dump_json())
+        return
+    typer.echo(render_decision(decision), nl=False)
+    if note:
+        typer.echo("\nRecord note:\n" + render_record_note(assessment, decision), nl=False)
+
+
+def _assess_lines(source: str, config: EngineConfig, today: date) -> None:
+    """Stream JSON lines; a bad line gets an error object in its place and exit 2 at the end."""
+    stream = sys.stdin.buffer if source == "-" else _open(source)
+    out = sys.stdout
+    bad = 0
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            decision = assess(parse_assessment(line), config, today=today)
+        except AssessmentInputError as error:
+            bad += 1
+            problems = [p.as_dict() for p in error.problems]
+            out.write(json.dumps({"line": number, "errors": problems}) + "\n")
+            continue
+        out.write(decision.model_dump_json() + "\n")
+    out.flush()
+    if bad:
+        typer.echo(f"error: {bad} invalid line(s); see the error objects in the output", err=True)
+        raise typer.Exit(BAD_INPUT)
+
+
+def _open(source: str) -> BinaryIO:
+    try:
+        return Path(source).open("rb")  # closed when the process ends
+    except OSError as error:
+        _fail(f"FILE: cannot read {source} ({error.strerror})")
+
+
+@app.command("check-email")
+def check_email_command(
+    address: Annotated[str, typer.Argument(help="The recipient's email address.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    today: DateOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """Is this address secure, or does the subject need [secure]? (guidance Diagram 2)"""
+    engine_config = _engine_config(config)
+    decided_on = today.date() if today else date.today()
+    try:
+        result = check_email(address, accredited_domains=engine_config.accredited_on(decided_on))
+    except MalformedAddressError as error:
+        _fail(f"ADDRESS: not a valid email address: {error}")
+    payload = {
+        "address": result.address,
+        "domain": result.domain,
+        "secure": result.secure,
+        "requires_secure_tag": result.requires_secure_tag,
+    }
+    if as_json:
+        typer.echo(json.dumps(payload))
+    elif result.secure:
+        typer.echo(f"{result.address}: secure domain ({result.domain}); no tag needed")
+    else:
+        typer.echo(f"{result.address}: not secure ({result.domain}); put [secure] in the subject")
+
+
+@app.command("due-date")
+def due_date_command(
+    received: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="Date received (YYYY-MM-DD), day 0.")
+    ],
+    working_days: Annotated[int, typer.Option(min=0, max=260)] = 5,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The due date, counting England working days from the day after receipt."""
+    start = received.date()
+    due = _engine_config(config).calendar.add_working_days(start, working_days)
+    if as_json:
+        typer.echo(json.dumps({"received": start.isoformat(), "due": due.isoformat()}))
+    else:
+        typer.echo(f"received {start:%A %d %B %Y}: due {due:%A %d %B %Y}")
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schemas of the assessment input and output."""
+    typer.echo(json.dumps(schemas(), indent=2, sort_keys=True))
+
+
+def schemas() -> dict[str, object]:
+    return {
+        "input": Assessment.model_json_schema(),
+        "output": Decision.model_json_schema(mode="serialization"),
+    }
+
+
+@app.command("provisions")
+def provisions_command(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the provisions the engine may cite, with our plain-English summaries."""
+    catalogue = load_catalogue()
+    if as_json:
+        typer.echo(catalogue.model_dump_json(indent=2))
+    else:
+        typer.echo(render_catalogue(catalogue), nl=False)
+
+
+def main() -> None:
+    app()
