@@ -30,12 +30,26 @@ def has_valid_consent(a: Assessment) -> bool:
 
 
 def has_channel_consent(a: Assessment) -> bool:
-    """Agreement to Channel support: a parent or guardian under 18; the capable person from 18."""
-    if a.consent.status is not ConsentStatus.GIVEN:
+    return is_channel_consent(
+        status=a.consent.status,
+        given_by=a.consent.given_by,
+        age=a.subject.age,
+        has_capacity=a.subject.has_capacity,
+    )
+
+
+def is_channel_consent(
+    *, status: ConsentStatus, given_by: ConsentGiver | None, age: int, has_capacity: bool
+) -> bool:
+    """Agreement to Channel support: a parent or guardian under 18; the capable person from 18.
+
+    Used by the engine (rules step 1b) and by the pathway guard before a support plan starts.
+    """
+    if status is not ConsentStatus.GIVEN:
         return False
-    if a.subject.age < ADULT_AGE:
-        return a.consent.given_by is ConsentGiver.PARENT_OR_GUARDIAN
-    return a.consent.given_by is ConsentGiver.SUBJECT and a.subject.has_capacity
+    if age < ADULT_AGE:
+        return given_by is ConsentGiver.PARENT_OR_GUARDIAN
+    return given_by is ConsentGiver.SUBJECT and has_capacity
 
 
 def capacity_provision(age: int) -> str:
