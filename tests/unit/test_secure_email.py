@@ -1,7 +1,10 @@
 """Secure email domains (guidance Diagram 2): whole-label matching and normalisation."""
 
+from datetime import date
+
 import pytest
 
+from prevent_ig.domain.config import AccreditedDomain, EngineConfig
 from prevent_ig.domain.transmit.secure_email import (
     MalformedAddressError,
     check_email,
@@ -68,7 +71,10 @@ def test_internationalised_lookalike_is_not_secure() -> None:
     assert not check_email("x@nhs.nеt").secure
 
 
-@pytest.mark.parametrize("address", ["not-an-address", "a@", "@nhs.net", "a b@nhs.net", "a@@nhs.net", ""])
+@pytest.mark.parametrize(
+    "address",
+    ["not-an-address", "a@", "@nhs.net", "a b@nhs.net", "a@@nhs.net", "", " a@nhs.net", "a@nhs.net\n"],
+)
 def test_malformed_addresses_are_refused(address: str) -> None:
     with pytest.raises(MalformedAddressError):
         check_email(address)
@@ -86,3 +92,11 @@ def test_malformed_addresses_are_refused(address: str) -> None:
 )
 def test_domain_matching_is_label_by_label(domain: str, parent: str, within: bool) -> None:
     assert domain_is_within(domain, parent) is within
+
+
+def test_configured_domains_are_normalised_however_the_configuration_is_built() -> None:
+    config = EngineConfig(accredited_domains=(AccreditedDomain("Example-Trust.NHS.uk.", date(2027, 3, 31)),))
+    accredited = config.accredited_on(date(2027, 3, 31))
+    assert accredited == ("example-trust.nhs.uk",)
+    assert check_email("a@example-trust.nhs.uk", accredited_domains=accredited).secure
+    assert config.accredited_on(date(2027, 4, 1)) == ()

@@ -21,6 +21,10 @@ class AccreditedDomain:
     domain: str
     expires: date
 
+    def __post_init__(self) -> None:
+        # Normalised here so that however the configuration is built, matching is exact.
+        object.__setattr__(self, "domain", normalise_domain(self.domain))
+
     def valid_on(self, day: date) -> bool:
         return day <= self.expires
 
@@ -53,8 +57,7 @@ def make_engine_config(
 ) -> EngineConfig:
     return EngineConfig(
         accredited_domains=tuple(
-            AccreditedDomain(domain=normalise_domain(name), expires=expires)
-            for name, expires in accredited_domains
+            AccreditedDomain(domain=name, expires=expires) for name, expires in accredited_domains
         ),
         holidays_added=frozenset(holidays_added),
         holidays_removed=frozenset(holidays_removed),

@@ -160,14 +160,21 @@ def _request_gaps(a: Assessment) -> Stop | None:
         return None
     vss = a.recipient.type is RecipientType.VSS
     consent_given = a.consent.status is ConsentStatus.GIVEN
-    gaps: list[tuple[MissingCode, bool]] = [
-        (MissingCode.REQUEST_PROFORMA, not vss and not r.proforma),
-        (MissingCode.REQUEST_SECURE_CHANNEL, not r.secure_channel),
-        (MissingCode.REQUEST_CONSENT_POSITION, not vss and not r.consent_position_stated),
-        (MissingCode.REQUEST_REASON, not r.reason_given and (vss or not consent_given)),
-        (MissingCode.REQUEST_SPECIFIC, not r.specific),
-        (MissingCode.REQUEST_LEGAL_POWERS, not vss and not r.legal_powers_cited),
-    ]
+    if vss:  # the order the rules list them in, for the VSS (§7) and for other requestors (§5)
+        gaps = [
+            (MissingCode.REQUEST_SECURE_CHANNEL, not r.secure_channel),
+            (MissingCode.REQUEST_REASON, not r.reason_given),
+            (MissingCode.REQUEST_SPECIFIC, not r.specific),
+        ]
+    else:
+        gaps = [
+            (MissingCode.REQUEST_PROFORMA, not r.proforma),
+            (MissingCode.REQUEST_SECURE_CHANNEL, not r.secure_channel),
+            (MissingCode.REQUEST_CONSENT_POSITION, not r.consent_position_stated),
+            (MissingCode.REQUEST_SPECIFIC, not r.specific),
+            (MissingCode.REQUEST_LEGAL_POWERS, not r.legal_powers_cited),
+            (MissingCode.REQUEST_REASON, not r.reason_given and not consent_given),
+        ]
     found = [missing(code, _gap_text(code, vss=vss)) for code, gap in gaps if gap]
     if not found:
         return None

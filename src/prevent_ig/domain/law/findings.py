@@ -3,7 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cache
+from functools import lru_cache
 
 from prevent_ig.domain.law.decision import Missing, Reason
 from prevent_ig.domain.law.vocabulary import Decisive, MissingCode, Outcome, ReasonCode
@@ -16,12 +16,12 @@ def reason(code: ReasonCode, text: str, provisions: Sequence[str], section: str)
     return _reason(code, text, tuple(provisions), section)
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _reason(code: ReasonCode, text: str, provisions: tuple[str, ...], section: str) -> Reason:
     return Reason(code=code, text=text, provisions=list(provisions), guidance_section=section)
 
 
-@cache
+@lru_cache(maxsize=1024)
 def missing(code: MissingCode, text: str) -> Missing:
     return Missing(code=code, text=text)
 

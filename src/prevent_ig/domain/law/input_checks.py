@@ -133,7 +133,7 @@ def _grounds_problems(a: Assessment) -> Iterator[InputProblem]:
     if g.legal_requirement is None and detail_given:
         yield InputProblem(
             "grounds.legal_requirement_detail",
-            "must be null or empty unless grounds.legal_requirement is set",
+            "must be null or blank unless grounds.legal_requirement is set",
         )
     if a.consent.status is not ConsentStatus.GIVEN and not g.rationale.strip():
         yield InputProblem(

@@ -6,7 +6,7 @@ can be challenged, and the record is what shows the decision was made case by ca
 
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import lru_cache
 
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law import provision_ids as P
@@ -74,7 +74,7 @@ def obligations(a: Assessment, ctx: ObligationContext, config: EngineConfig) -> 
     return found
 
 
-@cache
+@lru_cache(maxsize=1024)
 def _always(code: ObligationCode, text: str) -> Obligation:
     """An obligation without a due date; each distinct one is built once and shared (immutable)."""
     return Obligation(code=code, text=text, due=None)

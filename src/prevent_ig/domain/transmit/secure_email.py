@@ -43,7 +43,7 @@ class EmailCheck:
 @lru_cache(maxsize=4096)
 def parse_address(address: str) -> ParsedAddress:
     """Normalise an address; a trailing dot on the domain (a fully qualified name) is dropped."""
-    text = address.strip()
+    text = address
     if text.endswith("."):
         text = text[:-1]
     try:
