@@ -1,7 +1,8 @@
 """The note a lead pastes into the patient, service user or staff record (guidance §6).
 
-Plain text, because clinical systems take plain text; it names item ids and descriptions (already in
-the record) but never the free-text rationale twice or anything not in the decision.
+Plain text, because clinical systems take plain text. It carries the professional's rationale, since
+the guidance asks for the decision *and its rationale* to be in the record (§4, §6), and only items
+named in the assessment.
 """
 
 from dataclasses import dataclass
@@ -47,6 +48,8 @@ def render_record_note(
     if author is not None:
         lines.append(f"Decided by: {author.name}, {author.role}.")
     lines.append(f"Consent: {_consent_words(a)}.")
+    if a.grounds.rationale.strip():
+        lines.append(f"Rationale: {a.grounds.rationale.strip()}")
     basis = d.basis.provision_ids()
     if basis:
         lines.append(f"Legal basis: {', '.join(basis)}.")
