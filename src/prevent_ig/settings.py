@@ -13,10 +13,43 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class EngineSettings(BaseSettings):
     """Where the sharing engine's configuration lives."""
 
-    model_config = SettingsConfigDict(env_prefix="PREVENT_IG_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PREVENT_IG_", extra="ignore", env_ignore_empty=True)
 
     engine_config: Path | None = Field(
         default=None,
         description="YAML file with accredited secure domains and bank-holiday overrides; "
         "none means no accredited domains and no overrides.",
+    )
+
+
+class DatabaseSettings(BaseSettings):
+    """Where case records live."""
+
+    model_config = SettingsConfigDict(env_prefix="PREVENT_IG_", extra="ignore", env_ignore_empty=True)
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Folder for the embedded SQLite database and the generated audit key.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL, e.g. postgresql+psycopg://user@host/db; "
+        "default: the SQLite file prevent-ig.sqlite3 in data_dir.",
+    )
+
+    def url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'prevent-ig.sqlite3').resolve()}"
+
+
+class AuditSettings(BaseSettings):
+    """The secret that keys the audit log's digests of changed personal data."""
+
+    model_config = SettingsConfigDict(env_prefix="PREVENT_IG_", extra="ignore", env_ignore_empty=True)
+
+    audit_key: str | None = Field(
+        default=None,
+        description="HMAC key for audit digests (at least 32 characters). Default: a random key "
+        "generated once into data_dir/audit.key. Keep it secret and back it up with the database.",
     )

@@ -21,6 +21,7 @@ from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
+from prevent_ig.entrypoints.cli import records
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings
 
@@ -199,6 +200,14 @@ def provisions_command(as_json: Annotated[bool, typer.Option("--json")] = False)
         typer.echo(catalogue.model_dump_json(indent=2))
     else:
         typer.echo(render_catalogue(catalogue), nl=False)
+
+
+app.add_typer(records.db_app, name="db")
+app.add_typer(records.cases_app, name="cases")
+app.add_typer(records.audit_app, name="audit")
+app.command("demo-data")(records.demo_data_command)
+app.command("backup")(records.backup_command)
+app.command("restore")(records.restore_command)
 
 
 def main() -> None:

@@ -1,0 +1,234 @@
+"""The database tables (SQLAlchemy 2, typed ``Mapped[]``), with generic column types only.
+
+The same Alembic migrations run on SQLite (the embedded default) and PostgreSQL, so nothing here may
+use a dialect-specific type. Enum-valued columns are plain strings holding the enum's value: the
+domain enums are the single source of the allowed values, and a stage added later needs no
+ALTER TYPE on PostgreSQL.
+"""
+
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SHORT = 64
+NAME = 200
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class SubjectRow(Base):
+    """The person a case is about: a patient, service user or member of staff."""
+
+    __tablename__ = "subjects"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(SHORT))
+    nhs_number: Mapped[str | None] = mapped_column(String(10), index=True)
+    given_name: Mapped[str] = mapped_column(String(NAME))
+    family_name: Mapped[str] = mapped_column(String(NAME))
+    date_of_birth: Mapped[date]
+    address: Mapped[str] = mapped_column(Text)
+    adult_at_risk: Mapped[bool] = mapped_column(Boolean)
+    has_capacity: Mapped[bool | None] = mapped_column(Boolean)
+    capacity_assessed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CaseRow(Base):
+    """One Prevent concern about one subject, moving along the pathway."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subjects.id"), index=True)
+    owner: Mapped[str] = mapped_column(String(NAME), index=True)
+    raised_by: Mapped[str] = mapped_column(String(NAME))
+    concern: Mapped[str] = mapped_column(Text)
+    stage: Mapped[str] = mapped_column(String(SHORT), index=True)
+    opened_on: Mapped[date]
+    closed_on: Mapped[date | None]
+    closure: Mapped[str | None] = mapped_column(String(SHORT))
+    exit_reason: Mapped[str | None] = mapped_column(String(SHORT))
+    information_request_on: Mapped[date | None]
+    information_due_on: Mapped[date | None]
+    review_6_due_on: Mapped[date | None]
+    review_12_due_on: Mapped[date | None]
+    next_due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    """The case's own next deadline (information gathering or a review), kept for indexed queries."""
+    next_due_kind: Mapped[str | None] = mapped_column(String(SHORT))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+    subject: Mapped[SubjectRow] = relationship(lazy="joined")
+
+
+class CaseEventRow(Base):
+    """The case timeline: every stage change and recorded step, in order."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    on: Mapped[date]
+    at: Mapped[datetime] = mapped_column(DateTime)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    kind: Mapped[str] = mapped_column(String(SHORT))
+    from_stage: Mapped[str | None] = mapped_column(String(SHORT))
+    to_stage: Mapped[str | None] = mapped_column(String(SHORT))
+    summary: Mapped[str] = mapped_column(Text)
+
+
+class ConsentRow(Base):
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    scope: Mapped[str] = mapped_column(String(SHORT))
+    """``sharing`` (consent to share information) or ``channel_support`` (CTSA 2015 s36(4)(b))."""
+    sought: Mapped[bool] = mapped_column(Boolean)
+    sought_by: Mapped[str | None] = mapped_column(String(NAME))
+    sought_on: Mapped[date | None]
+    status: Mapped[str] = mapped_column(String(SHORT))
+    given_by: Mapped[str | None] = mapped_column(String(SHORT))
+    reason_not_sought: Mapped[str | None] = mapped_column(String(SHORT))
+    has_capacity: Mapped[bool] = mapped_column(Boolean)
+    capacity_assessed_by: Mapped[str | None] = mapped_column(String(NAME))
+    best_interests_decision: Mapped[str | None] = mapped_column(Text)
+    best_interests_consulted: Mapped[str | None] = mapped_column(Text)
+    recorded_on: Mapped[date]
+    withdrawn_on: Mapped[date | None]
+
+
+class PartnerRequestRow(Base):
+    __tablename__ = "partner_requests"
+    __table_args__ = (Index("ix_partner_requests_status_due", "status", "due_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    organisation: Mapped[str] = mapped_column(String(NAME))
+    person: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(NAME))
+    email: Mapped[str] = mapped_column(String(320))
+    recipient_type: Mapped[str] = mapped_column(String(SHORT))
+    purpose: Mapped[str] = mapped_column(String(SHORT))
+    received_on: Mapped[date]
+    items_requested: Mapped[list[Any]]
+    proforma: Mapped[bool] = mapped_column(Boolean)
+    secure_channel: Mapped[bool] = mapped_column(Boolean)
+    consent_position_stated: Mapped[bool] = mapped_column(Boolean)
+    reason_given: Mapped[bool] = mapped_column(Boolean)
+    specific: Mapped[bool] = mapped_column(Boolean)
+    legal_powers_cited: Mapped[list[Any]]
+    due_on: Mapped[date]
+    status: Mapped[str] = mapped_column(String(SHORT))
+    """``open``, ``awaiting_clarification`` or ``answered``."""
+    answered_on: Mapped[date | None]
+
+
+class ClarificationRow(Base):
+    __tablename__ = "request_clarifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("partner_requests.id"), index=True)
+    sent_on: Mapped[date]
+    missing: Mapped[list[Any]]
+    sent_by: Mapped[str] = mapped_column(String(NAME))
+    resolved_on: Mapped[date | None]
+
+
+class AssessmentRow(Base):
+    """An engine decision stored whole, with the lead's own decision beside it. Never edited."""
+
+    __tablename__ = "assessments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("partner_requests.id"))
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), unique=True)
+    purpose: Mapped[str] = mapped_column(String(SHORT))
+    input: Mapped[dict[str, Any]]
+    output: Mapped[dict[str, Any]]
+    rules_version: Mapped[str] = mapped_column(String(16))
+    outcome: Mapped[str] = mapped_column(String(SHORT))
+    decisive: Mapped[str] = mapped_column(String(SHORT))
+    decided_on: Mapped[date]
+    decided_by: Mapped[str] = mapped_column(String(NAME))
+    decided_at: Mapped[datetime] = mapped_column(DateTime)
+    lead_decision: Mapped[str] = mapped_column(String(SHORT))
+    """``follow`` or ``depart``."""
+    lead_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DisclosureRow(Base):
+    __tablename__ = "disclosures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    recipient_name: Mapped[str] = mapped_column(String(NAME))
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
+    method: Mapped[str] = mapped_column(String(SHORT))
+    marking: Mapped[str] = mapped_column(String(SHORT))
+    items: Mapped[list[Any]]
+    """Released items as disclosed: id, description, category and a snapshot of the content."""
+    disclosed_on: Mapped[date]
+    disclosed_by: Mapped[str] = mapped_column(String(NAME))
+    consent_withdrawn_on: Mapped[date | None]
+    """Set when consent is later withdrawn, so the recipient can be told (UK GDPR Art 7(3))."""
+
+
+class CaldicottLogRow(Base):
+    __tablename__ = "caldicott_log"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    adviser: Mapped[str] = mapped_column(String(NAME))
+    adviser_role: Mapped[str] = mapped_column(String(SHORT))
+    advice: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(Text)
+    logged_on: Mapped[date]
+
+
+class DataSharingAgreementRow(Base):
+    __tablename__ = "data_sharing_agreements"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner: Mapped[str] = mapped_column(String(NAME), index=True)
+    purpose: Mapped[str] = mapped_column(Text)
+    references_prevent: Mapped[bool] = mapped_column(Boolean)
+    signed_by_siro: Mapped[str | None] = mapped_column(String(NAME))
+    signed_on: Mapped[date | None]
+    starts_on: Mapped[date]
+    review_on: Mapped[date]
+    expires_on: Mapped[date] = mapped_column(Date, index=True)
+
+
+class AuditEventRow(Base):
+    """Append-only, hash-chained. ``prev_hash`` is unique, so two events can never fork the chain."""
+
+    __tablename__ = "audit_events"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(NAME))
+    event: Mapped[str] = mapped_column(String(NAME))
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    entity: Mapped[str | None] = mapped_column(String(NAME))
+    digest: Mapped[str | None] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

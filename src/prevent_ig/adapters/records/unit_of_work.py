@@ -1,0 +1,46 @@
+"""The unit of work: one transaction per use case, with its audit events inside it.
+
+Leaving the ``with`` block without ``commit()`` rolls everything back, so a use case that fails half
+way leaves neither half a record nor an audit event claiming it happened.
+"""
+
+from collections.abc import Callable
+from datetime import datetime
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from prevent_ig.adapters.records.audit_log import AuditLog
+
+
+class UnitOfWork:
+    session: Session
+    audit: AuditLog
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], *, audit_key: bytes, now: Callable[[], datetime]
+    ) -> None:
+        self._factory = session_factory
+        self._audit_key = audit_key
+        self.now = now
+
+    def __enter__(self) -> Self:
+        self.session = self._factory()
+        self.audit = AuditLog(self.session, key=self._audit_key, now=self.now)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.session.rollback()
+        self.session.close()
+
+    def commit(self) -> None:
+        self.session.commit()
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -1,0 +1,75 @@
+"""The one place that wires settings, database, audit key and engine configuration together.
+
+Nothing is built at import time: entrypoints call ``build_records()`` when a command needs the
+database, so ``prevent-ig assess`` never touches one.
+"""
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from prevent_ig.adapters.engine_config_file import load_engine_config
+from prevent_ig.adapters.records.database import make_engine, make_session_factory
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.config import EngineConfig
+from prevent_ig.settings import AuditSettings, DatabaseSettings, EngineSettings
+
+MIN_KEY_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """Settings are missing or wrong; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Records:
+    engine: Engine
+    engine_config: EngineConfig
+    new_unit_of_work: Callable[[], UnitOfWork]
+    url: str
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_records(
+    *,
+    database: DatabaseSettings | None = None,
+    audit: AuditSettings | None = None,
+    engine_settings: EngineSettings | None = None,
+    now: Callable[[], datetime] = utc_now,
+) -> Records:
+    database = database or DatabaseSettings()
+    audit = audit or AuditSettings()
+    engine_settings = engine_settings or EngineSettings()
+    url = database.url()
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    key = audit_key(audit, database.data_dir)
+    return Records(
+        engine=engine,
+        engine_config=load_engine_config(engine_settings.engine_config),
+        new_unit_of_work=lambda: UnitOfWork(factory, audit_key=key, now=now),
+        url=url,
+    )
+
+
+def audit_key(settings: AuditSettings, data_dir: Path) -> bytes:
+    """The configured key, or one generated once into the data directory (readable by owner only)."""
+    if settings.audit_key is not None:
+        if len(settings.audit_key) < MIN_KEY_LENGTH:
+            raise ConfigurationError(f"PREVENT_IG_AUDIT_KEY must be at least {MIN_KEY_LENGTH} characters")
+        return settings.audit_key.encode()
+    path = data_dir / "audit.key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip().encode()

@@ -1,0 +1,243 @@
+"""Commands over the case records: database, demo data, cases, audit log, backup and restore."""
+
+import json
+import sqlite3
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy.engine import make_url
+
+from prevent_ig.adapters.engine_config_file import ConfigFileError
+from prevent_ig.adapters.records import migrate
+from prevent_ig.adapters.records.database import is_sqlite
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.domain.pathway.stages import Stage
+from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
+from prevent_ig.services import audit as audit_service
+from prevent_ig.services import cases as case_service
+from prevent_ig.services.demo import load_demo_data
+from prevent_ig.services.errors import ServiceError
+
+BAD_INPUT = 2
+CHAIN_BROKEN = 1
+CLI_ACTOR = "cli"
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+cases_app = typer.Typer(help="Prevent cases.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _records() -> Records:
+    try:
+        return build_records()
+    except (ConfigurationError, ConfigFileError) as error:
+        _fail(str(error))
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema to the newest version."""
+    records = _records()
+    migrate.upgrade(records.engine)
+    typer.echo(f"database at {make_url(records.url).render_as_string(hide_password=True)} is up to date")
+
+
+def demo_data_command(
+    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+) -> None:
+    """Load synthetic subjects and cases at every stage (clearly fake; for demonstration only)."""
+    records = _records()
+    migrate.upgrade(records.engine)
+    result = load_demo_data(
+        uow_factory=records.new_unit_of_work,
+        config=records.engine_config,
+        today=today.date() if today else date.today(),
+    )
+    typer.echo(f"loaded {len(result.case_ids)} synthetic cases: {', '.join(map(str, result.case_ids))}")
+
+
+@cases_app.command("list")
+def cases_list(
+    stage: Annotated[Stage | None, typer.Option(help="Only cases at this stage.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Each case's id, stage, owner and next due date."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        rows = case_service.list_cases(uow=uow, actor=CLI_ACTOR, stage=stage)
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in rows]))
+        return
+    typer.echo(f"{'id':>6}  {'stage':<22} {'owner':<20} next due")
+    for r in rows:
+        due = f"{r.next_due_on} ({r.next_due_kind})" if r.next_due_on else "-"
+        typer.echo(f"{r.id:>6}  {r.stage:<22} {r.owner:<20} {due}")
+
+
+@cases_app.command("show")
+def cases_show(case_id: int, as_json: JsonOption = False) -> None:
+    """The case with its consents, requests, assessments, disclosures and timeline."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            detail = case_service.view_case(uow=uow, actor=CLI_ACTOR, case_id=case_id)
+    except ServiceError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(detail.model_dump_json())
+        return
+    d = detail
+    typer.echo(f"Case {d.id}: {d.stage} (owner {d.owner}, opened {d.opened_on}, version {d.version})")
+    typer.echo(f"Subject {d.subject.id}: {d.subject.given_name} {d.subject.family_name}, {d.subject.role}")
+    if d.closed_on:
+        typer.echo(f"Closed {d.closed_on} ({d.closure}{', ' + d.exit_reason if d.exit_reason else ''})")
+    typer.echo(f"Next due: {d.next_due_on or '-'}; allowed moves: {', '.join(d.allowed_moves) or 'none'}")
+    for label, items in (
+        ("consents", [f"{c.id} {c.scope} {c.status}" for c in d.consents]),
+        ("requests", [f"{r.id} {r.organisation} due {r.due_on} ({r.status})" for r in d.requests]),
+        (
+            "assessments",
+            [f"{a.id} {a.purpose} -> {a.outcome} (lead: {a.lead_decision})" for a in d.assessments],
+        ),
+        ("disclosures", [f"{x.id} to {x.recipient_name}: {', '.join(x.item_ids)}" for x in d.disclosures]),
+    ):
+        typer.echo(f"{label}: " + ("; ".join(items) if items else "none"))
+    typer.echo("timeline:")
+    for e in d.timeline:
+        typer.echo(f"  {e.on} {e.actor}: {e.summary}")
+
+
+@cases_app.command("due")
+def cases_due(
+    within: Annotated[int, typer.Option(min=0, max=260, help="Working days ahead.")] = 10,
+    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Overdue items first, then those falling due within WITHIN working days."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        items = case_service.due_items(
+            uow=uow,
+            actor=CLI_ACTOR,
+            today=today.date() if today else date.today(),
+            within_working_days=within,
+            calendar=records.engine_config.calendar,
+        )
+    if as_json:
+        typer.echo(json.dumps([i.model_dump(mode="json") for i in items]))
+        return
+    for i in items:
+        state = "OVERDUE" if i.overdue else f"{i.working_days_left} working days"
+        ref = f" request {i.item_id}" if i.item_id else ""
+        typer.echo(f"{i.due_on}  case {i.case_id}{ref}: {i.kind} ({state})")
+    if not items:
+        typer.echo("nothing due")
+
+
+@audit_app.command("head")
+def audit_head() -> None:
+    """The newest hash and the event count, as HASH:COUNT, for anchoring outside the system."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        count, head = audit_service.chain_head(uow=uow)
+    typer.echo(f"{head}:{count}")
+
+
+@audit_app.command("verify")
+def audit_verify(
+    anchor: Annotated[str | None, typer.Option(help="HASH:COUNT from an earlier `audit head`.")] = None,
+    file: Annotated[Path | None, typer.Option(help="Verify an exported file offline instead.")] = None,
+) -> None:
+    """Check the whole chain; exit 1 naming the first broken event."""
+    parsed = None
+    if anchor is not None:
+        try:
+            parsed = Anchor.parse(anchor)
+        except ValueError as error:
+            _fail(f"--anchor: {error}")
+    if file is not None:
+        try:
+            with file.open(encoding="utf-8") as lines:
+                result = verify_chain(events_from_json_lines(lines), parsed)
+        except OSError as error:
+            _fail(f"--file: cannot read {file} ({error.strerror})")
+        except ValueError as error:
+            _fail(f"--file: {error}")
+    else:
+        records = _records()
+        with records.new_unit_of_work() as uow:
+            result = audit_service.verify(uow=uow, anchor=parsed)
+    _report(result)
+
+
+def _report(result: Verification) -> None:
+    if result.ok:
+        typer.echo(f"ok: {result.count} events, head {result.head}")
+        return
+    where = f"event {result.first_broken_seq}" if result.first_broken_seq else "the chain"
+    typer.echo(f"BROKEN: {where} {result.problem} ({result.count} events verified before it)", err=True)
+    raise typer.Exit(CHAIN_BROKEN)
+
+
+@audit_app.command("export")
+def audit_export(file: Path) -> None:
+    """Write the chain as JSON lines for offline verification (docs/audit.md)."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        count = audit_service.export(uow=uow, path=file)
+    typer.echo(f"wrote {count} events to {file}")
+
+
+def backup_command(file: Path) -> None:
+    """Copy the embedded SQLite database to FILE while it is in use (PostgreSQL: use pg_dump)."""
+    records = _records()
+    source = _sqlite_path(records)
+    if file.exists():
+        _fail(f"FILE: {file} exists; choose a new name so no backup is overwritten")
+    with sqlite3.connect(source) as live, sqlite3.connect(file) as copy:
+        live.backup(copy)
+    typer.echo(f"backed up {source} to {file}")
+
+
+def restore_command(
+    file: Path, yes: Annotated[bool, typer.Option("--yes", help="Confirm replacing the database.")] = False
+) -> None:
+    """Replace the embedded SQLite database with a backup (PostgreSQL: use pg_restore)."""
+    records = _records()
+    target = _sqlite_path(records)
+    if not file.is_file():
+        _fail(f"FILE: {file} does not exist")
+    try:
+        with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as backup:
+            backup.execute("SELECT version_num FROM alembic_version").fetchone()
+            if backup.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+                _fail(f"FILE: {file} fails SQLite's integrity check")
+    except sqlite3.DatabaseError as error:
+        _fail(f"FILE: {file} is not a prevent-ig backup ({error})")
+    if not yes:
+        _fail("restoring replaces every record in the current database: repeat with --yes")
+    records.engine.dispose()
+    with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as backup, sqlite3.connect(target) as live:
+        backup.backup(live)
+    typer.echo(f"restored {target} from {file}")
+
+
+def _sqlite_path(records: Records) -> str:
+    if not is_sqlite(records.url):
+        _fail(
+            "backup and restore are for the embedded SQLite database; for PostgreSQL use "
+            "pg_dump and pg_restore (see docs/operations.md)"
+        )
+    database = make_url(records.url).database
+    if not database:
+        _fail("the database URL names no file")
+    return database

@@ -1,0 +1,108 @@
+"""Recording a sharing assessment: the engine's decision stored whole, with the lead's own decision.
+
+An assessment is never edited; a new one supersedes it, so the record shows what was known and
+decided at each point.
+"""
+
+import json
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy.exc import IntegrityError
+
+from prevent_ig.adapters.records.tables import AssessmentRow, PartnerRequestRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.config import EngineConfig
+from prevent_ig.domain.law.engine import assess
+from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
+from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
+
+
+class LeadDecision(StrEnum):
+    FOLLOW = "follow"
+    DEPART = "depart"
+
+
+class AssessmentInputProblemsError(ServiceError):
+    """The assessment input breaks the contract; ``problems`` names each field."""
+
+    def __init__(self, problems: list[InputProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+def record_assessment(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    case_id: int,
+    assessment_json: str,
+    config: EngineConfig,
+    today: date,
+    lead_decision: LeadDecision,
+    lead_reason: str | None = None,
+    request_id: int | None = None,
+    supersedes_id: int | None = None,
+) -> int:
+    try:
+        assessment = parse_assessment(assessment_json)
+    except AssessmentInputError as error:
+        raise AssessmentInputProblemsError(error.problems) from None
+    if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
+        raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
+    case = get_case_row(uow, case_id)
+    if request_id is not None:
+        request = uow.session.get(PartnerRequestRow, request_id)
+        if request is None or request.case_id != case.id:
+            raise NotFoundError(f"partner request {request_id} is not part of case {case_id}")
+    if supersedes_id is not None:
+        earlier = uow.session.get(AssessmentRow, supersedes_id)
+        if earlier is None or earlier.case_id != case.id:
+            raise NotFoundError(f"assessment {supersedes_id} is not part of case {case_id}")
+    decision = assess(assessment, config, today=today)
+    row = AssessmentRow(
+        case_id=case.id,
+        request_id=request_id,
+        supersedes_id=supersedes_id,
+        purpose=assessment.purpose.value,
+        input=json.loads(assessment.model_dump_json()),
+        output=json.loads(decision.model_dump_json()),
+        rules_version=decision.rules_version,
+        outcome=decision.outcome.value,
+        decisive=decision.decisive.value,
+        decided_on=today,
+        decided_by=actor,
+        decided_at=uow.now().replace(tzinfo=None),
+        lead_decision=lead_decision.value,
+        lead_reason=lead_reason,
+    )
+    uow.session.add(row)
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        raise RefusedError(f"assessment {supersedes_id} has already been superseded") from None
+    verb = "followed" if lead_decision is LeadDecision.FOLLOW else "departed from"
+    add_timeline(
+        uow,
+        case_id=case.id,
+        on=today,
+        actor=actor,
+        kind="assessment",
+        summary=f"Assessment {row.id} ({assessment.purpose.value}): engine said "
+        f"{decision.outcome.value}; lead {verb} it.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:assessment:create",
+        case_id=case.id,
+        entity=f"assessment:{row.id}",
+        change={
+            "input": row.input,
+            "output": row.output,
+            "lead_decision": lead_decision,
+            "lead_reason": lead_reason,
+        },
+    )
+    uow.commit()
+    return row.id

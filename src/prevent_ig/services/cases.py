@@ -1,0 +1,300 @@
+"""Use cases for raising, reading and listing cases. Every read of case data is audited."""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import (
+    AssessmentRow,
+    CaseEventRow,
+    CaseRow,
+    ClarificationRow,
+    ConsentRow,
+    DisclosureRow,
+    PartnerRequestRow,
+    SubjectRow,
+)
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.domain.pathway.deadlines import DueKind
+from prevent_ig.domain.pathway.machine import allowed_moves
+from prevent_ig.domain.pathway.stages import Stage
+from prevent_ig.domain.records.nhs_number import InvalidNhsNumberError, normalise_nhs_number
+from prevent_ig.services import views
+from prevent_ig.services.case_state import state_of
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError
+
+ADULT_AGE = 18
+OPEN_REQUEST_STATUSES = ("open",)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewSubject:
+    role: SubjectRole
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    address: str
+    nhs_number: str | None = None
+    adult_at_risk: bool = False
+    has_capacity: bool | None = None
+    capacity_assessed_on: date | None = None
+
+
+def age_on(date_of_birth: date, day: date) -> int:
+    before_birthday = (day.month, day.day) < (date_of_birth.month, date_of_birth.day)
+    return day.year - date_of_birth.year - before_birthday
+
+
+def raise_concern(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    subject: NewSubject,
+    concern: str,
+    owner: str,
+    on: date,
+) -> int:
+    """Notice, check, share: record the subject and the concern, and hand it to the lead."""
+    nhs_number = _checked_subject(subject, on)
+    if not concern.strip():
+        raise InvalidFieldError("concern", "describe what was noticed")
+    now = uow.now().replace(tzinfo=None)
+    subject_row = SubjectRow(
+        **{**asdict(subject), "role": subject.role.value, "nhs_number": nhs_number}, created_at=now
+    )
+    uow.session.add(subject_row)
+    uow.session.flush()
+    case = CaseRow(
+        subject_id=subject_row.id,
+        owner=owner,
+        raised_by=actor,
+        concern=concern,
+        stage=Stage.CONCERN_RAISED.value,
+        opened_on=on,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    uow.session.add(case)
+    uow.session.flush()
+    add_timeline(
+        uow,
+        case_id=case.id,
+        on=on,
+        actor=actor,
+        kind="concern_raised",
+        summary="Concern raised and passed to the Prevent lead.",
+        to_stage=Stage.CONCERN_RAISED,
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:subject:create",
+        case_id=case.id,
+        entity=f"subject:{subject_row.id}",
+        change={**asdict(subject), "nhs_number": nhs_number},
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:record:create",
+        case_id=case.id,
+        entity=f"case:{case.id}",
+        change={"concern": concern, "owner": owner, "opened_on": on},
+    )
+    uow.commit()
+    return case.id
+
+
+def _checked_subject(subject: NewSubject, on: date) -> str | None:
+    if not subject.given_name.strip() or not subject.family_name.strip():
+        raise InvalidFieldError("subject.name", "given and family names are required")
+    if subject.date_of_birth > on:
+        raise InvalidFieldError("subject.date_of_birth", "cannot be in the future")
+    if subject.adult_at_risk and age_on(subject.date_of_birth, on) < ADULT_AGE:
+        raise InvalidFieldError("subject.adult_at_risk", "applies only to people aged 18 or over")
+    if subject.nhs_number is None or not subject.nhs_number.strip():
+        return None
+    try:
+        return normalise_nhs_number(subject.nhs_number)
+    except InvalidNhsNumberError as error:
+        raise InvalidFieldError("subject.nhs_number", str(error)) from None
+
+
+def add_timeline(
+    uow: UnitOfWork,
+    *,
+    case_id: int,
+    on: date,
+    actor: str,
+    kind: str,
+    summary: str,
+    from_stage: Stage | None = None,
+    to_stage: Stage | None = None,
+) -> None:
+    uow.session.add(
+        CaseEventRow(
+            case_id=case_id,
+            on=on,
+            at=uow.now().replace(tzinfo=None),
+            actor=actor,
+            kind=kind,
+            from_stage=from_stage.value if from_stage else None,
+            to_stage=to_stage.value if to_stage else None,
+            summary=summary,
+        )
+    )
+
+
+def get_case_row(uow: UnitOfWork, case_id: int) -> CaseRow:
+    case = uow.session.get(CaseRow, case_id)
+    if case is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    return case
+
+
+def view_case(*, uow: UnitOfWork, actor: str, case_id: int) -> views.CaseDetail:
+    """The whole case, for a person entitled to see it; the read itself is audited."""
+    case = get_case_row(uow, case_id)
+    detail = _detail(uow, case)
+    uow.audit.record(actor=actor, event="case:record:view", case_id=case.id, entity=f"case:{case.id}")
+    uow.commit()
+    return detail
+
+
+def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
+    s = uow.session
+    subject = case.subject
+    assessments = s.scalars(
+        select(AssessmentRow).where(AssessmentRow.case_id == case.id).order_by(AssessmentRow.id)
+    ).all()
+    superseded_by = {a.supersedes_id: a.id for a in assessments if a.supersedes_id}
+    requests = s.scalars(
+        select(PartnerRequestRow).where(PartnerRequestRow.case_id == case.id).order_by(PartnerRequestRow.id)
+    ).all()
+    clarifications = s.scalars(
+        select(ClarificationRow)
+        .where(ClarificationRow.request_id.in_([r.id for r in requests]))
+        .order_by(ClarificationRow.id)
+    ).all()
+    return views.CaseDetail(
+        id=case.id,
+        stage=case.stage,
+        owner=case.owner,
+        raised_by=case.raised_by,
+        concern=case.concern,
+        opened_on=case.opened_on,
+        closed_on=case.closed_on,
+        closure=case.closure,
+        exit_reason=case.exit_reason,
+        information_due_on=case.information_due_on,
+        review_6_due_on=case.review_6_due_on,
+        review_12_due_on=case.review_12_due_on,
+        next_due_on=case.next_due_on,
+        allowed_moves=[m.value for m in allowed_moves(state_of(case))],
+        version=case.version,
+        subject=views.SubjectView.model_validate(subject, from_attributes=True),
+        consents=[
+            views.ConsentView.model_validate(c, from_attributes=True)
+            for c in s.scalars(
+                select(ConsentRow).where(ConsentRow.case_id == case.id).order_by(ConsentRow.id)
+            )
+        ],
+        requests=[
+            views.RequestView(
+                **{k: getattr(r, k) for k in views.RequestView.model_fields if k != "clarifications"},
+                clarifications=[
+                    {"id": c.id, "sent_on": c.sent_on, "missing": c.missing, "resolved_on": c.resolved_on}
+                    for c in clarifications
+                    if c.request_id == r.id
+                ],
+            )
+            for r in requests
+        ],
+        assessments=[
+            views.AssessmentView(
+                **{k: getattr(a, k) for k in views.AssessmentView.model_fields if k != "superseded_by_id"},
+                superseded_by_id=superseded_by.get(a.id),
+            )
+            for a in assessments
+        ],
+        disclosures=[
+            views.DisclosureView(
+                **{k: getattr(d, k) for k in views.DisclosureView.model_fields if k != "item_ids"},
+                item_ids=[item["id"] for item in d.items],
+            )
+            for d in s.scalars(
+                select(DisclosureRow).where(DisclosureRow.case_id == case.id).order_by(DisclosureRow.id)
+            )
+        ],
+        timeline=[
+            views.TimelineEntry.model_validate(e, from_attributes=True)
+            for e in s.scalars(
+                select(CaseEventRow).where(CaseEventRow.case_id == case.id).order_by(CaseEventRow.id)
+            )
+        ],
+    )
+
+
+def list_cases(
+    *, uow: UnitOfWork, actor: str, stage: Stage | None = None, owner: str | None = None
+) -> list[views.CaseSummary]:
+    query = select(CaseRow).order_by(CaseRow.id)
+    if stage is not None:
+        query = query.where(CaseRow.stage == stage.value)
+    if owner is not None:
+        query = query.where(CaseRow.owner == owner)
+    rows = uow.session.scalars(query).all()
+    uow.audit.record(actor=actor, event="case:list:view", entity=f"stage:{stage.value if stage else 'all'}")
+    uow.commit()
+    return [views.CaseSummary.model_validate(r, from_attributes=True) for r in rows]
+
+
+def due_items(
+    *, uow: UnitOfWork, actor: str, today: date, within_working_days: int, calendar: WorkingDayCalendar
+) -> list[views.DueItem]:
+    """Overdue deadlines first, then those due within the window, each by indexed range query."""
+    limit = calendar.add_working_days(today, within_working_days)
+    s = uow.session
+    found: list[views.DueItem] = []
+    for case_id, due_on, kind in s.execute(
+        select(CaseRow.id, CaseRow.next_due_on, CaseRow.next_due_kind)
+        .where(CaseRow.next_due_on.is_not(None), CaseRow.next_due_on <= limit)
+        .order_by(CaseRow.next_due_on, CaseRow.id)
+    ):
+        # Both are non-null: the WHERE clause guarantees it.
+        assert due_on is not None
+        assert kind is not None
+        found.append(_due(kind, case_id, None, due_on, today=today, calendar=calendar))
+    for request_id, case_id, due_on in s.execute(
+        select(PartnerRequestRow.id, PartnerRequestRow.case_id, PartnerRequestRow.due_on)
+        .where(PartnerRequestRow.status.in_(OPEN_REQUEST_STATUSES), PartnerRequestRow.due_on <= limit)
+        .order_by(PartnerRequestRow.due_on, PartnerRequestRow.id)
+    ):
+        found.append(
+            _due(DueKind.PARTNER_REQUEST.value, case_id, request_id, due_on, today=today, calendar=calendar)
+        )
+    found.sort(key=lambda item: (item.due_on, item.case_id, item.kind))
+    uow.audit.record(actor=actor, event="case:due:view", entity=f"within:{within_working_days}")
+    uow.commit()
+    return found
+
+
+def _due(
+    kind: str,
+    case_id: int,
+    item_id: int | None,
+    due_on: date,
+    *,
+    today: date,
+    calendar: WorkingDayCalendar,
+) -> views.DueItem:
+    return views.DueItem(
+        kind=kind,
+        case_id=case_id,
+        item_id=item_id,
+        due_on=due_on,
+        overdue=due_on < today,
+        working_days_left=calendar.working_days_between(today, due_on),
+    )

@@ -1,0 +1,128 @@
+"""Recording consent (to share, or to Channel support) and its later withdrawal."""
+
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import ConsentRow, DisclosureRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
+from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+
+SCOPES = ("sharing", "channel_support")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewConsent:
+    scope: str
+    status: ConsentStatus
+    has_capacity: bool
+    sought_by: str | None = None
+    sought_on: date | None = None
+    given_by: ConsentGiver | None = None
+    reason_not_sought: ReasonNotSought | None = None
+    capacity_assessed_by: str | None = None
+    best_interests_decision: str | None = None
+    best_interests_consulted: str | None = None
+
+
+def _check(consent: NewConsent) -> None:
+    if consent.scope not in SCOPES:
+        raise InvalidFieldError("scope", f"must be one of {', '.join(SCOPES)}")
+    given = consent.status is ConsentStatus.GIVEN
+    if given != (consent.given_by is not None):
+        raise InvalidFieldError("given_by", "is required exactly when status is 'given'")
+    not_sought = consent.status is ConsentStatus.NOT_SOUGHT
+    if not_sought and consent.reason_not_sought is None:
+        raise InvalidFieldError("reason_not_sought", "record why consent was not sought")
+    if not not_sought and consent.reason_not_sought is not None:
+        raise InvalidFieldError("reason_not_sought", "only when status is 'not_sought'")
+    if not_sought == (consent.sought_on is not None):
+        raise InvalidFieldError("sought_on", "give the date consent was sought, unless it was not sought")
+    if consent.reason_not_sought is ReasonNotSought.LACKS_CAPACITY and consent.has_capacity:
+        raise InvalidFieldError("reason_not_sought", "'lacks_capacity' contradicts has_capacity true")
+    if consent.best_interests_decision and not consent.best_interests_consulted:
+        raise InvalidFieldError("best_interests_consulted", "record who was consulted (MCA 2005 s4)")
+
+
+def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
+    _check(consent)
+    case = get_case_row(uow, case_id)
+    row = ConsentRow(
+        case_id=case.id,
+        sought=consent.status is not ConsentStatus.NOT_SOUGHT,
+        recorded_on=on,
+        **{
+            **asdict(consent),
+            "status": consent.status.value,
+            "given_by": consent.given_by.value if consent.given_by else None,
+            "reason_not_sought": consent.reason_not_sought.value if consent.reason_not_sought else None,
+        },
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    add_timeline(
+        uow,
+        case_id=case.id,
+        on=on,
+        actor=actor,
+        kind="consent",
+        summary=f"Consent ({consent.scope.replace('_', ' ')}) recorded: {consent.status.value}.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:consent:create",
+        case_id=case.id,
+        entity=f"consent:{row.id}",
+        change=asdict(consent),
+    )
+    uow.commit()
+    return row.id
+
+
+def withdraw_consent(*, uow: UnitOfWork, actor: str, consent_id: int, on: date) -> list[int]:
+    """Mark consent withdrawn and flag every disclosure already made on the case; return their ids."""
+    row = uow.session.get(ConsentRow, consent_id)
+    if row is None:
+        raise NotFoundError(f"consent {consent_id} does not exist")
+    if row.status != ConsentStatus.GIVEN.value:
+        raise RefusedError("only consent that was given can be withdrawn")
+    if row.withdrawn_on is not None:
+        raise RefusedError(f"consent {consent_id} was already withdrawn on {row.withdrawn_on}")
+    row.withdrawn_on = on
+    flagged = []
+    if row.scope == "sharing":
+        for disclosure in uow.session.scalars(
+            select(DisclosureRow).where(
+                DisclosureRow.case_id == row.case_id, DisclosureRow.disclosed_on <= on
+            )
+        ):
+            if disclosure.consent_withdrawn_on is None:
+                disclosure.consent_withdrawn_on = on
+                flagged.append(disclosure.id)
+                uow.audit.record(
+                    actor=actor,
+                    event="case:disclosure:update",
+                    case_id=row.case_id,
+                    entity=f"disclosure:{disclosure.id}",
+                    change={"consent_withdrawn_on": on},
+                )
+    add_timeline(
+        uow,
+        case_id=row.case_id,
+        on=on,
+        actor=actor,
+        kind="consent",
+        summary=f"Consent withdrawn; {len(flagged)} earlier disclosure(s) flagged for follow-up.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:consent:withdraw",
+        case_id=row.case_id,
+        entity=f"consent:{row.id}",
+        change={"withdrawn_on": on},
+    )
+    uow.commit()
+    return flagged

@@ -1,0 +1,97 @@
+"""Recording a disclosure: exactly the items an assessment released, to the recipient it assessed."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AssessmentRow, DisclosureRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.services.cases import add_timeline
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+
+MARKING = "OFFICIAL-SENSITIVE"
+METHODS = ("secure_email", "secure_portal", "in_person", "telephone")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReleasedItem:
+    id: str
+    content: str
+    """A snapshot of what was actually sent, so the record shows it even if the source changes."""
+
+
+def record_disclosure(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    assessment_id: int,
+    items: list[ReleasedItem],
+    method: str,
+    on: date,
+) -> int:
+    assessment = uow.session.get(AssessmentRow, assessment_id)
+    if assessment is None:
+        raise NotFoundError(f"assessment {assessment_id} does not exist")
+    _check_may_disclose(uow, assessment)
+    if method not in METHODS:
+        raise InvalidFieldError("method", f"must be one of {', '.join(METHODS)}")
+    released = list(assessment.output["items_to_share"])
+    given = [item.id for item in items]
+    if sorted(given) != sorted(released) or len(set(given)) != len(given):
+        raise RefusedError(
+            f"a disclosure must contain exactly the released items ({', '.join(released)}); "
+            "withheld items may never be sent"
+        )
+    by_id = {item["id"]: item for item in assessment.input["items"]}
+    recipient = assessment.input["recipient"]
+    row = DisclosureRow(
+        case_id=assessment.case_id,
+        assessment_id=assessment.id,
+        recipient_name=recipient["name"],
+        recipient_email=recipient["email"],
+        method=method,
+        marking=MARKING,
+        items=[
+            {
+                "id": i.id,
+                "description": by_id[i.id]["description"],
+                "category": by_id[i.id]["category"],
+                "content": i.content,
+            }
+            for i in sorted(items, key=lambda i: released.index(i.id))
+        ],
+        disclosed_on=on,
+        disclosed_by=actor,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    add_timeline(
+        uow,
+        case_id=assessment.case_id,
+        on=on,
+        actor=actor,
+        kind="disclosure",
+        summary=f"Disclosure {row.id} to {recipient['name']} ({len(items)} item(s)), "
+        f"{MARKING}, by {method.replace('_', ' ')}.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:disclosure:create",
+        case_id=assessment.case_id,
+        entity=f"disclosure:{row.id}",
+        change={"items": row.items, "recipient": recipient},
+    )
+    uow.commit()
+    return row.id
+
+
+def _check_may_disclose(uow: UnitOfWork, assessment: AssessmentRow) -> None:
+    if assessment.outcome != "share" or assessment.lead_decision != "follow":
+        raise RefusedError(
+            f"assessment {assessment.id} does not authorise sharing (outcome {assessment.outcome}, "
+            f"lead decision {assessment.lead_decision}); record a new assessment first"
+        )
+    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == assessment.id))
+    if later is not None:
+        raise RefusedError(f"assessment {assessment.id} was superseded by assessment {later}")

@@ -1,0 +1,119 @@
+"""Moving a case along the Prevent pathway, with the guards' facts read from the records."""
+
+from datetime import date
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, ConsentRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.law.consent import is_channel_consent
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Outcome, Purpose
+from prevent_ig.domain.pathway.machine import (
+    CaseState,
+    GuardFacts,
+    Move,
+    Request,
+    TransitionRefusedError,
+    apply,
+)
+from prevent_ig.domain.pathway.stages import ExitReason, Stage
+from prevent_ig.services.case_state import state_of, write_state
+from prevent_ig.services.cases import add_timeline, age_on, get_case_row
+from prevent_ig.services.errors import RefusedError
+
+CHANNEL_SUPPORT = "channel_support"
+
+
+def advance_case(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    case_id: int,
+    move: Move,
+    on: date,
+    calendar: WorkingDayCalendar,
+    exit_reason: ExitReason | None = None,
+    information_request_on: date | None = None,
+    expected_version: int | None = None,
+) -> CaseState:
+    """Make one pathway move, or refuse it with the guard's message; nothing changes on refusal."""
+    case = get_case_row(uow, case_id)
+    if expected_version is not None and case.version != expected_version:
+        raise RefusedError(
+            f"case {case_id} changed since you loaded it (version {case.version}, not "
+            f"{expected_version}); reload and try again"
+        )
+    before = state_of(case)
+    request = Request(
+        move=move, on=on, exit_reason=exit_reason, information_request_on=information_request_on
+    )
+    try:
+        after = apply(before, request, guard_facts(uow, case), calendar)
+    except TransitionRefusedError as refusal:
+        raise RefusedError(str(refusal)) from None
+    write_state(case, after)
+    case.version += 1
+    case.updated_at = uow.now().replace(tzinfo=None)
+    summary = f"{move.value.replace('_', ' ').capitalize()}."
+    if exit_reason is not None:
+        summary = f"Exited the pathway: {exit_reason.value.replace('_', ' ')}."
+    add_timeline(
+        uow,
+        case_id=case.id,
+        on=on,
+        actor=actor,
+        kind="stage_change",
+        summary=summary,
+        from_stage=before.stage,
+        to_stage=after.stage,
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:stage:change",
+        case_id=case.id,
+        entity=f"case:{case.id}",
+        change={"from": before.stage, "to": after.stage, "move": move, "on": on, "exit_reason": exit_reason},
+    )
+    uow.commit()
+    return after
+
+
+def guard_facts(uow: UnitOfWork, case: CaseRow) -> GuardFacts:
+    referral = current_assessments(uow, case.id, Purpose.PREVENT_REFERRAL)
+    authorising = [a for a in referral if a.outcome == Outcome.SHARE and a.lead_decision == "follow"]
+    return GuardFacts(
+        followed_referral_assessment=bool(authorising),
+        followed_no_referral_assessment=bool(referral) and not authorising,
+        channel_consent=has_channel_consent(uow, case),
+    )
+
+
+def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list[AssessmentRow]:
+    """Assessments of this purpose that no later assessment supersedes."""
+    rows = uow.session.scalars(
+        select(AssessmentRow).where(AssessmentRow.case_id == case_id).order_by(AssessmentRow.id)
+    ).all()
+    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
+    return [r for r in rows if r.purpose == purpose.value and r.id not in superseded]
+
+
+def has_channel_consent(uow: UnitOfWork, case: CaseRow) -> bool:
+    """The latest Channel-support consent record, if not withdrawn, meets CTSA 2015 s36(4)(b)."""
+    latest = uow.session.scalars(
+        select(ConsentRow)
+        .where(ConsentRow.case_id == case.id, ConsentRow.scope == CHANNEL_SUPPORT)
+        .order_by(ConsentRow.id.desc())
+        .limit(1)
+    ).first()
+    if latest is None or latest.withdrawn_on is not None:
+        return False
+    return is_channel_consent(
+        status=ConsentStatus(latest.status),
+        given_by=ConsentGiver(latest.given_by) if latest.given_by else None,
+        age=age_on(case.subject.date_of_birth, latest.recorded_on),
+        has_capacity=latest.has_capacity,
+    )
+
+
+__all__ = ["Move", "Stage", "advance_case"]

@@ -1,0 +1,180 @@
+"""Partner requests: intake with the §5 checklist, the 5-working-day clock, clarifications."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.law.catalogue import catalogue_ids
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
+from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+
+RESPONSE_WORKING_DAYS = 5
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NewPartnerRequest:
+    organisation: str
+    person: str
+    role: str
+    email: str
+    recipient_type: RecipientType
+    purpose: Purpose
+    received_on: date
+    items_requested: list[str]
+    proforma: bool
+    secure_channel: bool
+    consent_position_stated: bool
+    reason_given: bool
+    specific: bool
+    legal_powers_cited: list[str] = field(default_factory=list)
+
+
+def record_partner_request(
+    *, uow: UnitOfWork, actor: str, case_id: int, request: NewPartnerRequest, calendar: WorkingDayCalendar
+) -> int:
+    try:
+        email = parse_address(request.email).address
+    except MalformedAddressError as error:
+        raise InvalidFieldError("email", f"is not a valid email address: {error}") from None
+    unknown = [p for p in request.legal_powers_cited if p not in catalogue_ids()]
+    if unknown:
+        raise InvalidFieldError("legal_powers_cited", f"not in the catalogue: {', '.join(unknown)}")
+    case = get_case_row(uow, case_id)
+    due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
+    row = PartnerRequestRow(
+        case_id=case.id,
+        **{
+            **asdict(request),
+            "email": email,
+            "recipient_type": request.recipient_type.value,
+            "purpose": request.purpose.value,
+        },
+        due_on=due,
+        status="open",
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    add_timeline(
+        uow,
+        case_id=case.id,
+        on=request.received_on,
+        actor=actor,
+        kind="partner_request",
+        summary=f"Request {row.id} received from {request.organisation}; due {due.isoformat()}.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:request:create",
+        case_id=case.id,
+        entity=f"request:{row.id}",
+        change=asdict(request),
+    )
+    uow.commit()
+    return row.id
+
+
+def _request(uow: UnitOfWork, request_id: int) -> PartnerRequestRow:
+    row = uow.session.get(PartnerRequestRow, request_id)
+    if row is None:
+        raise NotFoundError(f"partner request {request_id} does not exist")
+    return row
+
+
+def ask_for_clarification(
+    *, uow: UnitOfWork, actor: str, request_id: int, missing: list[str], on: date
+) -> int:
+    """Stop the clock: share nothing until the requestor answers (guidance §5, "being specific")."""
+    row = _request(uow, request_id)
+    if row.status != "open":
+        raise RefusedError(f"request {request_id} is {row.status.replace('_', ' ')}, not open")
+    if not missing:
+        raise InvalidFieldError("missing", "list what the requestor must supply")
+    clarification = ClarificationRow(request_id=row.id, sent_on=on, missing=missing, sent_by=actor)
+    uow.session.add(clarification)
+    row.status = "awaiting_clarification"
+    uow.session.flush()
+    add_timeline(
+        uow,
+        case_id=row.case_id,
+        on=on,
+        actor=actor,
+        kind="clarification",
+        summary=f"Clarification {clarification.id} asked of the requestor for request {row.id}.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:request:clarify",
+        case_id=row.case_id,
+        entity=f"clarification:{clarification.id}",
+        change={"missing": missing, "on": on},
+    )
+    uow.commit()
+    return clarification.id
+
+
+def clarification_received(
+    *, uow: UnitOfWork, actor: str, request_id: int, on: date, calendar: WorkingDayCalendar
+) -> date:
+    """The requestor answered: the 5-working-day clock restarts from the answer."""
+    row = _request(uow, request_id)
+    if row.status != "awaiting_clarification":
+        raise RefusedError(f"request {request_id} is not awaiting clarification")
+    for clarification in row_clarifications(uow, row.id):
+        if clarification.resolved_on is None:
+            clarification.resolved_on = on
+    row.status = "open"
+    row.due_on = calendar.add_working_days(on, RESPONSE_WORKING_DAYS)
+    add_timeline(
+        uow,
+        case_id=row.case_id,
+        on=on,
+        actor=actor,
+        kind="clarification",
+        summary=f"Clarification received for request {row.id}; now due {row.due_on.isoformat()}.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:request:update",
+        case_id=row.case_id,
+        entity=f"request:{row.id}",
+        change={"status": "open", "due_on": row.due_on},
+    )
+    uow.commit()
+    return row.due_on
+
+
+def row_clarifications(uow: UnitOfWork, request_id: int) -> list[ClarificationRow]:
+    return list(
+        uow.session.scalars(select(ClarificationRow).where(ClarificationRow.request_id == request_id))
+    )
+
+
+def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> None:
+    """The response went to the requestor: the request leaves the due list."""
+    row = _request(uow, request_id)
+    if row.status == "answered":
+        raise RefusedError(f"request {request_id} was already answered on {row.answered_on}")
+    row.status = "answered"
+    row.answered_on = on
+    add_timeline(
+        uow,
+        case_id=row.case_id,
+        on=on,
+        actor=actor,
+        kind="partner_request",
+        summary=f"Request {row.id} answered.",
+    )
+    uow.audit.record(
+        actor=actor,
+        event="case:request:update",
+        case_id=row.case_id,
+        entity=f"request:{row.id}",
+        change={"status": "answered", "answered_on": on},
+    )
+    uow.commit()

@@ -1,0 +1,134 @@
+"""What use cases return to entrypoints: plain, serialisable read models (no ORM objects leak out)."""
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class View(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CaseSummary(View):
+    id: int
+    stage: str
+    owner: str
+    opened_on: date
+    next_due_on: date | None
+    next_due_kind: str | None
+
+
+class SubjectView(View):
+    id: int
+    role: str
+    nhs_number: str | None
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    address: str
+    adult_at_risk: bool
+    has_capacity: bool | None
+    capacity_assessed_on: date | None
+
+
+class TimelineEntry(View):
+    id: int
+    on: date
+    actor: str
+    kind: str
+    from_stage: str | None
+    to_stage: str | None
+    summary: str
+
+
+class ConsentView(View):
+    id: int
+    scope: str
+    sought: bool
+    sought_by: str | None
+    sought_on: date | None
+    status: str
+    given_by: str | None
+    reason_not_sought: str | None
+    has_capacity: bool
+    best_interests_decision: str | None
+    best_interests_consulted: str | None
+    recorded_on: date
+    withdrawn_on: date | None
+
+
+class RequestView(View):
+    id: int
+    organisation: str
+    person: str
+    role: str
+    email: str
+    purpose: str
+    received_on: date
+    due_on: date
+    status: str
+    items_requested: list[Any]
+    clarifications: list[dict[str, Any]]
+
+
+class AssessmentView(View):
+    id: int
+    purpose: str
+    outcome: str
+    decisive: str
+    rules_version: str
+    decided_on: date
+    decided_by: str
+    lead_decision: str
+    lead_reason: str | None
+    supersedes_id: int | None
+    superseded_by_id: int | None
+    request_id: int | None
+
+
+class DisclosureView(View):
+    id: int
+    assessment_id: int
+    recipient_name: str
+    recipient_email: str | None
+    method: str
+    marking: str
+    item_ids: list[str]
+    disclosed_on: date
+    disclosed_by: str
+    consent_withdrawn_on: date | None
+
+
+class CaseDetail(View):
+    id: int
+    stage: str
+    owner: str
+    raised_by: str
+    concern: str
+    opened_on: date
+    closed_on: date | None
+    closure: str | None
+    exit_reason: str | None
+    information_due_on: date | None
+    review_6_due_on: date | None
+    review_12_due_on: date | None
+    next_due_on: date | None
+    allowed_moves: list[str]
+    version: int
+    subject: SubjectView
+    consents: list[ConsentView]
+    requests: list[RequestView]
+    assessments: list[AssessmentView]
+    disclosures: list[DisclosureView]
+    timeline: list[TimelineEntry]
+
+
+class DueItem(View):
+    kind: str
+    case_id: int
+    item_id: int | None
+    """The partner request's id for kind ``partner_request``; otherwise None."""
+    due_on: date
+    overdue: bool
+    working_days_left: int

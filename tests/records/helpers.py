@@ -1,0 +1,61 @@
+"""Small builders for records tests: a subject, a case, an assessment input (keyword-only)."""
+
+import json
+from datetime import date
+from typing import Any
+
+from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.services.assessments import LeadDecision, record_assessment
+from prevent_ig.services.cases import NewSubject, raise_concern
+from tests.builders import input_data
+from tests.records.conftest import TODAY, Db
+
+
+def new_subject(**overrides: Any) -> NewSubject:
+    values: dict[str, Any] = {
+        "role": SubjectRole.PATIENT,
+        "given_name": "Alex",
+        "family_name": "Testperson",
+        "date_of_birth": date(1990, 5, 17),
+        "address": "1 Synthetic Street, Demotown",
+        "nhs_number": "999 000 0018",
+        "adult_at_risk": False,
+        "has_capacity": True,
+    }
+    values.update(overrides)
+    return NewSubject(**values)
+
+
+def open_case(db: Db, *, on: date = TODAY, **subject: Any) -> int:
+    with db.uow() as uow:
+        return raise_concern(
+            uow=uow,
+            actor="clinician.a",
+            subject=new_subject(**subject),
+            concern="Synthetic concern noticed in clinic.",
+            owner="lead.a",
+            on=on,
+        )
+
+
+def assess_case(
+    db: Db,
+    case_id: int,
+    *,
+    decision: LeadDecision = LeadDecision.FOLLOW,
+    reason: str | None = None,
+    supersedes_id: int | None = None,
+    **overrides: Any,
+) -> int:
+    with db.uow() as uow:
+        return record_assessment(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            assessment_json=json.dumps(input_data(**overrides)),
+            config=db.config,
+            today=TODAY,
+            lead_decision=decision,
+            lead_reason=reason,
+            supersedes_id=supersedes_id,
+        )

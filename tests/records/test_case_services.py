@@ -1,0 +1,437 @@
+"""Use cases over the records: each is one transaction, audited, and refuses what the rules refuse."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.records.audit_log import AuditLog
+from prevent_ig.adapters.records.tables import (
+    AssessmentRow,
+    AuditEventRow,
+    CaseRow,
+    DisclosureRow,
+    SubjectRow,
+)
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose, RecipientType
+from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.domain.pathway.stages import ExitReason, Stage
+from prevent_ig.services import audit as audit_service
+from prevent_ig.services.assessments import AssessmentInputProblemsError, LeadDecision
+from prevent_ig.services.cases import due_items, list_cases, raise_concern, view_case
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from prevent_ig.services.pathway import advance_case
+from prevent_ig.services.requests import (
+    NewPartnerRequest,
+    ask_for_clarification,
+    clarification_received,
+    mark_answered,
+    record_partner_request,
+)
+from tests.builders import item
+from tests.records.conftest import TODAY, Db
+from tests.records.helpers import assess_case, new_subject, open_case
+
+
+def count(db: Db, table: type) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def events(db: Db) -> list[str]:
+    with db.uow() as uow:
+        return list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
+
+
+def advance(db: Db, case_id: int, move: Move, on: date = TODAY, **kw: object) -> None:
+    with db.uow() as uow:
+        advance_case(
+            uow=uow, actor="lead.a", case_id=case_id, move=move, on=on, calendar=db.config.calendar, **kw
+        )  # type: ignore[arg-type]
+
+
+def test_raising_a_concern_records_subject_case_timeline_and_audit(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id)
+    assert detail.stage == "concern_raised"
+    assert detail.subject.nhs_number == "9990000018"
+    assert detail.timeline[0].kind == "concern_raised"
+    assert events(db) == ["case:subject:create", "case:record:create", "case:record:view"]
+
+
+def test_audit_events_hold_ids_and_digests_never_personal_data(db: Db) -> None:
+    case_id = open_case(db, given_name="Uniquegivenname", nhs_number="943 476 5919")
+    with db.uow() as uow:
+        rows = [(r.actor, r.event, r.entity, r.digest) for r in uow.session.scalars(select(AuditEventRow))]
+    dumped = " ".join(" ".join(str(v) for v in row) for row in rows)
+    assert "Uniquegivenname" not in dumped and "9434765919" not in dumped
+    assert f"case:{case_id}" in dumped
+    assert all(digest is None or len(digest) == 64 for *_, digest in rows)
+
+
+def test_invalid_nhs_number_is_refused_and_nothing_is_written(db: Db) -> None:
+    with pytest.raises(InvalidFieldError) as refused, db.uow() as uow:
+        raise_concern(
+            uow=uow,
+            actor="c",
+            subject=new_subject(nhs_number="943 476 5918"),
+            concern="x",
+            owner="lead.a",
+            on=TODAY,
+        )
+    assert refused.value.field == "subject.nhs_number"
+    assert (count(db, SubjectRow), count(db, CaseRow), count(db, AuditEventRow)) == (0, 0, 0)
+
+
+def test_adult_at_risk_must_be_an_adult(db: Db) -> None:
+    with pytest.raises(InvalidFieldError, match="18 or over"), db.uow() as uow:
+        raise_concern(
+            uow=uow,
+            actor="c",
+            subject=new_subject(date_of_birth=date(2010, 1, 1), adult_at_risk=True),
+            concern="x",
+            owner="lead.a",
+            on=TODAY,
+        )
+
+
+def test_a_crash_half_way_through_a_use_case_leaves_nothing_behind(
+    db: Db, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """raise_concern writes a subject, a case, a timeline entry and two audit events: all or none."""
+    real_record = AuditLog.record
+    calls = []
+
+    def crash_on_second(self: AuditLog, **kwargs: object) -> object:
+        calls.append(kwargs["event"])
+        if len(calls) == 2:
+            raise RuntimeError("simulated crash between writes")
+        return real_record(self, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(AuditLog, "record", crash_on_second)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        open_case(db)
+    monkeypatch.undo()
+    assert calls == ["case:subject:create", "case:record:create"]
+    assert (count(db, SubjectRow), count(db, CaseRow), count(db, AuditEventRow)) == (0, 0, 0)
+    open_case(db)
+    with db.uow() as uow:
+        assert audit_service.verify(uow=uow).ok
+
+
+def test_superseding_an_assessment_twice_is_refused_and_writes_nothing(db: Db) -> None:
+    case_id = open_case(db)
+    first = assess_case(db, case_id)
+    assess_case(db, case_id, supersedes_id=first)
+    before = (count(db, AssessmentRow), count(db, AuditEventRow))
+    with pytest.raises(RefusedError, match="already been superseded"):
+        assess_case(db, case_id, supersedes_id=first)
+    assert (count(db, AssessmentRow), count(db, AuditEventRow)) == before
+
+
+def test_referral_is_refused_until_a_followed_share_assessment_exists(db: Db) -> None:
+    case_id = open_case(db)
+    with pytest.raises(RefusedError, match="prevent_referral"):
+        advance(db, case_id, Move.REFER)
+    assess_case(db, case_id, decision=LeadDecision.DEPART, reason="Synthetic: I disagree.")
+    with pytest.raises(RefusedError, match="prevent_referral"):
+        advance(db, case_id, Move.REFER)
+    assess_case(db, case_id)
+    advance(db, case_id, Move.REFER)
+    with db.uow() as uow:
+        assert view_case(uow=uow, actor="x", case_id=case_id).stage == "referred"
+
+
+def test_a_superseded_share_assessment_no_longer_authorises_referral(db: Db) -> None:
+    case_id = open_case(db)
+    first = assess_case(db, case_id)
+    assess_case(
+        db,
+        case_id,
+        supersedes_id=first,
+        consent={"status": "refused", "given_by": None},
+        grounds={"risk_of_harm_to_others": False},
+    )
+    with pytest.raises(RefusedError, match="prevent_referral"):
+        advance(db, case_id, Move.REFER)
+
+
+def test_invalid_assessment_input_names_each_field_and_writes_nothing(db: Db) -> None:
+    case_id = open_case(db)
+    before = count(db, AuditEventRow)
+    with pytest.raises(AssessmentInputProblemsError) as problems:
+        assess_case(db, case_id, subject={"age": 400}, kind="gossip")
+    assert {p.field for p in problems.value.problems} == {"subject.age", "kind"}
+    assert (count(db, AssessmentRow), count(db, AuditEventRow)) == (0, before)
+
+
+def test_departing_from_the_engine_needs_a_reason(db: Db) -> None:
+    case_id = open_case(db)
+    with pytest.raises(InvalidFieldError, match="depart"):
+        assess_case(db, case_id, decision=LeadDecision.DEPART)
+
+
+def walk_to_panel(db: Db, case_id: int) -> None:
+    assess_case(db, case_id)
+    for m in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
+        advance(db, case_id, m)
+
+
+def channel_consent(db: Db, case_id: int, giver: ConsentGiver) -> int:
+    with db.uow() as uow:
+        return record_consent(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            on=TODAY,
+            consent=NewConsent(
+                scope="channel_support",
+                status=ConsentStatus.GIVEN,
+                has_capacity=True,
+                sought_by="lead.a",
+                sought_on=TODAY,
+                given_by=giver,
+            ),
+        )
+
+
+def test_support_plan_needs_channel_consent_from_the_right_person(db: Db) -> None:
+    child = open_case(db, date_of_birth=date(2011, 3, 1))
+    walk_to_panel(db, child)
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, child, Move.START_SUPPORT)
+    channel_consent(db, child, ConsentGiver.SUBJECT)  # a 15-year-old alone is not enough (s36)
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, child, Move.START_SUPPORT)
+    channel_consent(db, child, ConsentGiver.PARENT_OR_GUARDIAN)
+    advance(db, child, Move.START_SUPPORT)
+
+
+def test_withdrawn_channel_consent_no_longer_counts(db: Db) -> None:
+    case_id = open_case(db)
+    walk_to_panel(db, case_id)
+    consent_id = channel_consent(db, case_id, ConsentGiver.SUBJECT)
+    with db.uow() as uow:
+        withdraw_consent(uow=uow, actor="lead.a", consent_id=consent_id, on=TODAY)
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, case_id, Move.START_SUPPORT)
+
+
+def test_exit_closes_with_reason_and_schedules_reviews_on_the_due_list(db: Db) -> None:
+    case_id = open_case(db, on=date(2026, 5, 1))
+    assess_case(db, case_id)
+    advance(db, case_id, Move.REFER, on=date(2026, 5, 4))
+    advance(db, case_id, Move.START_SCREENING, on=date(2026, 5, 5))
+    advance(db, case_id, Move.EXIT, on=date(2026, 5, 31), exit_reason=ExitReason.SIGNPOSTED)
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id)
+    assert (detail.stage, detail.exit_reason) == ("closed", "signposted")
+    assert (detail.review_6_due_on, detail.review_12_due_on) == (date(2026, 11, 30), date(2027, 5, 31))
+    with db.uow() as uow:
+        due = due_items(
+            uow=uow, actor="lead.a", today=TODAY, within_working_days=10, calendar=db.config.calendar
+        )
+    assert [(d.kind, d.case_id, d.due_on, d.overdue) for d in due] == [
+        ("review_6_months", case_id, date(2026, 11, 30), False)
+    ]
+
+
+def test_stale_version_is_refused_and_nothing_changes(db: Db) -> None:
+    case_id = open_case(db)
+    assess_case(db, case_id)
+    with pytest.raises(RefusedError, match="changed since"), db.uow() as uow:
+        advance_case(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            move=Move.REFER,
+            on=TODAY,
+            calendar=db.config.calendar,
+            expected_version=7,
+        )
+    with db.uow() as uow:
+        advance_case(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            move=Move.REFER,
+            on=TODAY,
+            calendar=db.config.calendar,
+            expected_version=1,
+        )
+
+
+def panel_request(db: Db, case_id: int, received: date) -> int:
+    with db.uow() as uow:
+        return record_partner_request(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            calendar=db.config.calendar,
+            request=NewPartnerRequest(
+                organisation="Synthetic Council",
+                person="A Coordinator",
+                role="Channel coordinator",
+                email="channel@synthetic.gov.uk",
+                recipient_type=RecipientType.CHANNEL_PANEL,
+                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+                received_on=received,
+                items_requested=["x"],
+                proforma=True,
+                secure_channel=True,
+                consent_position_stated=True,
+                reason_given=True,
+                specific=False,
+                legal_powers_cited=["CTSA2015.s38"],
+            ),
+        )
+
+
+def test_partner_request_clock_clarification_and_answer(db: Db) -> None:
+    case_id = open_case(db, on=date(2026, 12, 1))
+    request_id = panel_request(db, case_id, date(2026, 12, 22))
+    calendar = db.config.calendar
+    with db.uow() as uow:
+        due = due_items(
+            uow=uow, actor="x", today=date(2026, 12, 22), within_working_days=10, calendar=calendar
+        )
+    assert [(d.kind, d.item_id, d.due_on) for d in due] == [
+        ("partner_request", request_id, date(2026, 12, 31))
+    ]
+    with db.uow() as uow:
+        ask_for_clarification(
+            uow=uow,
+            actor="lead.a",
+            request_id=request_id,
+            missing=["request_specific"],
+            on=date(2026, 12, 23),
+        )
+    with db.uow() as uow:
+        assert (
+            due_items(uow=uow, actor="x", today=date(2026, 12, 23), within_working_days=10, calendar=calendar)
+            == []
+        )
+    with db.uow() as uow:
+        new_due = clarification_received(
+            uow=uow, actor="lead.a", request_id=request_id, on=date(2027, 1, 4), calendar=calendar
+        )
+    assert new_due == date(2027, 1, 11)
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=date(2027, 1, 5))
+    with db.uow() as uow:
+        assert (
+            due_items(uow=uow, actor="x", today=date(2027, 1, 5), within_working_days=10, calendar=calendar)
+            == []
+        )
+    with pytest.raises(RefusedError, match="already answered"), db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=date(2027, 1, 6))
+
+
+def test_disclosure_must_contain_exactly_the_released_items(db: Db) -> None:
+    case_id = open_case(db)
+    assessment_id = assess_case(db, case_id, items=[item("identity"), item("hobbies", relevant=False)])
+    with pytest.raises(RefusedError, match="exactly the released items"), db.uow() as uow:
+        record_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=assessment_id,
+            method="secure_email",
+            on=TODAY,
+            items=[ReleasedItem(id="identity", content="x"), ReleasedItem(id="hobbies", content="y")],
+        )
+    with db.uow() as uow:
+        disclosure_id = record_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=assessment_id,
+            method="secure_email",
+            on=TODAY,
+            items=[ReleasedItem(id="identity", content="Synthetic snapshot")],
+        )
+    with db.uow() as uow:
+        row = uow.session.get(DisclosureRow, disclosure_id)
+        assert row is not None
+        assert [i["id"] for i in row.items] == ["identity"]
+        assert row.marking == "OFFICIAL-SENSITIVE"
+
+
+def test_disclosure_is_refused_when_the_assessment_does_not_authorise_it(db: Db) -> None:
+    case_id = open_case(db)
+    refused = assess_case(
+        db,
+        case_id,
+        consent={"status": "refused", "given_by": None},
+        grounds={"risk_of_harm_to_others": False},
+    )
+    with pytest.raises(RefusedError, match="does not authorise"), db.uow() as uow:
+        record_disclosure(
+            uow=uow, actor="lead.a", assessment_id=refused, method="secure_email", on=TODAY, items=[]
+        )
+    with pytest.raises(NotFoundError), db.uow() as uow:
+        record_disclosure(
+            uow=uow, actor="lead.a", assessment_id=999, method="secure_email", on=TODAY, items=[]
+        )
+
+
+def test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            on=TODAY - timedelta(days=3),
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.GIVEN,
+                has_capacity=True,
+                sought_by="lead.a",
+                sought_on=TODAY - timedelta(days=3),
+                given_by=ConsentGiver.SUBJECT,
+            ),
+        )
+    first = assess_case(db, case_id)
+    ids = []
+    for _ in range(2):
+        with db.uow() as uow:
+            ids.append(
+                record_disclosure(
+                    uow=uow,
+                    actor="lead.a",
+                    assessment_id=first,
+                    method="secure_email",
+                    on=TODAY,
+                    items=[ReleasedItem(id="demographics", content="s")],
+                )
+            )
+    with db.uow() as uow:
+        flagged = withdraw_consent(
+            uow=uow, actor="lead.a", consent_id=consent_id, on=TODAY + timedelta(days=1)
+        )
+    assert flagged == ids
+    assert events(db).count("case:disclosure:update") == 2
+
+
+def test_list_and_due_reads_are_audited(db: Db) -> None:
+    open_case(db)
+    with db.uow() as uow:
+        assert [c.stage for c in list_cases(uow=uow, actor="auditor.a", stage=Stage.CONCERN_RAISED)] == [
+            "concern_raised"
+        ]
+    assert events(db)[-1] == "case:list:view"
+
+
+def test_audit_chain_verifies_after_a_realistic_history(db: Db) -> None:
+    test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(db)
+    with db.uow() as uow:
+        result = audit_service.verify(uow=uow)
+    assert result.ok
+    assert result.count == count(db, AuditEventRow)
+
+
+def test_missing_case_is_not_found(db: Db) -> None:
+    with pytest.raises(NotFoundError, match="case 42"), db.uow() as uow:
+        view_case(uow=uow, actor="x", case_id=42)

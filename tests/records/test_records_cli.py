@@ -1,0 +1,118 @@
+"""The records commands end to end: schema, demo data, cases, due list, audit, backup and restore."""
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from prevent_ig.entrypoints.cli.app import app
+from tests.records.conftest import Db
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db: Db, tmp_path: Path) -> dict[str, str | None]:
+    return {
+        "PREVENT_IG_DATABASE_URL": db.url,
+        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
+        "PREVENT_IG_ENGINE_CONFIG": None,
+        "PREVENT_IG_AUDIT_KEY": None,
+    }
+
+
+def run(env: dict[str, str | None], *args: str) -> Any:
+    return runner.invoke(app, list(args), env=env)
+
+
+def test_demo_data_puts_cases_at_every_stage(env: dict[str, str | None]) -> None:
+    assert run(env, "db", "upgrade").exit_code == 0
+    loaded = run(env, "demo-data", "--today", "2026-11-26")
+    assert loaded.exit_code == 0, loaded.output
+    cases = json.loads(run(env, "cases", "list", "--json").stdout)
+    stages = {c["stage"] for c in cases}
+    assert stages == {
+        "concern_raised",
+        "referred",
+        "police_screening",
+        "information_gathering",
+        "channel_panel",
+        "support_plan",
+        "closed",
+        "review_6_months",
+        "review_12_months",
+        "archived",
+    }
+    assert all(c["owner"] == "demo.lead" for c in cases)
+    only_closed = json.loads(run(env, "cases", "list", "--stage", "closed", "--json").stdout)
+    assert only_closed and all(c["stage"] == "closed" for c in only_closed)
+    show = json.loads(run(env, "cases", "show", str(cases[5]["id"]), "--json").stdout)
+    assert show["stage"] == "support_plan"
+    assert show["consents"][0]["scope"] == "channel_support"
+    assert show["assessments"][0]["outcome"] == "share"
+    assert show["timeline"][0]["kind"] == "concern_raised"
+    assert {"id", "subject", "requests", "disclosures"} <= show.keys()
+
+
+def test_cases_due_lists_overdue_first_then_due_soon(env: dict[str, str | None]) -> None:
+    run(env, "demo-data", "--today", "2026-11-26")
+    due = json.loads(run(env, "cases", "due", "--today", "2026-12-10", "--within", "10", "--json").stdout)
+    dates = [d["due_on"] for d in due]
+    assert dates == sorted(dates)
+    assert any(d["overdue"] for d in due)
+    overdue = [d["overdue"] for d in due]
+    assert overdue == sorted(overdue, reverse=True)
+    assert {"kind", "case_id", "item_id", "due_on", "overdue", "working_days_left"} <= due[0].keys()
+
+
+def test_audit_head_verify_export_and_offline_verify(env: dict[str, str | None], tmp_path: Path) -> None:
+    run(env, "demo-data", "--today", "2026-11-26")
+    head = run(env, "audit", "head").stdout.strip()
+    digest, count = head.split(":")
+    assert len(digest) == 64 and int(count) > 50
+    verified = run(env, "audit", "verify", "--anchor", head)
+    assert verified.exit_code == 0 and f"ok: {count} events" in verified.stdout
+    export = tmp_path / "chain.jsonl"
+    assert run(env, "audit", "export", str(export)).exit_code == 0
+    offline = run({}, "audit", "verify", "--file", str(export), "--anchor", head)
+    assert offline.exit_code == 0, offline.output
+    lines = export.read_text().splitlines()
+    lines[10] = lines[10].replace('"actor": "demo.lead"', '"actor": "demo.leaf"')
+    export.write_text("\n".join(lines) + "\n")
+    broken = run({}, "audit", "verify", "--file", str(export))
+    assert broken.exit_code == 1
+    assert "BROKEN: event 11" in broken.stderr
+
+
+def test_bad_anchor_and_unknown_case_exit_2(env: dict[str, str | None]) -> None:
+    run(env, "db", "upgrade")
+    bad = run(env, "audit", "verify", "--anchor", "abc:1")
+    assert bad.exit_code == 2 and "--anchor" in bad.stderr
+    missing = run(env, "cases", "show", "999")
+    assert missing.exit_code == 2 and "case 999 does not exist" in missing.stderr
+    stage = run(env, "cases", "list", "--stage", "limbo")
+    assert stage.exit_code == 2
+
+
+def test_backup_and_restore_the_embedded_database(env: dict[str, str | None], db: Db, tmp_path: Path) -> None:
+    if db.backend != "sqlite":
+        refused = run(env, "backup", str(tmp_path / "b.sqlite3"))
+        assert refused.exit_code == 2 and "pg_dump" in refused.stderr
+        return
+    run(env, "demo-data", "--today", "2026-11-26")
+    head_before = run(env, "audit", "head").stdout
+    backup = tmp_path / "backup.sqlite3"
+    assert run(env, "backup", str(backup)).exit_code == 0
+    assert run(env, "backup", str(backup)).exit_code == 2  # never overwrites
+    run(env, "cases", "show", "1")  # adds an audit event after the backup
+    assert run(env, "audit", "head").stdout != head_before
+    assert run(env, "restore", str(backup)).exit_code == 2  # needs --yes
+    restored = run(env, "restore", str(backup), "--yes")
+    assert restored.exit_code == 0, restored.output
+    assert run(env, "audit", "head").stdout == head_before
+    assert run(env, "audit", "verify").exit_code == 0
+    not_backup = tmp_path / "junk.sqlite3"
+    not_backup.write_bytes(b"not a database at all")
+    assert run(env, "restore", str(not_backup), "--yes").exit_code == 2

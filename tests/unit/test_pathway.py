@@ -1,0 +1,185 @@
+"""The pathway state machine (guidance Diagram 1): allowed moves, guards, deadlines and reviews."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.pathway.machine import (
+    CaseState,
+    GuardFacts,
+    Move,
+    Request,
+    TransitionRefusedError,
+    allowed_moves,
+    apply,
+)
+from prevent_ig.domain.pathway.reviews import add_months, review_dates
+from prevent_ig.domain.pathway.stages import EXIT_STAGES, PATHWAY_ORDER, ClosureKind, ExitReason, Stage
+
+CAL = WorkingDayCalendar()
+OPENED = date(2026, 1, 5)
+ALL_FACTS = GuardFacts(followed_referral_assessment=True, channel_consent=True)
+
+
+def at(stage: Stage) -> CaseState:
+    return CaseState(stage=stage, opened_on=OPENED)
+
+
+def move(
+    state: CaseState, m: Move, on: date = date(2026, 2, 2), facts: GuardFacts = ALL_FACTS, **kw: object
+) -> CaseState:
+    return apply(state, Request(move=m, on=on, **kw), facts, CAL)  # type: ignore[arg-type]
+
+
+def test_the_full_pathway_in_order() -> None:
+    state = at(Stage.CONCERN_RAISED)
+    for m in (
+        Move.REFER,
+        Move.START_SCREENING,
+        Move.GATHER_INFORMATION,
+        Move.TAKE_TO_PANEL,
+        Move.START_SUPPORT,
+        Move.COMPLETE_SUPPORT,
+        Move.RECORD_6_MONTH_REVIEW,
+        Move.RECORD_12_MONTH_REVIEW,
+        Move.ARCHIVE,
+    ):
+        state = move(state, m)
+    assert state.stage is Stage.ARCHIVED
+    assert state.closure is ClosureKind.COMPLETED
+    assert allowed_moves(state) == []
+
+
+def test_referral_needs_a_followed_share_assessment() -> None:
+    with pytest.raises(TransitionRefusedError, match="prevent_referral"):
+        move(at(Stage.CONCERN_RAISED), Move.REFER, facts=GuardFacts())
+    assert move(at(Stage.CONCERN_RAISED), Move.REFER).stage is Stage.REFERRED
+
+
+def test_support_plan_needs_channel_consent() -> None:
+    with pytest.raises(TransitionRefusedError, match=r"CTSA2015\.s36\.4\.b"):
+        move(at(Stage.CHANNEL_PANEL), Move.START_SUPPORT, facts=GuardFacts(followed_referral_assessment=True))
+
+
+def test_closing_an_unreferred_concern_needs_a_recorded_decision() -> None:
+    with pytest.raises(TransitionRefusedError, match="sharing assessment"):
+        move(at(Stage.CONCERN_RAISED), Move.CLOSE_WITHOUT_REFERRAL, facts=GuardFacts())
+    closed = move(
+        at(Stage.CONCERN_RAISED),
+        Move.CLOSE_WITHOUT_REFERRAL,
+        facts=GuardFacts(followed_no_referral_assessment=True),
+    )
+    assert closed.closure is ClosureKind.NOT_REFERRED
+
+
+def test_information_gathering_deadline_is_five_working_days_from_the_request() -> None:
+    state = move(
+        at(Stage.POLICE_SCREENING),
+        Move.GATHER_INFORMATION,
+        on=date(2026, 12, 23),
+        information_request_on=date(2026, 12, 22),
+    )
+    assert state.information_request_on == date(2026, 12, 22)
+    assert state.information_due_on == date(2026, 12, 31)
+
+
+@pytest.mark.parametrize("stage", sorted(EXIT_STAGES))
+@pytest.mark.parametrize("reason", list(ExitReason))
+def test_exit_from_police_screening_onward_closes_with_reason_and_reviews(
+    stage: Stage, reason: ExitReason
+) -> None:
+    closed = move(at(stage), Move.EXIT, on=date(2026, 8, 31), exit_reason=reason)
+    assert closed.stage is Stage.CLOSED
+    assert closed.exit_reason is reason
+    assert closed.closure is ClosureKind.EXITED
+    assert (closed.review_6_due_on, closed.review_12_due_on) == (date(2027, 2, 28), date(2027, 8, 31))
+
+
+@pytest.mark.parametrize("stage", [Stage.CONCERN_RAISED, Stage.REFERRED, Stage.CLOSED, Stage.ARCHIVED])
+def test_no_exit_before_police_screening_or_after_closure(stage: Stage) -> None:
+    with pytest.raises(TransitionRefusedError, match="not possible"):
+        move(at(stage), Move.EXIT, exit_reason=ExitReason.SIGNPOSTED)
+
+
+def test_exit_needs_a_reason_and_only_exits_take_one() -> None:
+    with pytest.raises(TransitionRefusedError, match="needs a reason"):
+        move(at(Stage.POLICE_SCREENING), Move.EXIT)
+    with pytest.raises(TransitionRefusedError, match="only when a case exits"):
+        move(at(Stage.REFERRED), Move.START_SCREENING, exit_reason=ExitReason.SIGNPOSTED)
+
+
+def test_moves_cannot_be_dated_before_the_case_opened() -> None:
+    with pytest.raises(TransitionRefusedError, match="before the case was opened"):
+        move(at(Stage.REFERRED), Move.START_SCREENING, on=date(2025, 12, 31))
+
+
+def test_refusal_names_the_moves_that_are_allowed() -> None:
+    with pytest.raises(TransitionRefusedError, match="Allowed now: start_screening"):
+        move(at(Stage.REFERRED), Move.TAKE_TO_PANEL)
+
+
+@pytest.mark.parametrize(
+    ("closed", "six", "twelve"),
+    [
+        (date(2026, 1, 15), date(2026, 7, 15), date(2027, 1, 15)),
+        (date(2026, 8, 31), date(2027, 2, 28), date(2027, 8, 31)),
+        (date(2027, 8, 31), date(2028, 2, 29), date(2028, 8, 31)),
+        (date(2026, 12, 31), date(2027, 6, 30), date(2027, 12, 31)),
+        (date(2028, 2, 29), date(2028, 8, 29), date(2029, 2, 28)),
+    ],
+)
+def test_reviews_fall_6_and_12_calendar_months_after_closure(closed: date, six: date, twelve: date) -> None:
+    assert review_dates(closed) == (six, twelve)
+
+
+def test_add_months_crosses_years_both_ways() -> None:
+    assert add_months(date(2026, 11, 30), 3) == date(2027, 2, 28)
+    assert add_months(date(2026, 3, 31), -1) == date(2026, 2, 28)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(Move)),
+            st.none() | st.sampled_from(list(ExitReason)),
+            st.integers(0, 400),
+            st.booleans(),
+            st.booleans(),
+        ),
+        max_size=25,
+    )
+)
+def test_random_move_sequences_keep_the_invariants(
+    steps: list[tuple[Move, ExitReason | None, int, bool, bool]],
+) -> None:
+    state = at(Stage.CONCERN_RAISED)
+    day = OPENED
+    for m, reason, gap, referral_ok, consent_ok in steps:
+        day = date.fromordinal(day.toordinal() + gap)
+        facts = GuardFacts(
+            followed_referral_assessment=referral_ok,
+            followed_no_referral_assessment=not referral_ok,
+            channel_consent=consent_ok,
+        )
+        before = state
+        try:
+            state = apply(before, Request(move=m, on=day, exit_reason=reason), facts, CAL)
+        except TransitionRefusedError:
+            assert state == before  # a refusal changes nothing
+            continue
+        # Never backwards along the pathway.
+        assert PATHWAY_ORDER.index(state.stage) > PATHWAY_ORDER.index(before.stage)
+        if m is Move.REFER:
+            assert referral_ok
+        if m is Move.START_SUPPORT:
+            assert consent_ok
+        if m is Move.EXIT:
+            assert before.stage in EXIT_STAGES and reason is not None
+    closed = PATHWAY_ORDER.index(state.stage) >= PATHWAY_ORDER.index(Stage.CLOSED)
+    assert closed == (state.closed_on is not None)
+    if state.closed_on is not None:
+        assert review_dates(state.closed_on) == (state.review_6_due_on, state.review_12_due_on)
+        assert (state.exit_reason is not None) == (state.closure is ClosureKind.EXITED)
