@@ -3,7 +3,7 @@
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
@@ -240,15 +240,40 @@ def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
 def list_cases(
     *, uow: UnitOfWork, actor: str, stage: Stage | None = None, owner: str | None = None
 ) -> list[views.CaseSummary]:
-    query = select(CaseRow).order_by(CaseRow.id)
+    """Each case with its next deadline: its own (information gathering, review) or an open request's."""
+    request_due = (
+        select(PartnerRequestRow.case_id, func.min(PartnerRequestRow.due_on).label("due_on"))
+        .where(PartnerRequestRow.status.in_(OPEN_REQUEST_STATUSES))
+        .group_by(PartnerRequestRow.case_id)
+        .subquery()
+    )
+    query = (
+        select(CaseRow, request_due.c.due_on)
+        .outerjoin(request_due, request_due.c.case_id == CaseRow.id)
+        .order_by(CaseRow.id)
+    )
     if stage is not None:
         query = query.where(CaseRow.stage == stage.value)
     if owner is not None:
         query = query.where(CaseRow.owner == owner)
-    rows = uow.session.scalars(query).all()
+    summaries = [_summary(case, request_due_on) for case, request_due_on in uow.session.execute(query)]
     uow.audit.record(actor=actor, event="case:list:view", entity=f"stage:{stage.value if stage else 'all'}")
     uow.commit()
-    return [views.CaseSummary.model_validate(r, from_attributes=True) for r in rows]
+    return summaries
+
+
+def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
+    due, kind = case.next_due_on, case.next_due_kind
+    if request_due_on is not None and (due is None or request_due_on < due):
+        due, kind = request_due_on, DueKind.PARTNER_REQUEST.value
+    return views.CaseSummary(
+        id=case.id,
+        stage=case.stage,
+        owner=case.owner,
+        opened_on=case.opened_on,
+        next_due_on=due,
+        next_due_kind=kind,
+    )
 
 
 def due_items(
