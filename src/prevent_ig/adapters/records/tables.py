@@ -232,3 +232,65 @@ class AuditEventRow(Base):
     digest: Mapped[str | None] = mapped_column(String(64))
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class UserRow(Base):
+    """A local account. Passwords are argon2 hashes; every role has a TOTP second factor."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(NAME), unique=True)
+    display_name: Mapped[str] = mapped_column(String(NAME))
+    role: Mapped[str] = mapped_column(String(SHORT))
+    password_hash: Mapped[str] = mapped_column(String(NAME))
+    totp_secret: Mapped[str] = mapped_column(String(SHORT))
+    active: Mapped[bool] = mapped_column(Boolean)
+    failed_logins: Mapped[int] = mapped_column(Integer)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class WebSessionRow(Base):
+    """A signed-in browser. Only a hash of the cookie's token is stored."""
+
+    __tablename__ = "web_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    second_factor_done: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class NotificationRow(Base):
+    __tablename__ = "notifications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_role: Mapped[str] = mapped_column(String(SHORT), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class ContactRow(Base):
+    """Who to go to: the Prevent lead, DPO, Caldicott guardian, SIRO, IG team."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    role: Mapped[str] = mapped_column(String(SHORT))
+    name: Mapped[str] = mapped_column(String(NAME))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(SHORT))
+
+
+class AccreditedDomainRow(Base):
+    """A DCB1596-accredited secure email domain; the engine's configuration reads this register."""
+
+    __tablename__ = "accredited_domains"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(NAME), unique=True)
+    organisation: Mapped[str] = mapped_column(String(NAME))
+    expires_on: Mapped[date]
+    source: Mapped[str] = mapped_column(String(SHORT))
+    added_on: Mapped[date]
