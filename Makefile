@@ -4,14 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 EXAMPLES := $(sort $(wildcard examples/*.json))
+WEB_STATIC := src/prevent_ig/entrypoints/web/static
+FRONTEND := $(WEB_STATIC)/build/.stamp
 
-.PHONY: run test lint typecheck unit bench clean schema
+.PHONY: run test lint typecheck unit bench clean schema frontend
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
+
+# The NHS.UK frontend comes from npm and is compiled here, never committed. Its web font would come
+# from a CDN, so the Sass is built without it (the frontend's fallback fonts are used).
+$(FRONTEND): frontend/package.json frontend/package-lock.json frontend/styles/app.scss
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	mkdir -p $(WEB_STATIC)/build $(WEB_STATIC)/nhsuk
+	cd frontend && npx sass --pkg-importer=node --style=compressed --no-source-map --quiet-deps \
+		styles/app.scss ../$(WEB_STATIC)/build/app.css
+	cp frontend/node_modules/nhsuk-frontend/dist/nhsuk/nhsuk-frontend-*.min.js $(WEB_STATIC)/nhsuk/nhsuk-frontend.min.js
+	rm -rf $(WEB_STATIC)/nhsuk/assets && cp -r frontend/node_modules/nhsuk-frontend/dist/nhsuk/assets $(WEB_STATIC)/nhsuk/
+	@touch $@
+
+frontend: $(FRONTEND)
 
 ## run: assess the bundled synthetic example cases and print each decision
 run: $(STAMP)
@@ -31,7 +46,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+unit: $(STAMP) $(FRONTEND)
 	$(BIN)/pytest
 
 ## bench: the benchmarks (kept out of `make test` and CI)

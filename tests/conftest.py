@@ -8,3 +8,5 @@ settings.register_profile("ci", max_examples=300, deadline=None, suppress_health
 settings.register_profile("dev", max_examples=150, deadline=None)
 settings.register_profile("thorough", max_examples=5000, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
+
+pytest_plugins = ["tests.fixtures_db"]

@@ -53,3 +53,26 @@ class AuditSettings(BaseSettings):
         description="HMAC key for audit digests (at least 32 characters). Default: a random key "
         "generated once into data_dir/audit.key. Keep it secret and back it up with the database.",
     )
+
+
+class WebSettings(BaseSettings):
+    """The web application."""
+
+    model_config = SettingsConfigDict(env_prefix="PREVENT_IG_WEB_", extra="ignore", env_ignore_empty=True)
+
+    host: str = Field(default="127.0.0.1", description="Address to serve on.")
+    port: int = Field(default=8000, description="Port to serve on.")
+    demo_mode: bool = Field(
+        default=False,
+        description="Demo mode: synthetic data, `prevent-ig demo totp USER` works. Never in production.",
+    )
+    secure_cookies: bool = Field(
+        default=True, description="Mark cookies Secure (browsers accept them on localhost over http)."
+    )
+    idle_timeout_minutes: int = Field(default=30, description="Sign out after this long without activity.")
+    guidance_url: str = Field(
+        default="https://www.gov.uk/government/publications/prevent-and-the-channel-process-in-the-nhs-"
+        "information-sharing-and-governance/prevent-and-the-channel-process-in-the-nhs-information-"
+        "sharing-and-governance",
+        description="The public guidance page that decision pages link to, section by section.",
+    )

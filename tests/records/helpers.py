@@ -8,7 +8,7 @@ from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, raise_concern
 from tests.builders import input_data
-from tests.records.conftest import TODAY, Db
+from tests.fixtures_db import TODAY, Db
 
 
 def new_subject(**overrides: Any) -> NewSubject:

@@ -16,7 +16,7 @@ from prevent_ig.domain.records.audit_chain import (
     verify_chain,
 )
 from prevent_ig.services import audit as audit_service
-from tests.records.conftest import AUDIT_KEY, Db
+from tests.fixtures_db import AUDIT_KEY, Db
 from tests.records.helpers import open_case
 
 
@@ -163,7 +163,7 @@ def test_export_verifies_offline_and_a_flipped_byte_in_the_file_is_found(db: Db,
 
 def _append_many(url: str, backend: str, n: int) -> None:
     from prevent_ig.domain.config import EngineConfig  # noqa: PLC0415
-    from tests.records.conftest import Clock, Db  # noqa: PLC0415 - runs in a child process
+    from tests.fixtures_db import Clock, Db  # noqa: PLC0415 - runs in a child process
 
     db = Db(url=url, backend=backend, clock=Clock(), config=EngineConfig())
     for _ in range(n):

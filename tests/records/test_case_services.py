@@ -31,7 +31,7 @@ from prevent_ig.services.requests import (
     record_partner_request,
 )
 from tests.builders import item
-from tests.records.conftest import TODAY, Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, new_subject, open_case
 
 

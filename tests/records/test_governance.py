@@ -16,7 +16,7 @@ from prevent_ig.services.governance import (
     record_agreement,
     sign_agreement,
 )
-from tests.records.conftest import TODAY, Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import open_case
 from tests.records.test_case_services import panel_request
 

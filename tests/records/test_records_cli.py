@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from prevent_ig.entrypoints.cli.app import app
-from tests.records.conftest import Db
+from tests.fixtures_db import Db
 
 runner = CliRunner()
 

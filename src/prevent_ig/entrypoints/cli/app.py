@@ -21,7 +21,7 @@ from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
-from prevent_ig.entrypoints.cli import records
+from prevent_ig.entrypoints.cli import records, web
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings
 
@@ -208,6 +208,9 @@ app.add_typer(records.audit_app, name="audit")
 app.command("demo-data")(records.demo_data_command)
 app.command("backup")(records.backup_command)
 app.command("restore")(records.restore_command)
+app.add_typer(web.users_app, name="users")
+app.add_typer(web.demo_app, name="demo")
+app.command("serve")(web.serve_command)
 
 
 def main() -> None:

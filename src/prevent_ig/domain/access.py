@@ -1,0 +1,66 @@
+"""Who may do what: roles and the permissions each route declares (pure data, no I/O).
+
+Special category data sits behind the narrowest door that still lets each person do their job: a
+practitioner sees only the concerns they raised, an administrator manages accounts but never sees
+case content, an auditor reads the audit trail and changes nothing.
+"""
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PRACTITIONER = "practitioner"
+    PREVENT_LEAD = "prevent_lead"
+    IG_ADVISER = "ig_adviser"
+    SIRO = "siro"
+    AUDITOR = "auditor"
+    ADMINISTRATOR = "administrator"
+
+
+class Permission(StrEnum):
+    PUBLIC = "public"
+    """Sign-in pages and static files: no account needed."""
+    SIGNED_IN = "signed_in"
+    """Any signed-in user (home page, sign out)."""
+    CONCERN_RAISE = "concern:raise"
+    CASE_VIEW_OWN = "case:view_own"
+    CASE_VIEW_ALL = "case:view_all"
+    CASE_MANAGE = "case:manage"
+    ASSESSMENT_RUN = "assessment:run"
+    REQUEST_MANAGE = "request:manage"
+    DASHBOARD_VIEW = "dashboard:view"
+    ADVICE_GIVE = "advice:give"
+    REGISTER_VIEW = "register:view"
+    REGISTER_EDIT = "register:edit"
+    DSA_SIGN = "dsa:sign"
+    AUDIT_VIEW = "audit:view"
+    USER_ADMIN = "user:admin"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PRACTITIONER: frozenset({Permission.CONCERN_RAISE, Permission.CASE_VIEW_OWN}),
+    Role.PREVENT_LEAD: frozenset(
+        {
+            Permission.CONCERN_RAISE,
+            Permission.CASE_VIEW_OWN,
+            Permission.CASE_VIEW_ALL,
+            Permission.CASE_MANAGE,
+            Permission.ASSESSMENT_RUN,
+            Permission.REQUEST_MANAGE,
+            Permission.DASHBOARD_VIEW,
+            Permission.REGISTER_VIEW,
+        }
+    ),
+    Role.IG_ADVISER: frozenset({Permission.ADVICE_GIVE, Permission.REGISTER_VIEW, Permission.REGISTER_EDIT}),
+    Role.SIRO: frozenset({Permission.DSA_SIGN, Permission.REGISTER_VIEW}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.REGISTER_VIEW}),
+    Role.ADMINISTRATOR: frozenset(
+        {Permission.USER_ADMIN, Permission.REGISTER_VIEW, Permission.REGISTER_EDIT}
+    ),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    if permission in (Permission.PUBLIC, Permission.SIGNED_IN):
+        return True
+    return permission in ROLE_PERMISSIONS[role]

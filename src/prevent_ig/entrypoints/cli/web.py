@@ -1,0 +1,144 @@
+"""Commands for the web application: serve it, create accounts, demo helpers."""
+
+import getpass
+import secrets
+import sys
+from datetime import date
+from typing import Annotated, NoReturn
+
+import typer
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.engine_config_file import ConfigFileError
+from prevent_ig.adapters.records import migrate
+from prevent_ig.adapters.records.tables import CaseRow, UserRow
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.domain.access import Role
+from prevent_ig.services.accounts import create_user, current_code
+from prevent_ig.services.demo import load_demo_data
+from prevent_ig.services.errors import ServiceError
+from prevent_ig.settings import WebSettings
+
+BAD_INPUT = 2
+users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
+demo_app = typer.Typer(help="Demo-mode helpers (synthetic data only).", no_args_is_help=True)
+
+DEMO_USERS = [
+    ("demo.lead", "Dana Lead (demo)", Role.PREVENT_LEAD),
+    ("demo.clinician", "Chris Clinician (demo)", Role.PRACTITIONER),
+    ("demo.dpo", "Dee Adviser (demo)", Role.IG_ADVISER),
+    ("demo.siro", "Sam SIRO (demo)", Role.SIRO),
+    ("demo.auditor", "Ari Auditor (demo)", Role.AUDITOR),
+    ("demo.admin", "Alex Admin (demo)", Role.ADMINISTRATOR),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _records() -> Records:
+    try:
+        return build_records()
+    except (ConfigurationError, ConfigFileError) as error:
+        _fail(str(error))
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="Sign-in name, e.g. j.smith")],
+    role: Annotated[Role, typer.Option(help="What the account may do.")],
+    display_name: Annotated[str, typer.Option(help="Name shown in the app.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
+) -> None:
+    """Create an account and print the secret for its authenticator app (shown once)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Password (12 characters or more): ")
+    records = _records()
+    migrate.upgrade(records.engine)
+    try:
+        with records.new_unit_of_work() as uow:
+            account = create_user(
+                uow=uow,
+                actor="cli",
+                username=username,
+                display_name=display_name,
+                role=role,
+                password=password,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(
+        f"created {username} ({role.value}). Add this to an authenticator app now; it is not shown again:"
+    )
+    typer.echo(f"  secret: {account.totp_secret}")
+    typer.echo(f"  uri:    {account.provisioning_uri(username)}")
+
+
+@demo_app.command("totp")
+def demo_totp(username: str) -> None:
+    """Print a demo user's current one-time code (demo mode only)."""
+    if not WebSettings().demo_mode:
+        _fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real accounts use an authenticator app")
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            typer.echo(current_code(uow=uow, username=username))
+    except ServiceError as error:
+        _fail(str(error))
+
+
+@demo_app.command("setup")
+def demo_setup(
+    today: Annotated[str | None, typer.Option(help="YYYY-MM-DD; default today.")] = None,
+) -> None:
+    """Migrate, load synthetic cases and demo users once; print new users' passwords once."""
+    if not WebSettings().demo_mode:
+        _fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true)")
+    records = _records()
+    migrate.upgrade(records.engine)
+    day = date.fromisoformat(today) if today else date.today()
+    with records.new_unit_of_work() as uow:
+        has_cases = (uow.session.scalar(select(func.count()).select_from(CaseRow)) or 0) > 0
+        existing = set(uow.session.scalars(select(UserRow.username)))
+    if not has_cases:
+        result = load_demo_data(uow_factory=records.new_unit_of_work, config=records.engine_config, today=day)
+        typer.echo(f"loaded {len(result.case_ids)} synthetic cases")
+    created = []
+    for username, name, role in DEMO_USERS:
+        if username in existing:
+            continue
+        password = secrets.token_urlsafe(12)
+        with records.new_unit_of_work() as uow:
+            create_user(
+                uow=uow,
+                actor="demo-setup",
+                username=username,
+                display_name=name,
+                role=role,
+                password=password,
+            )
+        created.append((username, role.value, password))
+    if created:
+        typer.echo("Demo accounts (shown once; one-time codes: `prevent-ig demo totp USERNAME`):")
+        for username, role_name, password in created:
+            typer.echo(f"  {username:<16} {role_name:<14} password: {password}")
+    else:
+        typer.echo("demo accounts already exist (their passwords were printed when they were created)")
+
+
+def serve_command() -> None:
+    """Serve the web application (host and port from PREVENT_IG_WEB_HOST / _PORT)."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from prevent_ig.entrypoints.web.app import create_app  # noqa: PLC0415
+
+    web = WebSettings()
+    records = _records()
+    migrate.upgrade(records.engine)
+    uvicorn.run(create_app(records=records, web=web), host=web.host, port=web.port, log_level="info")

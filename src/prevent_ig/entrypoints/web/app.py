@@ -1,0 +1,89 @@
+"""The app factory: wires settings, records and templates; nothing is built at import time."""
+
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from prevent_ig.bootstrap import Records
+from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
+from prevent_ig.entrypoints.web.routes import signin
+from prevent_ig.entrypoints.web.security import SecurityHeadersMiddleware
+from prevent_ig.entrypoints.web.templating import make_environment, render
+from prevent_ig.settings import WebSettings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(*, records: Records, web: WebSettings) -> FastAPI:
+    app = FastAPI(title="prevent-ig", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.records = records
+    app.state.web = web
+    app.state.templates = make_environment()
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    for module in ROUTE_MODULES:
+        app.include_router(module.router)
+    _add_error_pages(app)
+    return app
+
+
+ROUTE_MODULES = [signin]
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    @app.exception_handler(SignInRequiredError)
+    async def sign_in_required(_request: Request, error: SignInRequiredError) -> Response:
+        return RedirectResponse(sign_in_location(error.next_path, second_factor=error.second_factor), 303)
+
+    @app.exception_handler(ForbiddenError)
+    async def forbidden(request: Request, _error: ForbiddenError) -> Response:
+        return render(
+            request,
+            "message.html",
+            status_code=403,
+            heading="You cannot see this page",
+            paragraphs=[
+                "Your role does not include this page. If you need it, ask your Prevent lead "
+                "or an administrator."
+            ],
+            link={"href": "/", "text": "Go to your home page"},
+        )
+
+    @app.exception_handler(CsrfError)
+    async def csrf(request: Request, _error: CsrfError) -> Response:
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            heading="Your form has expired",
+            paragraphs=[
+                "For your security, the form could not be accepted. Go back, reload the page and try again."
+            ],
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        heading = "Page not found" if error.status_code == 404 else "Something went wrong"
+        return render(
+            request,
+            "message.html",
+            status_code=error.status_code,
+            heading=heading,
+            paragraphs=["Check the address, or go back to your home page."],
+            link={"href": "/", "text": "Go to your home page"},
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, error: RequestValidationError) -> Response:
+        fields = ", ".join(".".join(str(p) for p in e["loc"][1:]) for e in error.errors())
+        return render(
+            request,
+            "message.html",
+            status_code=422,
+            heading="Some answers could not be read",
+            paragraphs=[f"Check these fields and try again: {fields}."],
+        )

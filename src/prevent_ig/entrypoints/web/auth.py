@@ -1,0 +1,106 @@
+"""Every route declares the permission it needs; the guard enforces it, and checks CSRF on posts.
+
+``PermissionRouter.page`` will not register a route without a permission, and a test walks the whole
+app to prove no route slipped through.
+"""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from prevent_ig.bootstrap import Records
+from prevent_ig.domain.access import Permission, allows
+from prevent_ig.entrypoints.web.security import tokens_match
+from prevent_ig.services.accounts import SessionState, SignedInUser, session_for
+
+PERMISSION_KEY = "x-permission"
+SESSION_COOKIE = "prevent_ig_session"
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequiredError(Exception):
+    def __init__(self, next_path: str, *, second_factor: bool = False) -> None:
+        self.next_path = next_path
+        self.second_factor = second_factor
+
+
+class ForbiddenError(Exception):
+    """The signed-in user's role does not allow this page."""
+
+
+class CsrfError(Exception):
+    """A form arrived without this session's token: possibly a forged cross-site request."""
+
+
+def records_of(request: Request) -> Records:
+    records: Records = request.app.state.records
+    return records
+
+
+def current_session(request: Request) -> SessionState | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    idle = timedelta(minutes=request.app.state.web.idle_timeout_minutes)
+    with records_of(request).new_unit_of_work() as uow:
+        return session_for(uow=uow, token=token, idle_timeout=idle)
+
+
+def guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
+    async def check(request: Request) -> None:
+        request.state.user = None
+        request.state.csrf_token = None
+        if permission is Permission.PUBLIC:
+            return
+        state = current_session(request)
+        if state is None:
+            raise SignInRequiredError(request.url.path)
+        if not state.second_factor_done:
+            raise SignInRequiredError(request.url.path, second_factor=True)
+        request.state.user = state.user
+        request.state.csrf_token = state.csrf_token
+        if not allows(state.user.role, permission):
+            raise ForbiddenError
+        if request.method in UNSAFE_METHODS:
+            form = await request.form()
+            given = form.get("csrf_token")
+            if not tokens_match(state.csrf_token, given if isinstance(given, str) else None):
+                raise CsrfError
+
+    check.__name__ = f"requires_{permission.value.replace(':', '_')}"
+    return check
+
+
+def user_of(request: Request) -> SignedInUser:
+    user: SignedInUser | None = request.state.user
+    if user is None:
+        raise SignInRequiredError(request.url.path)
+    return user
+
+
+class PermissionRouter(APIRouter):
+    def page(
+        self, path: str, *, permission: Permission, methods: tuple[str, ...] = ("GET",)
+    ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+        def register(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+            self.add_api_route(
+                path,
+                endpoint,
+                methods=list(methods),
+                dependencies=[Depends(guard(permission))],
+                include_in_schema=False,
+                response_class=HTMLResponse,
+                openapi_extra={PERMISSION_KEY: permission.value},
+            )
+            return endpoint
+
+        return register
+
+
+def sign_in_location(next_path: str, *, second_factor: bool) -> str:
+    target = "/sign-in/code" if second_factor else "/sign-in"
+    return f"{target}?next={quote(next_path, safe='/')}"

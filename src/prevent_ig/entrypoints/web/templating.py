@@ -1,0 +1,63 @@
+"""Jinja2 set-up: our templates first, then the NHS.UK frontend's macros from nhsuk-frontend-jinja."""
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    select_autoescape,
+)
+
+from prevent_ig.domain.access import Permission, allows
+from prevent_ig.services.accounts import SignedInUser
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+NAVIGATION: list[tuple[str, str, Permission]] = [
+    ("Dashboard", "/dashboard", Permission.DASHBOARD_VIEW),
+    ("Cases", "/cases", Permission.CASE_VIEW_OWN),
+    ("Raise a concern", "/concerns/new", Permission.CONCERN_RAISE),
+    ("Partner requests", "/requests", Permission.REQUEST_MANAGE),
+    ("Advice", "/advice", Permission.ADVICE_GIVE),
+    ("Registers", "/registers", Permission.REGISTER_VIEW),
+    ("Audit", "/audit", Permission.AUDIT_VIEW),
+]
+
+
+def make_environment() -> Environment:
+    environment = Environment(
+        loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=ChainableUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.globals["allows"] = allows
+    environment.globals["Permission"] = Permission
+    return environment
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    environment: Environment = request.app.state.templates
+    user: SignedInUser | None = getattr(request.state, "user", None)
+    navigation = [
+        {"text": text, "href": href, "current": request.url.path.startswith(href)}
+        for text, href, permission in NAVIGATION
+        if user is not None and allows(user.role, permission)
+    ]
+    html = environment.get_template(template).render(
+        request=request,
+        user=user,
+        csrf_token=getattr(request.state, "csrf_token", None),
+        navigation=navigation,
+        guidance_url=request.app.state.web.guidance_url,
+        demo_mode=request.app.state.web.demo_mode,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status_code)

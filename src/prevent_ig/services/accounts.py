@@ -1,0 +1,196 @@
+"""Accounts, sign-in with a second factor, and server-side sessions.
+
+Passwords are stored as argon2id hashes; every role, the administrator included, must also give a
+time-based one-time code. Sessions live in the database (only a hash of the cookie's token), so any
+number of app processes can serve one user and signing out really ends the session.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pyotp
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+
+from prevent_ig.adapters.records.tables import UserRow, WebSessionRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.access import Role
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 12
+_hasher = PasswordHasher()
+# A real hash to verify against when the username is unknown, so timing does not reveal which exist.
+_DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
+
+
+@dataclass(frozen=True, slots=True)
+class SignedInUser:
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    user_id: int
+    totp_secret: str
+
+    def provisioning_uri(self, username: str) -> str:
+        return pyotp.TOTP(self.totp_secret).provisioning_uri(name=username, issuer_name="prevent-ig")
+
+
+def create_user(
+    *, uow: UnitOfWork, actor: str, username: str, display_name: str, role: Role, password: str
+) -> NewAccount:
+    if not username.strip() or not username.replace(".", "").replace("-", "").isalnum():
+        raise InvalidFieldError("username", "use letters, digits, dots and hyphens")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidFieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
+        raise RefusedError(f"user {username} already exists")
+    secret = pyotp.random_base32()
+    row = UserRow(
+        username=username,
+        display_name=display_name,
+        role=role.value,
+        password_hash=_hasher.hash(password),
+        totp_secret=secret,
+        active=True,
+        failed_logins=0,
+        created_at=uow.now().replace(tzinfo=None),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    uow.audit.record(
+        actor=actor,
+        event="admin:user:create",
+        entity=f"user:{row.id}",
+        change={"username": username, "role": role},
+    )
+    uow.commit()
+    return NewAccount(user_id=row.id, totp_secret=secret)
+
+
+def start_sign_in(*, uow: UnitOfWork, username: str, password: str) -> str:
+    """Check the password; return a half-signed-in session token that still needs the code."""
+    now = uow.now().replace(tzinfo=None)
+    user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        raise RefusedError("the username or password is not right")
+    if user.locked_until is not None and user.locked_until > now:
+        raise RefusedError("too many failed attempts: try again in 15 minutes, or ask an administrator")
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        uow.audit.record(actor=user.username, event="auth:signin:fail", entity=f"user:{user.id}")
+        uow.commit()
+        raise RefusedError("the username or password is not right")
+    token = _new_session(uow, user, now)
+    uow.commit()
+    return token
+
+
+def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> SignedInUser:
+    """Check the one-time code; only then is the session fully signed in."""
+    now = uow.now().replace(tzinfo=None)
+    session = uow.session.get(WebSessionRow, _hash(token))
+    if session is None:
+        raise RefusedError("your sign-in has expired: start again")
+    user = uow.session.get(UserRow, session.user_id)
+    assert user is not None
+    if not pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1, for_time=uow.now()):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            uow.session.delete(session)
+        uow.audit.record(actor=user.username, event="auth:totp:fail", entity=f"user:{user.id}")
+        uow.commit()
+        raise RefusedError("the security code is not right")
+    session.second_factor_done = True
+    session.last_seen_at = now
+    user.failed_logins = 0
+    user.last_login_at = now
+    uow.audit.record(actor=user.username, event="auth:signin:success", entity=f"user:{user.id}")
+    uow.commit()
+    return _signed_in(user)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    user: SignedInUser
+    second_factor_done: bool
+    csrf_token: str
+
+
+def session_for(*, uow: UnitOfWork, token: str, idle_timeout: timedelta) -> SessionState | None:
+    """The session behind a cookie, refreshed; None when unknown or idle too long."""
+    now = uow.now().replace(tzinfo=None)
+    session = uow.session.get(WebSessionRow, _hash(token))
+    if session is None:
+        return None
+    if now - session.last_seen_at > idle_timeout:
+        uow.session.delete(session)
+        uow.commit()
+        return None
+    user = uow.session.get(UserRow, session.user_id)
+    if user is None or not user.active:
+        return None
+    session.last_seen_at = now
+    state = SessionState(_signed_in(user), session.second_factor_done, session.csrf_token)
+    uow.commit()
+    return state
+
+
+def sign_out(*, uow: UnitOfWork, token: str) -> None:
+    uow.session.execute(delete(WebSessionRow).where(WebSessionRow.token_hash == _hash(token)))
+    uow.commit()
+
+
+def current_code(*, uow: UnitOfWork, username: str) -> str:
+    """The user's current one-time code: for demo mode only (the CLI refuses otherwise)."""
+    user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
+    if user is None:
+        raise RefusedError(f"no user {username}")
+    return pyotp.TOTP(user.totp_secret).at(uow.now())
+
+
+def _new_session(uow: UnitOfWork, user: UserRow, now: datetime) -> str:
+    token = secrets.token_urlsafe(32)
+    uow.session.add(
+        WebSessionRow(
+            token_hash=_hash(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(32),
+            second_factor_done=False,
+            created_at=now,
+            last_seen_at=now,
+        )
+    )
+    return token
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _signed_in(user: UserRow) -> SignedInUser:
+    return SignedInUser(
+        id=user.id, username=user.username, display_name=user.display_name, role=Role(user.role)
+    )

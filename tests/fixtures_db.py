@@ -1,0 +1,139 @@
+"""Database fixtures: every records test runs on SQLite, and on PostgreSQL too when
+PREVENT_IG_TEST_DATABASE_URL is set (CI always sets it).
+
+Each test gets a fresh, migrated database: on SQLite a copy of a migrated file, on PostgreSQL a new
+database cloned from a migrated template, so tests never see each other's rows.
+"""
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from prevent_ig.adapters.records import migrate
+from prevent_ig.adapters.records.database import make_engine, make_session_factory
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.config import EngineConfig
+
+PG_URL = os.environ.get("PREVENT_IG_TEST_DATABASE_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+AUDIT_KEY = b"test-audit-key-0123456789abcdef-0123456789"
+
+
+class Clock:
+    """A controllable clock: each reading is a microsecond later, so audit times are distinct."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        self.moment += timedelta(microseconds=1)
+        return self.moment
+
+
+@dataclass
+class Db:
+    url: str
+    backend: str
+    clock: Clock
+    config: EngineConfig
+
+    def __post_init__(self) -> None:
+        self.engine = make_engine(self.url)
+        self.factory = make_session_factory(self.engine)
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.factory, audit_key=AUDIT_KEY, now=self.clock)
+
+    def admin_execute(self, *statements: str) -> None:
+        """Raw SQL as the database owner would run it (used to simulate tampering)."""
+        with self.engine.begin() as connection:
+            for statement in statements:
+                connection.exec_driver_sql(statement)
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    return path
+
+
+def _pg_admin() -> Callable[[str], None]:
+    assert PG_URL
+    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+
+    def run(statement: str) -> None:
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str | None]:
+    if not PG_URL:
+        yield None
+        return
+    admin = _pg_admin()
+    name = f"prevent_ig_template_{uuid.uuid4().hex[:8]}"
+    admin(f"CREATE DATABASE {name}")
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield name
+    admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def fresh_database_url(
+    backend: str, tmp_path: Path, sqlite_template: Path, pg_template: str | None
+) -> Iterator[str]:
+    if backend == "sqlite":
+        target = tmp_path / "records.sqlite3"
+        shutil.copy(sqlite_template, target)
+        yield f"sqlite:///{target}"
+        return
+    assert PG_URL and pg_template
+    admin = _pg_admin()
+    name = f"prevent_ig_test_{uuid.uuid4().hex[:10]}"
+    admin(f"CREATE DATABASE {name} TEMPLATE {pg_template}")
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=BACKENDS)
+def db(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path, pg_template: str | None
+) -> Iterator[Db]:
+    urls = fresh_database_url(request.param, tmp_path, sqlite_template, pg_template)
+    database = Db(url=next(urls), backend=request.param, clock=Clock(), config=EngineConfig())
+    yield database
+    database.engine.dispose()
+    next(urls, None)
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An unmigrated database, for migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    admin = _pg_admin()
+    name = f"prevent_ig_empty_{uuid.uuid4().hex[:10]}"
+    admin(f"CREATE DATABASE {name}")
+    assert PG_URL
+    yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+TODAY = date(2026, 11, 26)
