@@ -12,10 +12,12 @@ from prevent_ig.adapters.records.tables import (
     ClarificationRow,
     ConsentRow,
     DisclosureRow,
+    NotificationRow,
     PartnerRequestRow,
     SubjectRow,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.deadlines import DueKind
@@ -95,6 +97,14 @@ def raise_concern(
         case_id=case.id,
         entity=f"subject:{subject_row.id}",
         change={**asdict(subject), "nhs_number": nhs_number},
+    )
+    uow.session.add(
+        NotificationRow(
+            recipient_role=Role.PREVENT_LEAD.value,
+            case_id=case.id,
+            message=f"New concern raised: case {case.id}.",
+            created_at=now,
+        )
     )
     uow.audit.record(
         actor=actor,
@@ -238,7 +248,12 @@ def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
 
 
 def list_cases(
-    *, uow: UnitOfWork, actor: str, stage: Stage | None = None, owner: str | None = None
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    stage: Stage | None = None,
+    owner: str | None = None,
+    raised_by: str | None = None,
 ) -> list[views.CaseSummary]:
     """Each case with its next deadline: its own (information gathering, review) or an open request's."""
     request_due = (
@@ -256,6 +271,8 @@ def list_cases(
         query = query.where(CaseRow.stage == stage.value)
     if owner is not None:
         query = query.where(CaseRow.owner == owner)
+    if raised_by is not None:
+        query = query.where(CaseRow.raised_by == raised_by)
     summaries = [_summary(case, request_due_on) for case, request_due_on in uow.session.execute(query)]
     uow.audit.record(actor=actor, event="case:list:view", entity=f"stage:{stage.value if stage else 'all'}")
     uow.commit()

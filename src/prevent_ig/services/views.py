@@ -64,8 +64,15 @@ class RequestView(View):
     person: str
     role: str
     email: str
+    recipient_type: str
     purpose: str
     received_on: date
+    proforma: bool
+    secure_channel: bool
+    consent_position_stated: bool
+    reason_given: bool
+    specific: bool
+    legal_powers_cited: list[str]
     due_on: date
     status: str
     items_requested: list[Any]

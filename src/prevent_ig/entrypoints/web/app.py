@@ -10,7 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prevent_ig.bootstrap import Records
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
-from prevent_ig.entrypoints.web.routes import signin
+from prevent_ig.entrypoints.web.routes import assessment, cases, dashboard, requests, signin
 from prevent_ig.entrypoints.web.security import SecurityHeadersMiddleware
 from prevent_ig.entrypoints.web.templating import make_environment, render
 from prevent_ig.settings import WebSettings
@@ -31,7 +31,7 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
     return app
 
 
-ROUTE_MODULES = [signin]
+ROUTE_MODULES = [signin, dashboard, cases, assessment, requests]
 
 
 def _add_error_pages(app: FastAPI) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from fastapi.routing import APIRoute
 
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
@@ -104,3 +105,14 @@ class PermissionRouter(APIRouter):
 def sign_in_location(next_path: str, *, second_factor: bool) -> str:
     target = "/sign-in/code" if second_factor else "/sign-in"
     return f"{target}?next={quote(next_path, safe='/')}"
+
+
+def page_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every API route, looking inside included routers (FastAPI wraps them since 0.160)."""
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(page_routes(list(route.original_router.routes)))
+    return found

@@ -1,0 +1,417 @@
+"""The sharing assessment as a guided interview: one question per page, only what the rules need.
+
+Answers are kept in a draft that travels with each form (nothing is stored until the lead records a
+decision); the engine re-checks everything at the end, so a tampered draft can only produce an input
+error, never a wrong decision.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from prevent_ig.domain.law.catalogue import load_catalogue
+from prevent_ig.domain.law.vocabulary import ItemCategory
+
+Answers = dict[str, Any]
+Option = tuple[str, str, str | None]
+Options = list[Option]
+
+KIND: Options = [
+    ("referral", "Making a Prevent referral", None),
+    (
+        "request_response",
+        "Answering a partner's request for information",
+        "Police, council, Channel panel or VSS",
+    ),
+    ("disclosure", "Another disclosure", "For example, sharing with probation or another health body"),
+]
+PURPOSE: Options = [
+    ("prevent_referral", "A Prevent referral", None),
+    ("police_screening", "Police screening of a referral", None),
+    ("channel_information_gathering", "Channel information gathering", "Before a Channel panel meets"),
+    ("channel_panel", "A Channel panel meeting", None),
+    ("support_plan", "A Channel support plan", None),
+    ("crime_prevention", "Preventing or detecting crime", None),
+    ("safeguarding", "Safeguarding", None),
+]
+ROLE: Options = [
+    ("patient", "A patient", None),
+    ("service_user", "A service user", None),
+    ("staff", "A member of staff", None),
+]
+YES_NO: Options = [("yes", "Yes", None), ("no", "No", None)]
+CONSENT: Options = [
+    ("given", "They (or someone entitled to) agreed", None),
+    ("refused", "They refused", None),
+    ("withdrawn", "They agreed but have since withdrawn", None),
+    ("not_sought", "Consent has not been asked for", None),
+]
+GIVEN_BY: Options = [
+    ("subject", "The person themselves", None),
+    ("parent_or_guardian", "A parent or guardian", "For a child under 18 who cannot decide"),
+    (
+        "legal_representative",
+        "A legal representative",
+        "Lasting power of attorney or deputy, for an adult who cannot decide",
+    ),
+]
+NOT_SOUGHT: Options = [
+    ("prejudice_purpose", "Asking would prejudice the purpose", "For example, it could tip someone off"),
+    ("risk_of_harm", "Asking could put someone at risk of harm", None),
+    ("urgent", "It is too urgent to ask first", "You will ask as soon as it is safe"),
+    ("lacks_capacity", "They cannot decide about this", None),
+    ("none", "No reason yet", "You will be advised to ask them first"),
+]
+RECIPIENT: Options = [
+    ("police", "Police", None),
+    ("local_authority", "Local authority", None),
+    ("channel_panel", "Channel panel", None),
+    ("vss", "Vulnerability Support Service", None),
+    ("probation", "Probation", None),
+    ("health", "Another health organisation", None),
+    ("other", "Someone else", "The IG team will need to decide"),
+]
+REQUEST_CHECKS: Options = [
+    ("proforma", "They used their organisation's official request form", None),
+    ("secure_channel", "It came by secure, protectively marked email", None),
+    ("consent_position_stated", "They said whether the person has consented", None),
+    (
+        "reason_given",
+        "They gave a legitimate reason for sharing without consent",
+        "For the VSS: they stated their role and the safeguarding issue they suspect",
+    ),
+    ("specific", "They said exactly what information they need, and why", None),
+]
+RISKS: Options = [
+    ("self", "A risk of harm to the person themselves", None),
+    ("others", "A risk of harm to others", None),
+]
+LEGAL: Options = [
+    ("none", "No", None),
+    ("court_order", "Yes, a court order", None),
+    ("statute", "Yes, an Act of Parliament or regulations", None),
+]
+ADVICE: Options = [
+    ("none", "No advice sought", None),
+    ("awaited", "Asked, waiting for the answer", None),
+    ("supports", "The adviser supports sharing", None),
+    ("against", "The adviser does not support sharing", None),
+]
+ADVISER: Options = [
+    ("dpo", "Data Protection Officer", None),
+    ("caldicott_guardian", "Caldicott guardian", None),
+    ("ig_team", "Information governance team", None),
+]
+CATEGORY_LABELS = {
+    ItemCategory.IDENTITY: "Identity (name, date of birth, NHS number)",
+    ItemCategory.CONTACT: "Contact details",
+    ItemCategory.HEALTH: "Health (physical or mental)",
+    ItemCategory.RACIAL_ETHNIC_ORIGIN: "Racial or ethnic origin",
+    ItemCategory.POLITICAL_OPINIONS: "Political opinions",
+    ItemCategory.RELIGIOUS_BELIEFS: "Religious or philosophical beliefs",
+    ItemCategory.TRADE_UNION: "Trade union membership",
+    ItemCategory.GENETIC_BIOMETRIC: "Genetic or biometric data",
+    ItemCategory.SEX_LIFE_ORIENTATION: "Sex life or sexual orientation",
+    ItemCategory.CRIMINAL_OFFENCE: "Criminal offences or allegations",
+    ItemCategory.OTHER: "Other information",
+}
+ADULT = 18
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    title: str
+    kind: str
+    """radios, checkboxes, text, number, textarea, date, recipient, items."""
+    hint: str | None = None
+    options: Options = field(default_factory=list)
+    applies: Callable[[Answers], bool] = lambda _a: True
+    optional: bool = False
+
+
+def _is(key: str, *values: str) -> Callable[[Answers], bool]:
+    return lambda a: a.get(key) in values
+
+
+def _adult(a: Answers) -> bool:
+    return isinstance(a.get("age"), int) and a["age"] >= ADULT
+
+
+QUESTIONS: list[Question] = [
+    Question("kind", "What are you doing?", "radios", options=KIND),
+    Question("purpose", "What is the information for?", "radios", options=PURPOSE),
+    Question("role", "Who is the information about?", "radios", options=ROLE),
+    Question("age", "How old are they?", "number", hint="In years"),
+    Question(
+        "adult_at_risk",
+        "Are they an adult at risk?",
+        "radios",
+        options=YES_NO,
+        hint="They have care and support needs, are at risk of harm, and cannot protect themselves.",
+        applies=_adult,
+    ),
+    Question(
+        "capacity_doubt",
+        "Is there any doubt that they can decide about this sharing?",
+        "radios",
+        options=YES_NO,
+        hint="From 16 the Mental Capacity Act applies; under 16, whether they are Gillick competent.",
+    ),
+    Question(
+        "has_capacity",
+        "Has an assessment found that they can decide about this sharing?",
+        "radios",
+        options=YES_NO,
+        applies=_is("capacity_doubt", "yes"),
+    ),
+    Question("consent_status", "Have they agreed to the sharing?", "radios", options=CONSENT),
+    Question("given_by", "Who agreed?", "radios", options=GIVEN_BY, applies=_is("consent_status", "given")),
+    Question(
+        "reason_not_sought",
+        "Why has consent not been asked for?",
+        "radios",
+        options=NOT_SOUGHT,
+        applies=_is("consent_status", "not_sought"),
+    ),
+    Question("recipient_type", "Who would receive the information?", "radios", options=RECIPIENT),
+    Question(
+        "recipient", "Recipient details", "recipient", hint="We check the email address is a secure domain."
+    ),
+    Question(
+        "competent_authority",
+        "Is the recipient a competent authority for law enforcement?",
+        "radios",
+        options=YES_NO,
+        hint="Listed in DPA 2018 Schedule 7, or with statutory law-enforcement functions.",
+        applies=lambda a: a.get("recipient_type") not in (None, "police"),
+    ),
+    Question(
+        "dsa_in_place",
+        "Is a data sharing agreement that refers to Prevent signed with them?",
+        "radios",
+        options=YES_NO,
+    ),
+    Question("received", "When did the request arrive?", "date", applies=_is("kind", "request_response")),
+    Question(
+        "request_checks",
+        "Which of these does the request do?",
+        "checkboxes",
+        options=REQUEST_CHECKS,
+        hint="Select all that apply.",
+        applies=_is("kind", "request_response"),
+        optional=True,
+    ),
+    Question(
+        "legal_powers",
+        "Which powers or conditions does the requestor rely on?",
+        "checkboxes",
+        hint="Select all they cite. Leave empty if they cite none.",
+        applies=_is("kind", "request_response"),
+        optional=True,
+    ),
+    Question(
+        "legal_requirement",
+        "Does a court order or law require the disclosure?",
+        "radios",
+        options=LEGAL,
+        hint="A power to share (such as the Crime and Disorder Act) is not a requirement.",
+    ),
+    Question(
+        "legal_requirement_detail",
+        "Which order or law?",
+        "text",
+        applies=lambda a: a.get("legal_requirement") in ("court_order", "statute"),
+    ),
+    Question(
+        "risks",
+        "Is there a risk of harm?",
+        "checkboxes",
+        options=RISKS,
+        hint="Select all that apply.",
+        optional=True,
+    ),
+    Question(
+        "substantial_public_interest",
+        "Is there a substantial public interest in sharing?",
+        "radios",
+        options=YES_NO,
+        hint="Your professional judgement, weighed against their right to privacy.",
+    ),
+    Question(
+        "informing_would_prejudice",
+        "Would telling them prejudice the purpose?",
+        "radios",
+        options=YES_NO,
+        hint="For example, tip them off or put someone at risk.",
+    ),
+    Question(
+        "best_interests",
+        "Has a best-interests decision been made that sharing is right for them?",
+        "radios",
+        options=YES_NO,
+        applies=_is("has_capacity", "no"),
+    ),
+    Question(
+        "items",
+        "What information might be shared?",
+        "items",
+        hint="Add each piece of information separately, so each can be judged on its own.",
+    ),
+    Question(
+        "ig_advice",
+        "Have you sought advice from the IG team, DPO or Caldicott guardian?",
+        "radios",
+        options=ADVICE,
+    ),
+    Question(
+        "adviser_role",
+        "Who advised?",
+        "radios",
+        options=ADVISER,
+        applies=lambda a: a.get("ig_advice") not in (None, "none"),
+    ),
+    Question(
+        "rationale",
+        "Explain your reasoning",
+        "textarea",
+        hint="This goes in the record. Say why sharing is (or is not) necessary and proportionate.",
+        optional=True,
+    ),
+]
+BY_KEY = {q.key: q for q in QUESTIONS}
+
+
+def legal_power_options() -> Options:
+    wanted = (
+        "CTSA2015.s38",
+        "CDA1998.s115",
+        "DPA2018.Sch1.Pt2.10",
+        "DPA2018.Sch1.Pt2.18",
+        "DPA2018.Sch1.Pt2.6",
+        "UKGDPR.6.1.e",
+        "UKGDPR.9.2.g",
+    )
+    catalogue = load_catalogue()
+    return [(pid, catalogue.get(pid).title, None) for pid in wanted]
+
+
+def applicable(answers: Answers) -> list[Question]:
+    return [q for q in QUESTIONS if q.applies(answers)]
+
+
+def next_question(answers: Answers) -> Question | None:
+    """The first applicable question still unanswered; None means ready to check answers."""
+    for question in applicable(answers):
+        if question.key not in answers:
+            return question
+    return None
+
+
+def previous_question(answers: Answers, key: str) -> Question | None:
+    earlier = None
+    for question in applicable(answers):
+        if question.key == key:
+            return earlier
+        earlier = question
+    return earlier
+
+
+def has_capacity(answers: Answers) -> bool:
+    return answers.get("capacity_doubt") != "yes" or answers.get("has_capacity") == "yes"
+
+
+def to_engine_input(answers: Answers) -> dict[str, Any]:
+    """Build the contract's input from the answers that apply (the rest are ignored)."""
+    a = {q.key: answers.get(q.key) for q in applicable(answers)}
+    capable = has_capacity(answers)
+    status = a["consent_status"]
+    reason = a.get("reason_not_sought")
+    legal = a.get("legal_requirement")
+    risks = a.get("risks") or []
+    checks = a.get("request_checks") or []
+    advice = a.get("ig_advice")
+    recipient = a.get("recipient") or {}
+    return {
+        "kind": a["kind"],
+        "purpose": a["purpose"],
+        "subject": {
+            "role": a["role"],
+            "age": a["age"],
+            "adult_at_risk": a.get("adult_at_risk") == "yes",
+            "has_capacity": capable,
+        },
+        "consent": {
+            "status": status,
+            "given_by": a.get("given_by") if status == "given" else None,
+            "reason_not_sought": reason if status == "not_sought" and reason != "none" else None,
+        },
+        "recipient": {
+            "name": recipient.get("name", ""),
+            "type": a["recipient_type"],
+            "competent_authority": a["recipient_type"] == "police" or a.get("competent_authority") == "yes",
+            "email": recipient.get("email") or None,
+            "dsa_in_place": a.get("dsa_in_place") == "yes",
+        },
+        "request": None
+        if a["kind"] != "request_response"
+        else {
+            "received": a.get("received"),
+            **{key: key in checks for key, _, _ in REQUEST_CHECKS},
+            "legal_powers_cited": a.get("legal_powers") or [],
+        },
+        "grounds": {
+            "risk_of_harm_to_self": "self" in risks,
+            "risk_of_harm_to_others": "others" in risks,
+            "substantial_public_interest": a.get("substantial_public_interest") == "yes",
+            "informing_would_prejudice": a.get("informing_would_prejudice") == "yes",
+            "best_interests": a.get("best_interests") == "yes",
+            "legal_requirement": None if legal in (None, "none") else legal,
+            "legal_requirement_detail": a.get("legal_requirement_detail")
+            if legal not in (None, "none")
+            else None,
+            "rationale": a.get("rationale") or "",
+        },
+        "items": a.get("items") or [],
+        "ig_advice": None
+        if advice in (None, "none")
+        else {
+            "adviser_role": a.get("adviser_role"),
+            "supports_sharing": {"supports": True, "against": False}.get(advice),
+        },
+    }
+
+
+def parse_answer(question: Question, form: dict[str, Any]) -> tuple[Any, str | None]:
+    """The answer to one question from the form, or an error message saying what is needed."""
+    value = form.get("answer")
+    if question.kind == "radios":
+        allowed = {v for v, _, _ in question.options}
+        return (value, None) if value in allowed else (None, f"Select an answer: {question.title.lower()}")
+    if question.kind == "checkboxes":
+        chosen = form.get("answer_list") or []
+        allowed = {v for v, _, _ in (question.options or legal_power_options())}
+        return ([c for c in chosen if c in allowed], None)
+    if question.kind == "number":
+        text = str(value or "").strip()
+        if not text.isdigit() or not 0 <= int(text) <= 130:
+            return None, "Enter their age in whole years, from 0 to 130"
+        return int(text), None
+    if question.kind == "date":
+        try:
+            return date(int(form["day"]), int(form["month"]), int(form["year"])).isoformat(), None
+        except (KeyError, ValueError, TypeError):
+            return None, "Enter a real date, for example 22 12 2026"
+    if question.kind in ("text", "textarea"):
+        text = str(value or "").strip()
+        if not text and not question.optional:
+            return None, "Enter an answer"
+        return text, None
+    if question.kind == "recipient":
+        name = str(form.get("recipient_name") or "").strip()
+        email = str(form.get("recipient_email") or "").strip()
+        if not name:
+            return None, "Enter the name of the receiving organisation"
+        return {"name": name, "email": email}, None
+    raise ValueError(f"unknown question kind {question.kind}")

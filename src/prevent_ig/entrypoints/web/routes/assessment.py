@@ -1,0 +1,337 @@
+"""Journey 2: "Should I share?" — the guided interview, check your answers, the decision and the
+lead's own decision, recorded with the engine's output."""
+
+import json
+from datetime import date
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse, Response
+
+from prevent_ig.domain.access import Permission
+from prevent_ig.domain.law.catalogue import load_catalogue
+from prevent_ig.domain.law.decision import Decision
+from prevent_ig.domain.law.engine import assess
+from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from prevent_ig.domain.law.record_note import NoteAuthor, render_record_note
+from prevent_ig.domain.law.vocabulary import ItemCategory
+from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
+from prevent_ig.entrypoints.web import interview
+from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.case_access import load_case_for
+from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.services.assessments import AssessmentInputProblemsError, LeadDecision, record_assessment
+from prevent_ig.services.cases import age_on
+from prevent_ig.services.errors import ServiceError
+
+router = PermissionRouter()
+MAX_ITEMS = 30
+
+
+@router.page("/cases/{case_id}/assess", permission=Permission.ASSESSMENT_RUN)
+async def start(request: Request, case_id: int, request_id: int | None = None) -> Response:
+    case = load_case_for(request, case_id)
+    answers: dict[str, Any] = {
+        "role": case.subject.role,
+        "age": age_on(case.subject.date_of_birth, date.today()),
+    }
+    if case.subject.adult_at_risk:
+        answers["adult_at_risk"] = "yes"
+    if request_id is not None:
+        for r in case.requests:
+            if r.id == request_id:
+                answers.update(_from_request(r))
+    return _ask(request, case_id, answers, interview.next_question(answers))
+
+
+def _from_request(r: Any) -> dict[str, Any]:
+    return {
+        "_request_id": r.id,
+        "kind": "request_response",
+        "purpose": r.purpose,
+        "recipient_type": r.recipient_type,
+        "recipient": {"name": r.organisation, "email": r.email},
+        "received": r.received_on.isoformat(),
+        "request_checks": [
+            k
+            for k in ("proforma", "secure_channel", "consent_position_stated", "reason_given", "specific")
+            if getattr(r, k)
+        ],
+        "legal_powers": list(r.legal_powers_cited),
+        "items": [
+            {
+                "id": f"requested-{n}",
+                "description": text,
+                "category": "other",
+                "relevant": True,
+                "justification": "",
+            }
+            for n, text in enumerate(r.items_requested, start=1)
+        ],
+    }
+
+
+@router.page("/cases/{case_id}/assess", permission=Permission.ASSESSMENT_RUN, methods=("POST",))
+async def step(request: Request, case_id: int) -> Response:
+    load_case_for(request, case_id)
+    form = await request.form()
+    fields: dict[str, Any] = {key: form.get(key) for key in form}
+    fields["answer_list"] = form.getlist("answer_list")
+    try:
+        answers = json.loads(str(form.get("draft") or "{}"))
+        assert isinstance(answers, dict)
+    except (ValueError, AssertionError):
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            heading="The answers could not be read",
+            paragraphs=["Start the assessment again from the case page."],
+        )
+    action = str(form.get("action") or "continue")
+    current = interview.BY_KEY.get(str(form.get("step") or ""))
+    if action.startswith("goto:"):
+        return _ask(request, case_id, answers, interview.BY_KEY.get(action[5:]))
+    if action == "back" and current is not None:
+        earlier = interview.previous_question(answers, current.key)
+        return (
+            _ask(request, case_id, answers, earlier)
+            if earlier
+            else RedirectResponse(f"/cases/{case_id}", 303)
+        )
+    if action.startswith("remove_item:"):
+        index = int(action.split(":")[1]) if action.split(":")[1].isdigit() else -1
+        items = answers.get("items") or []
+        if 0 <= index < len(items):
+            items.pop(index)
+        answers["items"] = items
+        return _ask(request, case_id, answers, interview.BY_KEY["items"])
+    if action == "add_item":
+        return _add_item(request, case_id, answers, fields)
+    if action == "decide":
+        return _decide(request, case_id, answers)
+    if action == "record":
+        return _record(request, case_id, answers, fields)
+    if current is not None and current.kind != "items":
+        value, error = interview.parse_answer(current, fields)
+        if error:
+            return _ask(request, case_id, answers, current, error=error, given=fields)
+        answers[current.key] = value
+    if current is not None and current.kind == "items":
+        if not answers.get("items"):
+            return _ask(request, case_id, answers, current, error="Add at least one piece of information")
+        answers["items"] = answers["items"]
+        answers.setdefault("items_done", True)
+    return _ask(request, case_id, answers, interview.next_question(answers))
+
+
+def _add_item(request: Request, case_id: int, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
+    description = str(fields.get("item_description") or "").strip()
+    category = str(fields.get("item_category") or "")
+    relevant = fields.get("item_relevant")
+    errors = {}
+    if not description:
+        errors["item_description"] = {"text": "Describe the information", "href": "#item_description"}
+    if category not in {c.value for c in ItemCategory}:
+        errors["item_category"] = {"text": "Select what kind of information it is", "href": "#item_category"}
+    if relevant not in ("yes", "no"):
+        errors["item_relevant"] = {
+            "text": "Say whether it is relevant to the purpose",
+            "href": "#item_relevant",
+        }
+    items = answers.get("items") or []
+    if len(items) >= MAX_ITEMS:
+        errors["item_description"] = {"text": f"No more than {MAX_ITEMS} items", "href": "#item_description"}
+    if errors:
+        return _ask(request, case_id, answers, interview.BY_KEY["items"], errors=errors, given=fields)
+    used = {i["id"] for i in items}
+    number = len(items) + 1
+    while f"item-{number}" in used:
+        number += 1
+    items.append(
+        {
+            "id": f"item-{number}",
+            "description": description,
+            "category": category,
+            "relevant": relevant == "yes",
+            "justification": str(fields.get("item_justification") or "").strip(),
+        }
+    )
+    answers["items"] = items
+    return _ask(request, case_id, answers, interview.BY_KEY["items"])
+
+
+def _ask(
+    request: Request,
+    case_id: int,
+    answers: dict[str, Any],
+    question: interview.Question | None,
+    *,
+    error: str | None = None,
+    errors: dict[str, Any] | None = None,
+    given: dict[str, Any] | None = None,
+) -> Response:
+    draft = json.dumps(answers)
+    if question is None:
+        return _check(request, case_id, answers)
+    all_errors = errors or ({"answer": {"text": error, "href": "#answer"}} if error else None)
+    options = question.options or (interview.legal_power_options() if question.kind == "checkboxes" else [])
+    return render(
+        request,
+        "assessment/question.html",
+        status_code=400 if all_errors else 200,
+        case_id=case_id,
+        question=question,
+        options=options,
+        draft=draft,
+        answers=answers,
+        current=(given or {}).get("answer", answers.get(question.key)),
+        errors=all_errors,
+        categories=[(c.value, label) for c, label in interview.CATEGORY_LABELS.items()],
+        given=given or {},
+    )
+
+
+def _check(request: Request, case_id: int, answers: dict[str, Any]) -> Response:
+    rows = []
+    for q in interview.applicable(answers):
+        rows.append({"key": q.key, "question": q.title, "answer": _describe(q, answers.get(q.key))})
+    email_check = _email_check(request, answers)
+    return render(
+        request,
+        "assessment/check.html",
+        case_id=case_id,
+        rows=rows,
+        draft=json.dumps(answers),
+        email_check=email_check,
+    )
+
+
+def _describe(question: interview.Question, value: Any) -> str:
+    labels = {v: label for v, label, _ in (question.options or interview.legal_power_options())}
+    if question.kind == "checkboxes":
+        return "; ".join(labels.get(v, v) for v in value or []) or "None"
+    if question.kind == "radios":
+        return labels.get(value, "Not answered")
+    if question.kind == "recipient":
+        return f"{value.get('name')}, {value.get('email') or 'no email address'}" if value else "Not answered"
+    if question.kind == "items":
+        return f"{len(value or [])} item(s)"
+    return "Not answered" if value in (None, "") else str(value)
+
+
+def _email_check(request: Request, answers: dict[str, Any]) -> dict[str, Any] | None:
+    email = (answers.get("recipient") or {}).get("email")
+    if not email:
+        return None
+    config = engine_config_for(request)
+    try:
+        result = check_email(email, accredited_domains=config.accredited_on(date.today()))
+    except MalformedAddressError as error:
+        return {"ok": False, "text": f"{email} is not a valid email address ({error})."}
+    if result.secure:
+        return {"ok": True, "text": f"{result.domain} is a secure domain: no further action needed."}
+    return {"ok": False, "text": f"{result.domain} is not a secure domain: put [secure] in the subject line."}
+
+
+def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision] | list[dict[str, str]]:
+    try:
+        assessment = parse_assessment(json.dumps(interview.to_engine_input(answers)))
+    except AssessmentInputError as error:
+        return [{"text": f"{p.field}: {p.message}", "href": "#"} for p in error.problems]
+    except KeyError as missing:
+        return [{"text": f"Answer the question about {missing}", "href": "#"}]
+    return assessment, assess(assessment, engine_config_for(request), today=date.today())
+
+
+def _decide(request: Request, case_id: int, answers: dict[str, Any]) -> Response:
+    result = _evaluate(request, answers)
+    if isinstance(result, list):
+        return render(
+            request,
+            "assessment/check.html",
+            status_code=400,
+            case_id=case_id,
+            draft=json.dumps(answers),
+            rows=[
+                {"key": q.key, "question": q.title, "answer": _describe(q, answers.get(q.key))}
+                for q in interview.applicable(answers)
+            ],
+            errors=result,
+            email_check=None,
+        )
+    assessment, decision = result
+    return _decision_page(request, case_id, answers, assessment=assessment, decision=decision)
+
+
+def _decision_page(
+    request: Request,
+    case_id: int,
+    answers: dict[str, Any],
+    *,
+    assessment: Any,
+    decision: Decision,
+    errors: dict[str, Any] | None = None,
+) -> Response:
+    catalogue = load_catalogue()
+    descriptions = {i.id: i.description for i in assessment.items}
+    user = user_of(request)
+    note = render_record_note(
+        assessment, decision, author=NoteAuthor(name=user.display_name, role=user.role.value)
+    )
+    return render(
+        request,
+        "assessment/decision.html",
+        status_code=400 if errors else 200,
+        case_id=case_id,
+        decision=decision,
+        draft=json.dumps(answers),
+        provisions={p.id: p for p in catalogue.provisions},
+        descriptions=descriptions,
+        note=note,
+        errors=errors,
+    )
+
+
+def _record(request: Request, case_id: int, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
+    result = _evaluate(request, answers)
+    if isinstance(result, list):
+        return _decide(request, case_id, answers)
+    assessment, decision = result
+    choice = fields.get("lead_decision")
+    reason = str(fields.get("lead_reason") or "").strip()
+    errors = {}
+    if choice not in ("follow", "depart"):
+        errors["lead_decision"] = {"text": "Say whether you follow this decision", "href": "#lead_decision"}
+    elif choice == "depart" and not reason:
+        errors["lead_reason"] = {"text": "Explain why you depart from this decision", "href": "#lead_reason"}
+    if errors:
+        return _decision_page(
+            request, case_id, answers, assessment=assessment, decision=decision, errors=errors
+        )
+    user = user_of(request)
+    request_id = answers.get("_request_id")
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            assessment_id = record_assessment(
+                uow=uow,
+                actor=user.username,
+                case_id=case_id,
+                assessment_json=assessment.model_dump_json(),
+                config=engine_config_for(request),
+                today=decision.decided_on,
+                lead_decision=LeadDecision(str(choice)),
+                lead_reason=reason or None,
+                request_id=request_id if isinstance(request_id, int) else None,
+            )
+    except (AssessmentInputProblemsError, ServiceError) as error:
+        return _decision_page(
+            request,
+            case_id,
+            answers,
+            assessment=assessment,
+            decision=decision,
+            errors={"lead_decision": {"text": str(error), "href": "#lead_decision"}},
+        )
+    return RedirectResponse(f"/cases/{case_id}?recorded=assessment-{assessment_id}", status_code=303)

@@ -1,0 +1,223 @@
+"""Journeys 1, 3 and 5: raise a concern, the case page with its moves, and making a referral."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from prevent_ig.domain.access import Permission, allows
+from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.domain.pathway.stages import ExitReason, Stage
+from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
+from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.case_access import load_case_for
+from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
+from prevent_ig.services.pathway import advance_case
+
+router = PermissionRouter()
+
+MOVE_LABELS = {
+    Move.REFER: "Record the referral as made",
+    Move.START_SCREENING: "Police screening has started",
+    Move.GATHER_INFORMATION: "Information gathering has started",
+    Move.TAKE_TO_PANEL: "Taken to the Channel panel",
+    Move.START_SUPPORT: "Support plan agreed",
+    Move.COMPLETE_SUPPORT: "Support completed: close the case",
+    Move.CLOSE_WITHOUT_REFERRAL: "Close without a referral",
+    Move.RECORD_6_MONTH_REVIEW: "6-month review done",
+    Move.RECORD_12_MONTH_REVIEW: "12-month review done",
+    Move.ARCHIVE: "Archive the case",
+}
+EXIT_LABELS = {
+    ExitReason.SIGNPOSTED: "Signposted to other services",
+    ExitReason.ESCALATED_POLICE_LED: "Risk increased: escalated to police-led space",
+    ExitReason.NON_CONSENT: "The person did not consent",
+    ExitReason.NO_OR_REDUCED_VULNERABILITY: "No vulnerability, or vulnerability reduced",
+}
+
+
+@router.page("/cases", permission=Permission.CASE_VIEW_OWN)
+async def case_list(request: Request, stage: str | None = None) -> Response:
+    user = user_of(request)
+    chosen = Stage(stage) if stage in {s.value for s in Stage} else None
+    own_only = not allows(user.role, Permission.CASE_VIEW_ALL)
+    with records_of(request).new_unit_of_work() as uow:
+        cases = list_cases(
+            uow=uow, actor=user.username, stage=chosen, raised_by=user.username if own_only else None
+        )
+    return render(
+        request,
+        "cases/list.html",
+        cases=cases,
+        stages=[s.value for s in Stage],
+        chosen=stage,
+        own_only=own_only,
+    )
+
+
+@router.page("/cases/{case_id}", permission=Permission.CASE_VIEW_OWN)
+async def case_page(request: Request, case_id: int, recorded: str | None = None) -> Response:
+    case = load_case_for(request, case_id)
+    return _case_page(request, case, recorded=recorded)
+
+
+def _case_page(
+    request: Request, case: object, *, recorded: str | None = None, errors: dict[str, object] | None = None
+) -> Response:
+    return render(
+        request,
+        "cases/show.html",
+        status_code=400 if errors else 200,
+        case=case,
+        recorded=recorded,
+        move_labels={m.value: label for m, label in MOVE_LABELS.items()},
+        exit_labels=[(r.value, label) for r, label in EXIT_LABELS.items()],
+        errors=errors,
+        today=date.today(),
+    )
+
+
+@router.page("/cases/{case_id}/move", permission=Permission.CASE_MANAGE, methods=("POST",))
+async def move_case(
+    request: Request,
+    case_id: int,
+    move: Annotated[str, Form()] = "",
+    exit_reason: Annotated[str, Form()] = "",
+    version: Annotated[int, Form()] = 0,
+) -> Response:
+    user = user_of(request)
+    error = None
+    if move not in {m.value for m in Move}:
+        error = "Choose what happened"
+    elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
+        error = "Choose why the case is leaving the pathway"
+    if error is None:
+        try:
+            with records_of(request).new_unit_of_work() as uow:
+                advance_case(
+                    uow=uow,
+                    actor=user.username,
+                    case_id=case_id,
+                    move=Move(move),
+                    on=date.today(),
+                    calendar=engine_config_for(request).calendar,
+                    exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
+                    expected_version=version,
+                )
+        except RefusedError as refusal:
+            error = str(refusal)
+    if error:
+        case = load_case_for(request, case_id)
+        return _case_page(request, case, errors={"move": {"text": error, "href": "#move"}})
+    return RedirectResponse(f"/cases/{case_id}?recorded=move", status_code=303)
+
+
+@router.page("/cases/{case_id}/referral", permission=Permission.CASE_MANAGE)
+async def referral_page(request: Request, case_id: int, email: str = "") -> Response:
+    case = load_case_for(request, case_id)
+    current = [a for a in case.assessments if a.purpose == "prevent_referral" and a.superseded_by_id is None]
+    check = None
+    if email:
+        try:
+            result = check_email(
+                email, accredited_domains=engine_config_for(request).accredited_on(date.today())
+            )
+            check = {
+                "ok": result.secure,
+                "text": f"{result.domain} is a secure domain: no further action needed."
+                if result.secure
+                else f"{result.domain} is not secure: put [secure] in the subject line.",
+            }
+        except MalformedAddressError as error:
+            check = {"ok": False, "text": f"That is not a valid email address: {error}"}
+    return render(
+        request,
+        "cases/referral.html",
+        case=case,
+        assessment=current[-1] if current else None,
+        email=email,
+        email_check=check,
+    )
+
+
+@router.page("/concerns/new", permission=Permission.CONCERN_RAISE)
+async def concern_form(request: Request) -> Response:
+    return render(request, "cases/new_concern.html", values={}, roles=[r.value for r in SubjectRole])
+
+
+@router.page("/concerns/new", permission=Permission.CONCERN_RAISE, methods=("POST",))
+async def concern_submit(request: Request) -> Response:
+    form = await request.form()
+    values = {
+        key: str(form.get(key) or "").strip()
+        for key in (
+            "role",
+            "given_name",
+            "family_name",
+            "nhs_number",
+            "dob-day",
+            "dob-month",
+            "dob-year",
+            "address",
+            "adult_at_risk",
+            "concern",
+        )
+    }
+    errors: dict[str, dict[str, str]] = {}
+    if values["role"] not in {r.value for r in SubjectRole}:
+        errors["role"] = {"text": "Say who the concern is about", "href": "#role"}
+    for key, text in (
+        ("given_name", "Enter their first name"),
+        ("family_name", "Enter their last name"),
+        ("address", "Enter their address"),
+        ("concern", "Describe what you noticed"),
+    ):
+        if not values[key]:
+            errors[key] = {"text": text, "href": f"#{key}"}
+    try:
+        born = date(int(values["dob-year"]), int(values["dob-month"]), int(values["dob-day"]))
+    except ValueError:
+        errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob"}
+        born = date.today()
+    user = user_of(request)
+    if not errors:
+        try:
+            with records_of(request).new_unit_of_work() as uow:
+                case_id = raise_concern(
+                    uow=uow,
+                    actor=user.username,
+                    concern=values["concern"],
+                    owner="unassigned",
+                    on=date.today(),
+                    subject=NewSubject(
+                        role=SubjectRole(values["role"]),
+                        given_name=values["given_name"],
+                        family_name=values["family_name"],
+                        date_of_birth=born,
+                        address=values["address"],
+                        nhs_number=values["nhs_number"] or None,
+                        adult_at_risk=values["adult_at_risk"] == "yes",
+                    ),
+                )
+        except InvalidFieldError as error:
+            field = {
+                "subject.nhs_number": "nhs_number",
+                "subject.date_of_birth": "dob",
+                "subject.adult_at_risk": "adult_at_risk",
+            }.get(error.field, "concern")
+            errors[field] = {"text": error.message.capitalize(), "href": f"#{field}"}
+    if errors:
+        return render(
+            request,
+            "cases/new_concern.html",
+            status_code=400,
+            values=values,
+            errors=errors,
+            roles=[r.value for r in SubjectRole],
+        )
+    return RedirectResponse(f"/cases/{case_id}?recorded=concern", status_code=303)

@@ -1,0 +1,66 @@
+"""The Prevent lead's dashboard: what is due, what is waiting, where the caseload stands."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, NotificationRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.pathway.stages import Stage
+from prevent_ig.services import views
+from prevent_ig.services.cases import due_items
+
+DUE_WINDOW_WORKING_DAYS = 10
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    due: list[views.DueItem]
+    by_stage: list[tuple[str, int]]
+    awaiting_advice: list[tuple[int, int, str]]
+    """(assessment id, case id, purpose) for recorded decisions whose IG advice is still awaited."""
+    notifications: list[tuple[int, int | None, str]]
+    decisions_by_basis: list[tuple[str, int]]
+
+
+def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: WorkingDayCalendar) -> Dashboard:
+    grouped = uow.session.execute(select(CaseRow.stage, func.count()).group_by(CaseRow.stage))
+    counts: dict[str, int] = {row[0]: row[1] for row in grouped}
+    by_stage = [(stage.value, counts.get(stage.value, 0)) for stage in Stage]
+    awaiting = []
+    basis_counts: dict[str, int] = {}
+    superseded = set(
+        uow.session.scalars(
+            select(AssessmentRow.supersedes_id).where(AssessmentRow.supersedes_id.is_not(None))
+        )
+    )
+    for a in uow.session.scalars(select(AssessmentRow).order_by(AssessmentRow.id)):
+        if a.id in superseded:
+            continue
+        advice = a.input.get("ig_advice")
+        if advice is not None and advice.get("supports_sharing") is None:
+            awaiting.append((a.id, a.case_id, a.purpose))
+        confidentiality = (a.output.get("basis") or {}).get("confidentiality") or f"no share ({a.outcome})"
+        basis_counts[confidentiality] = basis_counts.get(confidentiality, 0) + 1
+    notes = [
+        (n.id, n.case_id, n.message)
+        for n in uow.session.scalars(
+            select(NotificationRow)
+            .where(NotificationRow.recipient_role == "prevent_lead", NotificationRow.read_at.is_(None))
+            .order_by(NotificationRow.id.desc())
+            .limit(20)
+        )
+    ]
+    uow.commit()
+    due = due_items(
+        uow=uow, actor=actor, today=today, within_working_days=DUE_WINDOW_WORKING_DAYS, calendar=calendar
+    )
+    return Dashboard(
+        due=due,
+        by_stage=by_stage,
+        awaiting_advice=awaiting,
+        notifications=notes,
+        decisions_by_basis=sorted(basis_counts.items()),
+    )

@@ -1,0 +1,248 @@
+"""The journeys over HTTP (the browser tests repeat the main ones in Chromium): every page renders,
+permissions hold, forms validate field by field, and what is recorded is what the user decided."""
+
+import json
+import re
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
+from prevent_ig.domain.access import Role
+from tests.records.helpers import open_case
+
+DRAFT = re.compile(r'name="draft" value="([^"]*)"')
+
+
+def unescape(text: str) -> str:
+    return text.replace("&#34;", '"').replace("&quot;", '"').replace("&amp;", "&").replace("&#39;", "'")
+
+
+def test_practitioner_raises_a_concern_and_the_lead_is_notified(as_role) -> None:  # type: ignore[no-untyped-def]
+    clinician = as_role(Role.PRACTITIONER, "clinician.one")
+    bad = clinician.post_form(
+        "/concerns/new", {"role": "patient", "given_name": "", "family_name": "Testperson"}
+    )
+    assert bad.status_code == 400
+    assert "Enter their first name" in bad.text and 'href="#given_name"' in bad.text
+    done = clinician.post_form(
+        "/concerns/new",
+        {
+            "role": "patient",
+            "given_name": "Alex",
+            "family_name": "Testperson",
+            "dob-day": "17",
+            "dob-month": "5",
+            "dob-year": "1990",
+            "address": "1 Synthetic Street",
+            "nhs_number": "999 000 0018",
+            "adult_at_risk": "no",
+            "concern": "Synthetic: remarks about extremist videos.",
+        },
+    )
+    assert done.status_code == 303
+    case_page = clinician.client.get(done.headers["location"])
+    assert "Alex Testperson" in case_page.text
+    assert "Next actions" not in case_page.text  # practitioners cannot manage cases
+    lead = as_role(Role.PREVENT_LEAD, "lead.one")
+    board = lead.client.get("/dashboard")
+    assert "New concern raised" in board.text
+
+
+def test_a_practitioner_cannot_reach_another_practitioners_case(as_role) -> None:  # type: ignore[no-untyped-def]
+    mine = as_role(Role.PRACTITIONER, "clinician.two")
+    case_id = open_case(mine.db)  # raised by clinician.a, not clinician.two
+    assert mine.client.get(f"/cases/{case_id}").status_code == 404
+    assert f"Case {case_id}" not in mine.client.get("/cases").text
+
+
+def answer(browser, case_id: int, draft: str, step: str, **fields: object):  # type: ignore[no-untyped-def]
+    token = browser.csrf(f"/cases/{case_id}")
+    data = {"draft": draft, "step": step, "action": "continue", "csrf_token": token, **fields}
+    return browser.client.post(f"/cases/{case_id}/assess", data=data)
+
+
+def draft_of(page) -> str:  # type: ignore[no-untyped-def]
+    match = DRAFT.search(page.text)
+    assert match, page.text[:2000]
+    return unescape(match.group(1))
+
+
+def test_the_guided_assessment_asks_only_what_is_needed_and_records_the_decision(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.two")
+    case_id = open_case(lead.db)
+    page = lead.client.get(f"/cases/{case_id}/assess")
+    assert "What are you doing?" in page.text
+    steps = [
+        ("kind", {"answer": "referral"}),
+        ("purpose", {"answer": "prevent_referral"}),
+        ("adult_at_risk", {"answer": "no"}),
+        ("capacity_doubt", {"answer": "no"}),
+        ("consent_status", {"answer": "refused"}),
+        ("recipient_type", {"answer": "police"}),
+        (
+            "recipient",
+            {"recipient_name": "Synthetic Police Prevent Team", "recipient_email": "p@x.pnn.police.uk"},
+        ),
+        ("dsa_in_place", {"answer": "yes"}),
+        ("legal_requirement", {"answer": "none"}),
+        ("risks", {"answer_list": ["others"]}),
+        ("substantial_public_interest", {"answer": "yes"}),
+        ("informing_would_prejudice", {"answer": "yes"}),
+    ]
+    asked = []
+    for step, fields in steps:
+        asked.append(re.search(r'name="step" value="([^"]+)"', page.text).group(1))  # type: ignore[union-attr]
+        page = answer(lead, case_id, draft_of(page), step, **fields)
+        assert page.status_code == 200, (step, page.text[:3000])
+    assert asked == [s for s, _ in steps]  # capacity and request questions were never asked
+    assert "What information might be shared?" in page.text
+    token = lead.csrf(f"/cases/{case_id}")
+    page = lead.client.post(
+        f"/cases/{case_id}/assess",
+        data={
+            "draft": draft_of(page),
+            "step": "items",
+            "action": "add_item",
+            "csrf_token": token,
+            "item_description": "Mental health summary",
+            "item_category": "health",
+            "item_relevant": "yes",
+            "item_justification": "Explains the vulnerability",
+        },
+    )
+    assert "Mental health summary" in page.text
+    page = answer(lead, case_id, draft_of(page), "items")
+    page = answer(lead, case_id, draft_of(page), "ig_advice", answer="none")
+    page = answer(lead, case_id, draft_of(page), "rationale", answer="Synthetic rationale: risk to others.")
+    assert "Check your answers" in page.text
+    assert "pnn.police.uk is a secure domain" in page.text
+    token = lead.csrf(f"/cases/{case_id}")
+    decision = lead.client.post(
+        f"/cases/{case_id}/assess", data={"draft": draft_of(page), "action": "decide", "csrf_token": token}
+    )
+    assert "You may share the information listed" in decision.text
+    assert "DPA 2018 Sch 1 Part 2 para 10" in decision.text or "para 10" in decision.text
+    assert "Prevent information-sharing decision" in decision.text  # the record note
+    token = lead.csrf(f"/cases/{case_id}")
+    missing_reason = lead.client.post(
+        f"/cases/{case_id}/assess",
+        data={
+            "draft": draft_of(decision),
+            "action": "record",
+            "lead_decision": "depart",
+            "csrf_token": token,
+        },
+    )
+    assert missing_reason.status_code == 400 and "Explain why you depart" in missing_reason.text
+    recorded = lead.client.post(
+        f"/cases/{case_id}/assess",
+        data={
+            "draft": draft_of(decision),
+            "action": "record",
+            "lead_decision": "follow",
+            "csrf_token": token,
+        },
+        follow_redirects=False,
+    )
+    assert recorded.status_code == 303
+    with lead.db.uow() as uow:
+        row = uow.session.scalars(select(AssessmentRow)).one()
+        assert (row.outcome, row.lead_decision, row.decided_by) == ("share", "follow", "lead.two")
+        assert row.output["basis"]["dpa_condition"] == "DPA2018.Sch1.Pt2.10"
+    # The referral can now be recorded from the case page.
+    referral = lead.client.get(f"/cases/{case_id}/referral?email=prevent%40evilgov.uk")
+    assert "evilgov.uk is not secure" in referral.text
+    moved = lead.post_form(
+        f"/cases/{case_id}/move", {"move": "refer", "version": "1"}, form_page=f"/cases/{case_id}"
+    )
+    assert moved.status_code == 303
+    with lead.db.uow() as uow:
+        assert uow.session.get(CaseRow, case_id).stage == "referred"  # type: ignore[union-attr]
+
+
+def test_a_tampered_draft_cannot_slip_past_the_contract(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.three")
+    case_id = open_case(lead.db)
+    token = lead.csrf(f"/cases/{case_id}")
+    draft = json.dumps(
+        {
+            "kind": "referral",
+            "purpose": "prevent_referral",
+            "role": "patient",
+            "age": 34,
+            "adult_at_risk": "no",
+            "capacity_doubt": "no",
+            "consent_status": "given",
+            "given_by": "subject",
+            "recipient_type": "police",
+            "recipient": {"name": "X", "email": ""},
+            "dsa_in_place": "yes",
+            "legal_requirement": "none",
+            "risks": [],
+            "substantial_public_interest": "no",
+            "informing_would_prejudice": "no",
+            "items": [
+                {"id": "a", "description": "d", "category": "magic", "relevant": True, "justification": "j"}
+            ],
+            "ig_advice": "none",
+            "rationale": "",
+        }
+    )
+    page = lead.client.post(
+        f"/cases/{case_id}/assess", data={"draft": draft, "action": "decide", "csrf_token": token}
+    )
+    assert page.status_code == 400
+    assert "items.0.category" in page.text
+
+
+def test_partner_request_intake_checklist_clock_and_clarification(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.four")
+    case_id = open_case(lead.db)
+    created = lead.post_form(
+        f"/cases/{case_id}/requests/new",
+        {
+            "organisation": "Synthetic Council Channel Panel",
+            "recipient_type": "channel_panel",
+            "person": "A Coordinator",
+            "role": "Channel coordinator",
+            "email": "channel@synthetic.gov.uk",
+            "purpose": "channel_information_gathering",
+            "received-day": "22",
+            "received-month": "12",
+            "received-year": "2026",
+            "items": "GP contact\nMental health",
+            "checks": ["proforma", "secure_channel", "consent_position_stated", "reason_given"],
+            "powers": ["CTSA2015.s38"],
+        },
+    )
+    assert created.status_code == 303, created.text
+    page = lead.client.get(created.headers["location"])
+    assert "Thursday 31 December 2026" in page.text
+    assert "Missing:</strong> They said exactly what information they need" in page.text
+    request_id = int(created.headers["location"].rsplit("/", 1)[1])
+    clarify = lead.post_form(
+        f"/requests/{request_id}/clarify", {"missing": ["specific"]}, form_page=f"/requests/{request_id}"
+    )
+    assert clarify.status_code == 303
+    with lead.db.uow() as uow:
+        assert uow.session.get(PartnerRequestRow, request_id).status == "awaiting_clarification"  # type: ignore[union-attr]
+    assert "The clock has stopped" in lead.client.get(f"/requests/{request_id}").text
+    assess = lead.client.get(f"/cases/{case_id}/assess?request_id={request_id}")
+    assert assess.status_code == 200
+
+
+def test_every_case_page_read_is_audited(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.five")
+    case_id = open_case(lead.db)
+    lead.client.get(f"/cases/{case_id}")
+    with lead.db.uow() as uow:
+        events = list(uow.session.execute(select(AuditEventRow.event, AuditEventRow.actor)))
+    assert ("case:record:view", "lead.five") in [tuple(e) for e in events]
+
+
+def test_dashboard_shows_deadlines_and_stages(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.six")
+    open_case(lead.db)
+    board = lead.client.get("/dashboard")
+    assert board.status_code == 200
+    assert "Cases by stage" in board.text and "Concern raised" in board.text
