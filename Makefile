@@ -7,7 +7,7 @@ EXAMPLES := $(sort $(wildcard examples/*.json))
 WEB_STATIC := src/prevent_ig/entrypoints/web/static
 FRONTEND := $(WEB_STATIC)/build/.stamp
 
-.PHONY: run test lint typecheck unit bench clean schema frontend
+.PHONY: run totp examples test lint typecheck unit bench clean schema frontend
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,8 +28,18 @@ $(FRONTEND): frontend/package.json frontend/package-lock.json frontend/styles/ap
 
 frontend: $(FRONTEND)
 
-## run: assess the bundled synthetic example cases and print each decision
-run: $(STAMP)
+## run: migrate the embedded SQLite database, load synthetic demo data and users, serve the web app
+run: $(STAMP) $(FRONTEND)
+	PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig demo setup
+	@echo "Serving on http://127.0.0.1:8000 (demo mode). One-time codes: make totp USER=demo.lead. Start again: rm -rf data"
+	PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig serve
+
+## totp: print a demo user's current one-time code (demo mode only), e.g. make totp USER=demo.lead
+totp: $(STAMP)
+	@PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig demo totp $(USER)
+
+## examples: assess the bundled synthetic example cases and print each decision
+examples: $(STAMP)
 	@for f in $(EXAMPLES); do \
 		echo "=== $$f"; \
 		$(BIN)/prevent-ig assess "$$f" --config examples/engine-config.yaml || exit $$?; \

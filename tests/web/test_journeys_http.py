@@ -30,9 +30,9 @@ def test_practitioner_raises_a_concern_and_the_lead_is_notified(as_role) -> None
             "role": "patient",
             "given_name": "Alex",
             "family_name": "Testperson",
-            "dob-day": "17",
-            "dob-month": "5",
-            "dob-year": "1990",
+            "dob[day]": "17",
+            "dob[month]": "5",
+            "dob[year]": "1990",
             "address": "1 Synthetic Street",
             "nhs_number": "999 000 0018",
             "adult_at_risk": "no",
@@ -207,9 +207,9 @@ def test_partner_request_intake_checklist_clock_and_clarification(as_role) -> No
             "role": "Channel coordinator",
             "email": "channel@synthetic.gov.uk",
             "purpose": "channel_information_gathering",
-            "received-day": "22",
-            "received-month": "12",
-            "received-year": "2026",
+            "received[day]": "22",
+            "received[month]": "12",
+            "received[year]": "2026",
             "items": "GP contact\nMental health",
             "checks": ["proforma", "secure_channel", "consent_position_stated", "reason_given"],
             "powers": ["CTSA2015.s38"],
@@ -246,3 +246,19 @@ def test_dashboard_shows_deadlines_and_stages(as_role) -> None:  # type: ignore[
     board = lead.client.get("/dashboard")
     assert board.status_code == 200
     assert "Cases by stage" in board.text and "Concern raised" in board.text
+
+
+def test_empty_answers_render_as_empty_fields_not_none(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.seven")
+    case_id = open_case(lead.db)
+    token = lead.csrf(f"/cases/{case_id}")
+    page = lead.client.post(
+        f"/cases/{case_id}/assess", data={"draft": "{}", "action": "goto:rationale", "csrf_token": token}
+    )
+    assert "Explain your reasoning" in page.text
+    assert ">None</textarea>" not in page.text
+    page = lead.client.post(
+        f"/cases/{case_id}/assess",
+        data={"draft": "{}", "action": "goto:legal_requirement_detail", "csrf_token": token},
+    )
+    assert 'value="None"' not in page.text

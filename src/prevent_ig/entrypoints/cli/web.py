@@ -125,7 +125,7 @@ def demo_setup(
             )
         created.append((username, role.value, password))
     if created:
-        typer.echo("Demo accounts (shown once; one-time codes: `prevent-ig demo totp USERNAME`):")
+        typer.echo("Demo accounts (passwords shown once; one-time codes: `make totp USER=demo.lead`):")
         for username, role_name, password in created:
             typer.echo(f"  {username:<16} {role_name:<14} password: {password}")
     else:

@@ -160,9 +160,9 @@ async def concern_submit(request: Request) -> Response:
             "given_name",
             "family_name",
             "nhs_number",
-            "dob-day",
-            "dob-month",
-            "dob-year",
+            "dob[day]",
+            "dob[month]",
+            "dob[year]",
             "address",
             "adult_at_risk",
             "concern",
@@ -180,7 +180,7 @@ async def concern_submit(request: Request) -> Response:
         if not values[key]:
             errors[key] = {"text": text, "href": f"#{key}"}
     try:
-        born = date(int(values["dob-year"]), int(values["dob-month"]), int(values["dob-day"]))
+        born = date(int(values["dob[year]"]), int(values["dob[month]"]), int(values["dob[day]"]))
     except ValueError:
         errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob"}
         born = date.today()

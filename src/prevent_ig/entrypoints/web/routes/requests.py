@@ -88,9 +88,9 @@ async def submit_request(request: Request, case_id: int) -> Response:
             "recipient_type",
             "purpose",
             "items",
-            "received-day",
-            "received-month",
-            "received-year",
+            "received[day]",
+            "received[month]",
+            "received[year]",
         )
     }
     values["checks"] = form.getlist("checks")
@@ -111,7 +111,7 @@ async def submit_request(request: Request, case_id: int) -> Response:
         errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
     try:
         received = date(
-            int(values["received-year"]), int(values["received-month"]), int(values["received-day"])
+            int(values["received[year]"]), int(values["received[month]"]), int(values["received[day]"])
         )
     except ValueError:
         errors["received"] = {
