@@ -358,6 +358,20 @@ def test_disclosure_must_contain_exactly_the_released_items(db: Db) -> None:
         assert row.marking == "OFFICIAL-SENSITIVE"
 
 
+def test_one_decision_is_disclosed_once(db: Db) -> None:
+    case_id = open_case(db)
+    decision = assess_case(db, case_id)
+    released = [ReleasedItem(id="demographics", content="s")]
+    with db.uow() as uow:
+        first = record_disclosure(
+            uow=uow, actor="lead.a", assessment_id=decision, method="secure_email", on=TODAY, items=released
+        )
+    with pytest.raises(RefusedError, match=f"already disclosed \\(disclosure {first}\\)"), db.uow() as uow:
+        record_disclosure(
+            uow=uow, actor="lead.a", assessment_id=decision, method="secure_email", on=TODAY, items=released
+        )
+
+
 def test_disclosure_is_refused_when_the_assessment_does_not_authorise_it(db: Db) -> None:
     case_id = open_case(db)
     refused = assess_case(
@@ -393,15 +407,15 @@ def test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(
                 given_by=ConsentGiver.SUBJECT,
             ),
         )
-    first = assess_case(db, case_id)
     ids = []
     for _ in range(2):
+        decision = assess_case(db, case_id)
         with db.uow() as uow:
             ids.append(
                 record_disclosure(
                     uow=uow,
                     actor="lead.a",
-                    assessment_id=first,
+                    assessment_id=decision,
                     method="secure_email",
                     on=TODAY,
                     items=[ReleasedItem(id="demographics", content="s")],

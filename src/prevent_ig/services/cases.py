@@ -157,8 +157,9 @@ def add_timeline(
     )
 
 
-def get_case_row(uow: UnitOfWork, case_id: int) -> CaseRow:
-    case = uow.session.get(CaseRow, case_id)
+def get_case_row(uow: UnitOfWork, case_id: int, *, for_update: bool = False) -> CaseRow:
+    """The case row; ``for_update`` locks it until commit so two writers cannot both act on one version."""
+    case = uow.session.get(CaseRow, case_id, with_for_update={"of": CaseRow} if for_update else None)
     if case is None:
         raise NotFoundError(f"case {case_id} does not exist")
     return case

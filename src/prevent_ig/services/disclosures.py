@@ -30,10 +30,18 @@ def record_disclosure(
     method: str,
     on: date,
 ) -> int:
-    assessment = uow.session.get(AssessmentRow, assessment_id)
+    # Locked until commit: two people (or two app processes) disclosing one decision at once queue here,
+    # and the second sees the first's disclosure.
+    assessment = uow.session.get(AssessmentRow, assessment_id, with_for_update=True)
     if assessment is None:
         raise NotFoundError(f"assessment {assessment_id} does not exist")
     _check_may_disclose(uow, assessment)
+    earlier = uow.session.scalar(select(DisclosureRow.id).where(DisclosureRow.assessment_id == assessment.id))
+    if earlier is not None:
+        raise RefusedError(
+            f"assessment {assessment.id} was already disclosed (disclosure {earlier}); a further disclosure "
+            "needs a new assessment"
+        )
     if method not in METHODS:
         raise InvalidFieldError("method", f"must be one of {', '.join(METHODS)}")
     released = list(assessment.output["items_to_share"])

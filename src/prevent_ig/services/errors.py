@@ -18,3 +18,7 @@ class InvalidFieldError(ServiceError):
         self.field = field
         self.message = message
         super().__init__(f"{field}: {message}")
+
+
+class StaleVersionError(RefusedError):
+    """The record changed since the caller read it (optimistic concurrency): reload and retry."""

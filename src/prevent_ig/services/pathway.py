@@ -20,7 +20,7 @@ from prevent_ig.domain.pathway.machine import (
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services.case_state import state_of, write_state
 from prevent_ig.services.cases import add_timeline, age_on, get_case_row
-from prevent_ig.services.errors import RefusedError
+from prevent_ig.services.errors import RefusedError, StaleVersionError
 
 CHANNEL_SUPPORT = "channel_support"
 
@@ -38,9 +38,9 @@ def advance_case(
     expected_version: int | None = None,
 ) -> CaseState:
     """Make one pathway move, or refuse it with the guard's message; nothing changes on refusal."""
-    case = get_case_row(uow, case_id)
+    case = get_case_row(uow, case_id, for_update=True)
     if expected_version is not None and case.version != expected_version:
-        raise RefusedError(
+        raise StaleVersionError(
             f"case {case_id} changed since you loaded it (version {case.version}, not "
             f"{expected_version}); reload and try again"
         )

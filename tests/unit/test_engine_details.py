@@ -1,0 +1,107 @@
+"""Details the golden cases do not pin down: each reason's own citations, wording that varies with
+the facts, and the order in which input problems are reported."""
+
+from datetime import date
+
+import pytest
+
+from prevent_ig.domain.config import EngineConfig
+from prevent_ig.domain.law.engine import assess
+from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from tests.builders import REQUEST_COMPLETE, assessment, input_data, item, to_json
+
+TODAY = date(2026, 11, 26)
+
+
+def decide(**overrides: object):  # type: ignore[no-untyped-def]
+    return assess(assessment(**overrides), EngineConfig(), today=TODAY)
+
+
+def cited(decision, code: str) -> list[str]:  # type: ignore[no-untyped-def]
+    (reason,) = [r for r in decision.reasons if r.code.value == code]
+    return list(reason.provisions)
+
+
+def test_each_sensitive_condition_reason_cites_its_own_basis() -> None:
+    d = decide(
+        consent={"status": "refused", "given_by": None},
+        grounds={"informing_would_prejudice": True},
+        items=[item("mh", "health"), item("conviction", "criminal_offence")],
+    )
+    assert cited(d, "special_category_condition") == ["UKGDPR.9.2.g", "DPA2018.Sch1.Pt2.10"]
+    assert cited(d, "criminal_offence_condition") == ["UKGDPR.10", "DPA2018.s10", "DPA2018.Sch1.Pt2.10"]
+    assert cited(d, "route_public_interest") == [
+        "UKGDPR.6.1.e",
+        "CLDC.public_interest",
+        "HRA1998.Art8",
+        "Caldicott.7",
+    ]
+
+
+def test_consent_route_sensitive_reasons_cite_consent_conditions() -> None:
+    d = decide(items=[item("mh", "health"), item("conviction", "criminal_offence")])
+    assert cited(d, "special_category_condition") == ["UKGDPR.9.2.a"]
+    assert cited(d, "criminal_offence_condition") == ["UKGDPR.10", "DPA2018.s10", "DPA2018.Sch1.Pt3.29"]
+
+
+@pytest.mark.parametrize(("count", "words"), [(1, "the 1 item listed"), (2, "the 2 items listed")])
+def test_minimum_necessary_says_how_many_items(count: int, words: str) -> None:
+    d = decide(items=[item(f"i{n}") for n in range(count)])
+    (reason,) = [r for r in d.reasons if r.code.value == "minimum_necessary"]
+    assert words in reason.text
+
+
+@pytest.mark.parametrize(
+    ("requirement", "words"), [("court_order", "a court order"), ("statute", "an enactment")]
+)
+def test_law_route_names_what_compels(requirement: str, words: str) -> None:
+    d = decide(grounds={"legal_requirement": requirement, "legal_requirement_detail": "Synthetic order 1"})
+    (reason,) = [r for r in d.reasons if r.code.value == "route_legal_requirement"]
+    assert f"compelled by {words}" in reason.text
+
+
+def test_missing_reason_is_worded_for_the_vss_and_for_others() -> None:
+    request = {**REQUEST_COMPLETE, "reason_given": False}
+    vss = decide(
+        kind="request_response",
+        request=request,
+        consent={"status": "refused", "given_by": None},
+        recipient={"type": "vss", "competent_authority": False},
+    )
+    police = decide(kind="request_response", request=request, consent={"status": "refused", "given_by": None})
+    (vss_reason,) = [m.text for m in vss.missing if m.code.value == "request_reason"]
+    (police_reason,) = [m.text for m in police.missing if m.code.value == "request_reason"]
+    assert "role and the safeguarding issue" in vss_reason
+    assert "legitimate reason" in police_reason
+
+
+def ordered_problems(**overrides: object) -> list[tuple[str, str]]:
+    with pytest.raises(AssessmentInputError) as caught:
+        parse_assessment(to_json(input_data(**overrides)))
+    return [(p.field, p.message) for p in caught.value.problems]
+
+
+def test_input_problems_come_in_field_order_and_none_is_lost() -> None:
+    found = ordered_problems(
+        consent={"status": "given", "given_by": None, "reason_not_sought": "urgent"},
+        recipient={"name": " ", "competent_authority": False},
+        request={**REQUEST_COMPLETE, "legal_powers_cited": ["Magic.1"]},
+    )
+    fields = [field for field, _ in found]
+    assert fields == [
+        "consent.given_by",
+        "consent.reason_not_sought",
+        "recipient.name",
+        "recipient.competent_authority",
+        "request",
+        "request.legal_powers_cited.0",
+    ]
+
+
+def test_two_problems_on_one_field_are_both_reported() -> None:
+    found = ordered_problems(
+        consent={"status": "given", "given_by": "subject", "reason_not_sought": "lacks_capacity"},
+        subject={"has_capacity": True},
+    )
+    messages = [message for field, message in found if field == "consent.reason_not_sought"]
+    assert len(messages) == 2
