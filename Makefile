@@ -7,7 +7,7 @@ EXAMPLES := $(sort $(wildcard examples/*.json))
 WEB_STATIC := src/prevent_ig/entrypoints/web/static
 FRONTEND := $(WEB_STATIC)/build/.stamp
 
-.PHONY: run totp examples test lint typecheck unit bench clean schema frontend
+.PHONY: run totp examples system-libraries test lint typecheck unit bench clean schema frontend
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,10 +29,27 @@ $(FRONTEND): frontend/package.json frontend/package-lock.json frontend/styles/ap
 frontend: $(FRONTEND)
 
 ## run: migrate the embedded SQLite database, load synthetic demo data and users, serve the web app
-run: $(STAMP) $(FRONTEND)
-	PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig demo setup
+## (with the mail worker delivering to a local sink whose messages stay in data/mail-sink)
+DEMO := PREVENT_IG_WEB_DEMO_MODE=true PREVENT_IG_SMTP_FROM_ADDRESS=prevent.lead@demo-trust.nhs.uk
+run: $(STAMP) $(FRONTEND) system-libraries
+	$(DEMO) $(BIN)/prevent-ig demo setup
 	@echo "Serving on http://127.0.0.1:8000 (demo mode). One-time codes: make totp USER=demo.lead. Start again: rm -rf data"
-	PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig serve
+	$(DEMO) $(BIN)/prevent-ig mail worker --demo-sink data/mail-sink & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(DEMO) $(BIN)/prevent-ig serve
+
+# PDF rendering (WeasyPrint) needs Pango and a font; Debian 12 images of this kind have them. Installed
+# here when missing and we may (root), otherwise we say what to install.
+system-libraries:
+	@if ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0' || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+				libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core >/dev/null; \
+		else \
+			echo "Install PDF libraries first: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; \
+			exit 1; \
+		fi; \
+	fi
 
 ## totp: print a demo user's current one-time code (demo mode only), e.g. make totp USER=demo.lead
 totp: $(STAMP)
@@ -56,7 +73,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP) $(FRONTEND)
+unit: $(STAMP) $(FRONTEND) system-libraries
 	$(BIN)/pytest
 
 ## bench: the benchmarks (kept out of `make test` and CI)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -294,3 +295,114 @@ class AccreditedDomainRow(Base):
     expires_on: Mapped[date]
     source: Mapped[str] = mapped_column(String(SHORT))
     added_on: Mapped[date]
+
+
+class ReferralAnswersRow(Base):
+    """What the lead adds to a referral beyond the case records, keyed by the form's own field ids.
+
+    The national form changes between versions, so answers are kept as data against the form version
+    they were given for, not as one column per question.
+    """
+
+    __tablename__ = "referral_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), unique=True)
+    form_version: Mapped[str] = mapped_column(String(SHORT))
+    answers: Mapped[dict[str, Any]]
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_by: Mapped[str] = mapped_column(String(NAME))
+
+
+class DocumentRow(Base):
+    """A document prevent-ig issued: its reference, what it was built from and a hash of its bytes.
+
+    The bytes themselves are not kept here (a sent document survives inside its outbox message), so
+    the register proves what was issued without holding a second copy of the personal data.
+    """
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(SHORT), unique=True)
+    kind: Mapped[str] = mapped_column(String(SHORT))
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"))
+    template: Mapped[str] = mapped_column(String(NAME))
+    media_type: Mapped[str] = mapped_column(String(SHORT))
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    size: Mapped[int | None] = mapped_column(Integer)
+    issued_on: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[str] = mapped_column(String(NAME))
+
+
+class OutboxMessageRow(Base):
+    """A message waiting for, or past, delivery: the transactional outbox.
+
+    The complete RFC 5322 bytes are fixed when the message is queued, Message-ID included, so every
+    attempt sends the same message and a repeat after a crash can be recognised by the recipient.
+    ``claim_token`` and ``claimed_until`` are a worker's lease: a worker that dies mid-send loses the
+    lease when it expires, and another worker sends the message again (delivery is at least once).
+    """
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(String(NAME), unique=True)
+    kind: Mapped[str] = mapped_column(String(SHORT))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    disclosure_id: Mapped[int | None] = mapped_column(ForeignKey("disclosures.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    envelope_from: Mapped[str] = mapped_column(String(320))
+    envelope_to: Mapped[str] = mapped_column(String(320))
+    subject: Mapped[str] = mapped_column(String(NAME))
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(SHORT))
+    """``queued``, ``sending``, ``sent`` or ``failed`` (permanently; shown on the dashboard)."""
+    attempts: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime)
+    worker: Mapped[str | None] = mapped_column(String(NAME))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    queued_at: Mapped[datetime] = mapped_column(DateTime)
+    queued_by: Mapped[str] = mapped_column(String(NAME))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    failed_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class RequestDraftRow(Base):
+    """A partner's request email, imported and waiting for the lead to complete it as a request."""
+
+    __tablename__ = "request_drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    status: Mapped[str] = mapped_column(String(SHORT), index=True)
+    """``draft``, ``completed`` or ``discarded``."""
+    sender_address: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str | None] = mapped_column(String(NAME))
+    sender_domain: Mapped[str] = mapped_column(String(NAME))
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    message_id: Mapped[str | None] = mapped_column(Text)
+    raw_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    secure_domain: Mapped[bool] = mapped_column(Boolean)
+    marking: Mapped[str | None] = mapped_column(String(SHORT))
+    proposed_secure_channel: Mapped[bool] = mapped_column(Boolean)
+    imported_on: Mapped[date]
+    imported_at: Mapped[datetime] = mapped_column(DateTime)
+    imported_by: Mapped[str] = mapped_column(String(NAME))
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("partner_requests.id"))
+
+
+class RequestAttachmentRow(Base):
+    """A file that came with a request email, kept as received and never opened by prevent-ig."""
+
+    __tablename__ = "request_attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("request_drafts.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(NAME))
+    content_type: Mapped[str] = mapped_column(String(NAME))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

@@ -1,0 +1,1 @@
+"""Rendering documents: HTML templates laid out as PDF by WeasyPrint."""

@@ -1,0 +1,1 @@
+"""Mail: building messages, delivering them over SMTP, reading request emails, a demo sink."""

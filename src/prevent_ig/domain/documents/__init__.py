@@ -1,0 +1,1 @@
+"""Documents prevent-ig issues: their content models, built from records, with no I/O."""

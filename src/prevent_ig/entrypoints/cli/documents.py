@@ -1,0 +1,643 @@
+"""Commands for documents, secure email and request emails: ``documents``, ``mail`` and ``requests``.
+
+Like every command, bad input exits 2 with the field named on standard error and no traceback.
+Documents are written with owner-only permissions and never over an existing file: they hold
+personal data, and a document once issued should not be silently replaced.
+"""
+
+import json
+import logging
+import os
+import signal
+import threading
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Annotated, Any, NoReturn
+
+import typer
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.engine_config_file import ConfigFileError
+from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES
+from prevent_ig.adapters.mail.settings import MailSettingsError, OutboxSettings, SmtpSettings
+from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages
+from prevent_ig.adapters.mail.smtp import SmtpTransport
+from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.domain.documents.letters import CaldicottDraft
+from prevent_ig.domain.documents.referral_form import load_referral_form
+from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
+from prevent_ig.services import delivery, outbox
+from prevent_ig.services import documents as document_service
+from prevent_ig.services import request_import as drafts
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.errors import ServiceError
+from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
+from prevent_ig.settings import WebSettings
+
+BAD_INPUT = 2
+CLI_ACTOR = "cli"
+DEFAULT_SINK = Path("data/mail-sink")
+
+documents_app = typer.Typer(
+    help="Referral forms, disclosure packs, letters and record notes.", no_args_is_help=True
+)
+mail_app = typer.Typer(help="Secure email: queue, deliver and watch the outbox.", no_args_is_help=True)
+requests_app = typer.Typer(help="Partner requests that arrive by email.", no_args_is_help=True)
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+TodayOption = Annotated[
+    datetime | None,
+    typer.Option(formats=["%Y-%m-%d"], help="The date to issue on (YYYY-MM-DD); default today."),
+]
+OutOption = Annotated[Path, typer.Option("--out", help="Where to write the PDF (must not exist yet).")]
+ItemsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--items",
+        help="YAML or JSON mapping each released item's id to the content being released. "
+        "Omit to reuse the content recorded for this assessment's last disclosure.",
+    ),
+]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def _records() -> Records:
+    try:
+        return build_records()
+    except (ConfigurationError, ConfigFileError) as error:
+        _fail(str(error))
+
+
+def _day(today: datetime | None) -> date:
+    return today.date() if today else date.today()
+
+
+def _check_out(path: Path) -> None:
+    if path.exists():
+        _fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
+    if not path.parent.is_dir():
+        _fail(f"--out: folder {path.parent} does not exist")
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Owner-only, and never over an existing file (O_EXCL)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(content)
+
+
+def _read_mapping(path: Path, option: str) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        _fail(f"{option}: cannot read {path} ({error.strerror})")
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        _fail(f"{option}: {path} is not valid YAML or JSON ({error})")
+    if not isinstance(data, dict):
+        _fail(f"{option}: {path} must hold a mapping of names to values")
+    return data
+
+
+def _items(path: Path | None) -> list[ReleasedItem] | None:
+    if path is None:
+        return None
+    mapping = _read_mapping(path, "--items")
+    bad = [str(k) for k, v in mapping.items() if not isinstance(v, str)]
+    if bad:
+        _fail(f"items.{bad[0]}: give the released content as text")
+    return [ReleasedItem(id=str(k), content=v) for k, v in mapping.items()]
+
+
+# --- documents ----------------------------------------------------------------------------------------
+
+
+@documents_app.command("form")
+def form_command(as_json: JsonOption = False) -> None:
+    """The referral form's questions, and which of them the lead answers."""
+    form = load_referral_form()
+    if as_json:
+        typer.echo(form.model_dump_json(indent=2))
+        return
+    typer.echo(f"{form.title} ({form.name})")
+    for section in form.sections:
+        typer.echo(f"\n{section.title}")
+        for field in section.fields:
+            how = "answer" if field.answerable else "from the records"
+            extra = " (required)" if field.required else ""
+            typer.echo(f"  {field.id:<24} {field.label}: {how}{extra}")
+
+
+@documents_app.command("answers")
+def answers_command(
+    case_id: int,
+    file: Annotated[Path, typer.Argument(help="YAML or JSON: question id to answer (see `documents form`).")],
+) -> None:
+    """Keep the lead's answers to the referral form's questions for a case."""
+    answers = _read_mapping(file, "FILE")
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            saved = document_service.save_referral_answers(
+                uow=uow, actor=CLI_ACTOR, case_id=case_id, answers=answers
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"case {case_id}: {len(saved)} answer(s) kept for the referral form")
+
+
+@documents_app.command("referral")
+def referral_command(case_id: int, out: OutOption, today: TodayOption = None) -> None:
+    """The national Prevent referral form for the case's decision to refer, as PDF."""
+    _check_out(out)
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            issued = document_service.issue_referral(
+                uow=uow, actor=CLI_ACTOR, case_id=case_id, on=_day(today), renderer=PdfRenderer()
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    _write_private(out, issued.content)
+    typer.echo(f"{issued.reference}: referral form for case {case_id} written to {out}")
+
+
+@documents_app.command("disclosure")
+def disclosure_command(
+    assessment_id: int, out: OutOption, items: ItemsOption = None, today: TodayOption = None
+) -> None:
+    """The disclosure pack for a decision to share: cover sheet and released items only, as PDF."""
+    _check_out(out)
+    released = _items(items)
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            issued = document_service.issue_disclosure_pack(
+                uow=uow,
+                actor=CLI_ACTOR,
+                assessment_id=assessment_id,
+                on=_day(today),
+                renderer=PdfRenderer(),
+                items=released,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    _write_private(out, issued.content)
+    typer.echo(f"{issued.reference}: disclosure pack for assessment {assessment_id} written to {out}")
+
+
+@documents_app.command("clarification")
+def clarification_command(assessment_id: int, out: OutOption, today: TodayOption = None) -> None:
+    """A letter asking the requestor for what their request lacks, as PDF."""
+    _check_out(out)
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            issued = document_service.issue_clarification_letter(
+                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today), renderer=PdfRenderer()
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    _write_private(out, issued.content)
+    typer.echo(f"{issued.reference}: clarification letter for assessment {assessment_id} written to {out}")
+
+
+@documents_app.command("note")
+def note_command(
+    assessment_id: int,
+    out: Annotated[Path | None, typer.Option("--out", help="Also write it as PDF.")] = None,
+    today: TodayOption = None,
+) -> None:
+    """The note for the patient, service user or staff record, printed for pasting."""
+    if out is not None:
+        _check_out(out)
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            issued = document_service.issue_record_note(
+                uow=uow,
+                actor=CLI_ACTOR,
+                assessment_id=assessment_id,
+                on=_day(today),
+                renderer=PdfRenderer() if out else None,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(issued.text, nl=False)
+    if out is not None:
+        _write_private(out, issued.content)
+
+
+@documents_app.command("caldicott")
+def caldicott_command(
+    assessment_id: int,
+    as_json: JsonOption = False,
+    adviser: Annotated[str | None, typer.Option(help="The adviser's name, to log the entry.")] = None,
+    log: Annotated[
+        bool, typer.Option("--log", help="Enter it in the Caldicott log (needs --adviser).")
+    ] = False,
+    today: TodayOption = None,
+) -> None:
+    """The Caldicott log entry drafted from the decision; with --log --adviser, logged."""
+    if log and not (adviser and adviser.strip()):
+        _fail("--adviser: give the adviser's name to log the entry")
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            draft, issued = document_service.draft_caldicott_entry(
+                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today)
+            )
+        logged = None
+        if log and adviser:
+            with records.new_unit_of_work() as uow:
+                logged = log_caldicott_advice(
+                    uow=uow,
+                    actor=CLI_ACTOR,
+                    on=_day(today),
+                    entry=CaldicottEntry(
+                        question=draft.question,
+                        adviser=adviser,
+                        adviser_role=AdviserRole(draft.adviser_role),
+                        advice=draft.advice,
+                        decision=draft.decision,
+                        case_id=draft.case_id,
+                    ),
+                )
+    except ServiceError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(json.dumps({"reference": issued.reference, "logged_id": logged, **_draft_dict(draft)}))
+        return
+    typer.echo(issued.text, nl=False)
+    if logged is not None:
+        typer.echo(f"logged as Caldicott log entry {logged}")
+
+
+def _draft_dict(draft: CaldicottDraft) -> dict[str, Any]:
+    return {
+        "case_id": draft.case_id,
+        "question": draft.question,
+        "adviser_role": draft.adviser_role,
+        "advice": draft.advice,
+        "decision": draft.decision,
+    }
+
+
+# --- mail ---------------------------------------------------------------------------------------------
+
+
+def _from_address() -> str:
+    try:
+        return SmtpSettings().checked_from_address()
+    except (MailSettingsError, ValidationError) as error:
+        _fail(str(error))
+
+
+@mail_app.command("send-referral")
+def send_referral_command(
+    case_id: int,
+    to: Annotated[str, typer.Option("--to", help="The police Prevent team's address, as assessed.")],
+    today: TodayOption = None,
+) -> None:
+    """Queue the referral form to the recipient its decision assessed; the worker delivers it."""
+    sender = _from_address()
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            queued = outbox.send_referral(
+                uow=uow,
+                actor=CLI_ACTOR,
+                case_id=case_id,
+                to=to,
+                on=_day(today),
+                renderer=PdfRenderer(),
+                from_address=sender,
+                config=records.engine_config,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    _report_queued(queued)
+
+
+@mail_app.command("send-disclosure")
+def send_disclosure_command(
+    assessment_id: int,
+    to: Annotated[str, typer.Option("--to", help="The recipient's address, as assessed.")],
+    items: ItemsOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Queue the disclosure pack to the recipient its decision assessed; the worker delivers it."""
+    released = _items(items)
+    sender = _from_address()
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            queued = outbox.send_disclosure(
+                uow=uow,
+                actor=CLI_ACTOR,
+                assessment_id=assessment_id,
+                to=to,
+                items=released,
+                on=_day(today),
+                renderer=PdfRenderer(),
+                from_address=sender,
+                config=records.engine_config,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    _report_queued(queued)
+
+
+def _report_queued(queued: outbox.QueuedMessage) -> None:
+    typer.echo(
+        f"queued message {queued.outbox_id} ({queued.document_reference}, disclosure {queued.disclosure_id}) "
+        f"to {queued.to}; subject: {queued.subject}"
+    )
+
+
+@mail_app.command("worker")
+def worker_command(
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then stop.")] = False,
+    demo_sink: Annotated[
+        Path | None,
+        typer.Option(
+            "--demo-sink",
+            help="Demonstration only: start a local mail sink keeping messages in this folder, and send "
+            "there instead of the configured server.",
+        ),
+    ] = None,
+    sink_port: Annotated[int, typer.Option(help="The demo sink's port on 127.0.0.1.")] = 8025,
+) -> None:
+    """Deliver queued messages over SMTP with STARTTLS, retrying with backoff until stopped."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        limits = OutboxSettings()
+        smtp = SmtpSettings()
+    except ValidationError as error:
+        _fail(str(error))
+    records = _records()
+    sink = None
+    if demo_sink is not None and not WebSettings().demo_mode:
+        _fail("--demo-sink: only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real mail goes to its server")
+    try:
+        if demo_sink is not None:
+            sink = DemoMailSink(demo_sink, port=sink_port)
+            smtp = sink.start()
+            typer.echo(
+                f"demo mode: messages go to the local sink in {demo_sink}, never to a real mailbox", err=True
+            )
+        transport = SmtpTransport(smtp)
+    except (SinkError, MailSettingsError) as error:
+        _fail(str(error))
+    policy = delivery.RetryPolicy(
+        lease=_seconds(limits.lease_seconds),
+        base=_seconds(limits.retry_base_seconds),
+        cap=_seconds(limits.retry_max_seconds),
+        max_attempts=limits.max_attempts,
+    )
+    stop = threading.Event()
+
+    def request_stop(_signal: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {number: signal.signal(number, request_stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        with single_worker(records.url):
+            _work(records, transport, policy, once=once, poll_seconds=limits.poll_seconds, stop=stop)
+    except WorkerLockError as error:
+        _fail(str(error))
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if sink is not None:
+            sink.stop()
+
+
+def _work(
+    records: Records,
+    transport: SmtpTransport,
+    policy: delivery.RetryPolicy,
+    *,
+    once: bool,
+    poll_seconds: float,
+    stop: threading.Event,
+) -> None:
+    if once:
+        done = delivery.deliver_due(
+            new_uow=records.new_unit_of_work,
+            transport=transport,
+            policy=policy,
+            worker=delivery.worker_name(),
+            stop=stop,
+        )
+        counts = {r.value: sum(1 for d in done if d.result is r) for r in delivery.Result}
+        typer.echo(", ".join(f"{n} {word}" for word, n in counts.items()))
+        return
+    delivery.run_worker(
+        new_uow=records.new_unit_of_work,
+        transport=transport,
+        policy=policy,
+        poll_seconds=poll_seconds,
+        stop=stop,
+    )
+
+
+def _seconds(value: float) -> timedelta:
+    return timedelta(seconds=value)
+
+
+@mail_app.command("status")
+def status_command(as_json: JsonOption = False) -> None:
+    """How many messages wait, went or failed; each failed one with its error."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        overview = outbox.outbox_overview(uow=uow, actor=CLI_ACTOR)
+    if as_json:
+        typer.echo(overview.model_dump_json())
+        return
+    typer.echo(", ".join(f"{n} {status}" for status, n in overview.counts.items()))
+    for m in overview.waiting:
+        typer.echo(
+            f"waiting  {m.id:>5} case {m.case_id} attempts {m.attempts} "
+            f"next {m.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+        )
+    for m in overview.failed:
+        typer.echo(f"FAILED   {m.id:>5} case {m.case_id} after {m.attempts} attempt(s): {m.last_error}")
+
+
+@mail_app.command("retry")
+def retry_command(outbox_id: int) -> None:
+    """Send a failed message again, unchanged, once its cause is fixed."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            outbox.requeue_message(uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id)
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"message {outbox_id} queued again")
+
+
+@mail_app.command("sink-list")
+def sink_list_command(
+    directory: Annotated[Path, typer.Option("--dir", help="The demo sink's folder.")] = DEFAULT_SINK,
+    as_json: JsonOption = False,
+) -> None:
+    """What the demo mail sink has received, newest first."""
+    messages = list_sink_messages(directory)
+    if as_json:
+        typer.echo(json.dumps([asdict(m) for m in messages]))
+        return
+    for m in messages:
+        typer.echo(f"{m.date}  to {m.envelope_to}: {m.subject} [{', '.join(m.attachments)}]")
+    if not messages:
+        typer.echo("the sink is empty")
+
+
+# --- requests -----------------------------------------------------------------------------------------
+
+
+@requests_app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(help="The request email, saved as .eml.")],
+    case: Annotated[int | None, typer.Option("--case", help="The case it concerns, if known.")] = None,
+    as_json: JsonOption = False,
+    today: TodayOption = None,
+) -> None:
+    """Read a partner's request email into a draft request for the lead to complete."""
+    try:
+        size = file.stat().st_size
+    except OSError as error:
+        _fail(f"FILE: cannot read {file} ({error.strerror})")
+    if size > MAX_EMAIL_BYTES:  # refused before reading, so a huge file never fills memory
+        _fail(f"file: is {size / 1048576:.1f} MB; emails over {MAX_EMAIL_BYTES / 1048576:.1f} MB are refused")
+    raw = file.read_bytes()
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            draft = drafts.import_request_email(
+                uow=uow, actor=CLI_ACTOR, raw=raw, on=_day(today), config=records.engine_config, case_id=case
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(draft.model_dump_json())
+        return
+    _print_draft(draft)
+
+
+@requests_app.command("drafts")
+def drafts_command(
+    every: Annotated[bool, typer.Option("--all", help="Completed and discarded drafts too.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Imported request emails waiting for the lead."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        found = drafts.list_drafts(uow=uow, actor=CLI_ACTOR, status=None if every else drafts.DRAFT)
+    if as_json:
+        typer.echo(json.dumps([d.model_dump(mode="json") for d in found]))
+        return
+    for d in found:
+        secure = "secure channel proposed" if d.proposed_secure_channel else "no secure channel"
+        typer.echo(
+            f"{d.id:>5} {d.status:<9} {d.imported_on} from {d.sender_domain}: {secure}, "
+            f"{d.attachments} file(s)"
+        )
+    if not found:
+        typer.echo("no drafts")
+
+
+@requests_app.command("draft")
+def draft_command(draft_id: int, as_json: JsonOption = False) -> None:
+    """One imported request email, with what prevent-ig proposes."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            draft = drafts.view_draft(uow=uow, actor=CLI_ACTOR, draft_id=draft_id)
+    except ServiceError as error:
+        _fail(str(error))
+    if as_json:
+        typer.echo(draft.model_dump_json())
+        return
+    _print_draft(draft)
+
+
+def _print_draft(d: drafts.DraftView) -> None:
+    typer.echo(f"Draft {d.id} ({d.status}) from {d.sender_name or ''} <{d.sender_address}>")
+    typer.echo(f"Subject: {d.subject}")
+    typer.echo(d.explanation)
+    for a in d.attachments:
+        typer.echo(f"  attachment {a.id}: {a.filename} ({a.content_type}, {a.size} bytes)")
+    typer.echo("")
+    typer.echo(d.body)
+
+
+class _Completion(BaseModel):
+    """The details file for `requests complete`: the lead's judgements on the §5 checklist."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str
+    person: str
+    role: str
+    recipient_type: RecipientType
+    purpose: Purpose
+    items_requested: list[str]
+    proforma: bool
+    secure_channel: bool
+    consent_position_stated: bool
+    reason_given: bool
+    specific: bool
+    legal_powers_cited: list[str] = []
+    received_on: date | None = None
+
+
+@requests_app.command("complete")
+def complete_command(
+    draft_id: int,
+    case: Annotated[int, typer.Option("--case", help="The case the request concerns.")],
+    details: Annotated[Path, typer.Option("--details", help="YAML with the lead's answers (docs/mail.md).")],
+) -> None:
+    """Record the partner request from a draft, with the lead's confirmed checklist answers."""
+    mapping = _read_mapping(details, "--details")
+    try:
+        parsed = _Completion.model_validate(mapping)
+    except ValidationError as error:
+        first = error.errors(include_url=False)[0]
+        _fail(f"{'.'.join(str(p) for p in first['loc']) or 'details'}: {first['msg']}")
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            request_id = drafts.complete_draft(
+                uow=uow,
+                actor=CLI_ACTOR,
+                draft_id=draft_id,
+                case_id=case,
+                completion=drafts.DraftCompletion(**parsed.model_dump()),
+                calendar=records.engine_config.calendar,
+            )
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"draft {draft_id} recorded as partner request {request_id} on case {case}")
+
+
+@requests_app.command("discard")
+def discard_command(
+    draft_id: int, reason: Annotated[str, typer.Option("--reason", help="Why it is not a request to record.")]
+) -> None:
+    """Set a draft aside (spam, a duplicate, not a request)."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            drafts.discard_draft(uow=uow, actor=CLI_ACTOR, draft_id=draft_id, reason=reason)
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"draft {draft_id} discarded")

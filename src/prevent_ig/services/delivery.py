@@ -1,0 +1,292 @@
+"""Delivering the outbox: the worker's loop, one message at a time.
+
+A worker claims one due message in a short transaction (on PostgreSQL with ``SELECT … FOR UPDATE
+SKIP LOCKED``, so concurrent workers never claim the same one; on SQLite the write lock taken at
+``BEGIN IMMEDIATE`` serialises claims), sends it with no transaction open, and records the result in
+another. The claim is a lease: if the worker dies mid-send, the lease runs out and another worker
+sends the same bytes again. Delivery is therefore at least once, and a repeat carries the same
+Message-ID so the recipient's system can drop it. Nothing is lost while the mail server is down:
+failures are retried with exponential backoff, and only a permanent refusal or too many attempts
+marks a message failed, for a person to look at.
+"""
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Protocol
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.exc import OperationalError
+
+from prevent_ig.adapters.mail.errors import PermanentDeliveryError, TransientDeliveryError
+from prevent_ig.adapters.records.tables import NotificationRow, OutboxMessageRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.access import Role
+from prevent_ig.services.errors import NotFoundError
+from prevent_ig.services.outbox import Status, naive_utc
+
+log = logging.getLogger(__name__)
+
+WORKER_ACTOR = "mail-worker"
+
+
+class Transport(Protocol):
+    """Delivers one message's bytes, or raises Transient/PermanentDeliveryError."""
+
+    def deliver(self, *, envelope_from: str, envelope_to: str, raw: bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RetryPolicy:
+    lease: timedelta = timedelta(minutes=10)
+    base: timedelta = timedelta(minutes=1)
+    cap: timedelta = timedelta(hours=1)
+    max_attempts: int = 40
+
+    def backoff(self, attempts: int) -> timedelta:
+        """1, 2, 4 … minutes after the 1st, 2nd, 3rd … failure, never more than ``cap``."""
+        return min(self.cap, self.base * (1 << min(max(attempts - 1, 0), 30)))
+
+
+class Result(StrEnum):
+    SENT = "sent"
+    DEFERRED = "deferred"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Delivery:
+    outbox_id: int
+    result: Result
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class _Claim:
+    outbox_id: int
+    token: str
+    envelope_from: str
+    envelope_to: str
+    raw: bytes
+    attempts: int
+
+
+Clock = Callable[[], datetime]
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def deliver_next(
+    *,
+    new_uow: Callable[[], UnitOfWork],
+    transport: Transport,
+    policy: RetryPolicy,
+    worker: str,
+    clock: Clock = utc_now,
+) -> Delivery | None:
+    """Claim, send and settle one due message; None when nothing is due."""
+    claim = _claim(new_uow, policy=policy, worker=worker, now=clock())
+    if claim is None:
+        return None
+    log.info("message %s: attempt %s by %s", claim.outbox_id, claim.attempts, worker)
+    try:
+        transport.deliver(envelope_from=claim.envelope_from, envelope_to=claim.envelope_to, raw=claim.raw)
+    except PermanentDeliveryError as error:
+        return _settle_failure(new_uow, claim, error=str(error), permanent=True, policy=policy, now=clock())
+    except TransientDeliveryError as error:
+        return _settle_failure(new_uow, claim, error=str(error), permanent=False, policy=policy, now=clock())
+    return _settle_sent(new_uow, claim, worker=worker, now=clock())
+
+
+def deliver_due(
+    *,
+    new_uow: Callable[[], UnitOfWork],
+    transport: Transport,
+    policy: RetryPolicy,
+    worker: str,
+    clock: Clock = utc_now,
+    stop: threading.Event | None = None,
+) -> list[Delivery]:
+    """Deliver until nothing is due (or ``stop`` is set); each message is tried at most once here."""
+    done: list[Delivery] = []
+    tried: set[int] = set()
+    while stop is None or not stop.is_set():
+        delivery = deliver_next(
+            new_uow=new_uow, transport=transport, policy=policy, worker=worker, clock=clock
+        )
+        if delivery is None or delivery.outbox_id in tried:
+            break
+        tried.add(delivery.outbox_id)
+        done.append(delivery)
+    return done
+
+
+def run_worker(
+    *,
+    new_uow: Callable[[], UnitOfWork],
+    transport: Transport,
+    policy: RetryPolicy,
+    poll_seconds: float,
+    stop: threading.Event,
+    worker: str | None = None,
+    clock: Clock = utc_now,
+) -> None:
+    """Deliver due messages until ``stop`` is set, pausing ``poll_seconds`` when there are none.
+
+    A database that cannot be reached is waited out like an idle queue: whatever was claimed stays
+    claimed until its lease ends, and is then sent again, so nothing is lost by the outage."""
+    name = worker or worker_name()
+    log.info("mail worker %s started", name)
+    while not stop.is_set():
+        try:
+            delivered = deliver_due(
+                new_uow=new_uow, transport=transport, policy=policy, worker=name, clock=clock, stop=stop
+            )
+        except OperationalError as error:
+            log.warning("mail worker %s: database unavailable (%s); waiting", name, type(error.orig).__name__)
+            delivered = []
+        if not delivered:
+            stop.wait(poll_seconds)
+    log.info("mail worker %s stopped", name)
+
+
+def _claim(
+    new_uow: Callable[[], UnitOfWork], *, policy: RetryPolicy, worker: str, now: datetime
+) -> _Claim | None:
+    moment = naive_utc(now)
+    with new_uow() as uow:
+        row = uow.session.scalars(
+            select(OutboxMessageRow)
+            .where(
+                or_(
+                    and_(
+                        OutboxMessageRow.status == Status.QUEUED.value,
+                        OutboxMessageRow.next_attempt_at <= moment,
+                    ),
+                    and_(
+                        OutboxMessageRow.status == Status.SENDING.value,
+                        OutboxMessageRow.claimed_until <= moment,
+                    ),
+                )
+            )
+            .order_by(OutboxMessageRow.next_attempt_at, OutboxMessageRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        if row.status == Status.SENDING.value:
+            log.warning("message %s: lease of %s ran out; sending again", row.id, row.worker)
+        token = uuid.uuid4().hex
+        row.status = Status.SENDING.value
+        row.claim_token = token
+        row.claimed_until = moment + policy.lease
+        row.worker = worker
+        row.attempts += 1
+        claim = _Claim(
+            outbox_id=row.id,
+            token=token,
+            envelope_from=row.envelope_from,
+            envelope_to=row.envelope_to,
+            raw=row.raw,
+            attempts=row.attempts,
+        )
+        uow.commit()
+    return claim
+
+
+def _settle_sent(new_uow: Callable[[], UnitOfWork], claim: _Claim, *, worker: str, now: datetime) -> Delivery:
+    with new_uow() as uow:
+        row = _locked(uow, claim.outbox_id)
+        if row.status == Status.SENT.value:  # another worker, after our lease ran out, got there first
+            return Delivery(outbox_id=row.id, result=Result.SENT, attempts=row.attempts)
+        row.status = Status.SENT.value
+        row.sent_at = naive_utc(now)
+        row.worker = worker
+        row.claim_token = None
+        row.claimed_until = None
+        row.last_error = None
+        uow.audit.record(
+            actor=WORKER_ACTOR,
+            event="mail:message:deliver",
+            case_id=row.case_id,
+            entity=f"message:{row.id}",
+            change={"message_id": row.message_id, "attempts": row.attempts, "worker": worker},
+        )
+        uow.commit()
+        log.info("message %s delivered (attempt %s)", row.id, row.attempts)
+        return Delivery(outbox_id=row.id, result=Result.SENT, attempts=row.attempts)
+
+
+def _settle_failure(
+    new_uow: Callable[[], UnitOfWork],
+    claim: _Claim,
+    *,
+    error: str,
+    permanent: bool,
+    policy: RetryPolicy,
+    now: datetime,
+) -> Delivery:
+    with new_uow() as uow:
+        row = _locked(uow, claim.outbox_id)
+        if row.claim_token != claim.token:  # our lease ran out and another worker owns it now
+            return Delivery(outbox_id=row.id, result=Result.DEFERRED, attempts=row.attempts)
+        row.claim_token = None
+        row.claimed_until = None
+        row.last_error = error[:1000]
+        give_up = permanent or row.attempts >= policy.max_attempts
+        if give_up:
+            row.status = Status.FAILED.value
+            row.failed_at = naive_utc(now)
+            if not permanent:
+                row.last_error = f"gave up after {row.attempts} attempts; last: {row.last_error}"
+        else:
+            row.status = Status.QUEUED.value
+            row.next_attempt_at = naive_utc(now) + policy.backoff(row.attempts)
+        if give_up:  # on the lead's dashboard at once: a referral that did not go must be noticed
+            uow.session.add(
+                NotificationRow(
+                    recipient_role=Role.PREVENT_LEAD.value,
+                    case_id=row.case_id,
+                    message=f"Secure email {row.id} (case {row.case_id}) was not delivered: "
+                    f"{_kind(row.last_error)}. Check the address or the mail settings, then try it again.",
+                    created_at=naive_utc(now),
+                )
+            )
+        uow.audit.record(
+            actor=WORKER_ACTOR,
+            event="mail:message:fail" if give_up else "mail:message:defer",
+            case_id=row.case_id,
+            entity=f"message:{row.id}",
+            change={"attempts": row.attempts, "error": row.last_error},
+        )
+        uow.commit()
+        if give_up:
+            log.error("message %s failed after %s attempt(s): %s", row.id, row.attempts, _kind(error))
+            return Delivery(outbox_id=row.id, result=Result.FAILED, attempts=row.attempts)
+        log.warning("message %s deferred to %s: %s", row.id, row.next_attempt_at.isoformat(), _kind(error))
+        return Delivery(outbox_id=row.id, result=Result.DEFERRED, attempts=row.attempts)
+
+
+def _locked(uow: UnitOfWork, outbox_id: int) -> OutboxMessageRow:
+    row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
+    if row is None:  # rows are never deleted; this would be a bug or tampering
+        raise NotFoundError(f"outbox message {outbox_id} has disappeared")
+    return row
+
+
+def _kind(error: str) -> str:
+    """The log gets the first words of the error only (codes and reasons, never addresses)."""
+    return error.split(":", 1)[0]

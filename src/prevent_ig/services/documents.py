@@ -1,0 +1,533 @@
+"""Issuing documents from the records: the referral form, the disclosure pack, the clarification
+letter, the record note and the Caldicott log entry.
+
+Each document gets a register entry (reference, what it was built from, a hash of its bytes) and an
+audit event in the same transaction as it is produced, so there is no document without a trace and
+no trace of a document that was never produced. Only a followed decision to share produces a
+referral or a disclosure pack, and the pack is built from the released items alone.
+"""
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Protocol
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import (
+    AssessmentRow,
+    ContactRow,
+    DisclosureRow,
+    DocumentRow,
+    PartnerRequestRow,
+    ReferralAnswersRow,
+)
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.documents.disclosure import (
+    DisclosureFacts,
+    ReleasedContent,
+    RequestFacts,
+    disclosure_pack,
+)
+from prevent_ig.domain.documents.letters import (
+    CaldicottDraft,
+    LeadDecision,
+    NotApplicableError,
+    caldicott_document,
+    caldicott_draft,
+    clarification_letter,
+    record_note_document,
+)
+from prevent_ig.domain.documents.model import Document, DocumentKind, document_reference
+from prevent_ig.domain.documents.referral_form import (
+    AnswersError,
+    ContactFacts,
+    ReferralFacts,
+    ReferralFormIncompleteError,
+    check_answers,
+    fill_referral_form,
+    load_referral_form,
+)
+from prevent_ig.domain.law.assessment import Assessment
+from prevent_ig.domain.law.decision import Decision
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Outcome, Purpose
+from prevent_ig.services.cases import get_case_row
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from prevent_ig.services.pathway import current_assessments
+
+TEXT = "text/plain"
+CONSENT_WORDS = {
+    ConsentStatus.GIVEN: "Given",
+    ConsentStatus.REFUSED: "Refused",
+    ConsentStatus.WITHDRAWN: "Withdrawn",
+    ConsentStatus.NOT_SOUGHT: "Not sought",
+}
+
+
+class DocumentRenderer(Protocol):
+    """Lays a document out as bytes (the PDF adapter, or a fake in tests)."""
+
+    media_type: str
+
+    def render(self, document: Document) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IssuedDocument:
+    id: int
+    reference: str
+    kind: DocumentKind
+    case_id: int
+    assessment_id: int | None
+    media_type: str
+    content: bytes
+    text: str
+    """The same content as plain text (what a clinical system or terminal takes)."""
+
+    @property
+    def filename(self) -> str:
+        return f"{self.reference}.{'pdf' if self.media_type == 'application/pdf' else 'txt'}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Stored:
+    """A stored assessment read back into the engine's own models."""
+
+    row: AssessmentRow
+    assessment: Assessment
+    decision: Decision
+
+
+# --- referral form answers ---------------------------------------------------------------------------
+
+
+def save_referral_answers(
+    *, uow: UnitOfWork, actor: str, case_id: int, answers: Mapping[str, object]
+) -> dict[str, str]:
+    """Keep the lead's answers to the form's own questions; replaces earlier answers for the case."""
+    form = load_referral_form()
+    try:
+        cleaned = check_answers(form, answers)
+    except AnswersError as error:
+        raise InvalidFieldError(error.field, error.message) from None
+    case = get_case_row(uow, case_id)
+    row = uow.session.scalar(select(ReferralAnswersRow).where(ReferralAnswersRow.case_id == case.id))
+    now = uow.now().replace(tzinfo=None)
+    if row is None:
+        row = ReferralAnswersRow(case_id=case.id, form_version=form.version, answers=cleaned)
+        uow.session.add(row)
+    row.form_version = form.version
+    row.answers = cleaned
+    row.updated_at = now
+    row.updated_by = actor
+    uow.session.flush()
+    uow.audit.record(
+        actor=actor,
+        event="case:referral:update",
+        case_id=case.id,
+        entity=f"referral_answers:{row.id}",
+        change={"form_version": form.version, "answers": cleaned},
+    )
+    uow.commit()
+    return cleaned
+
+
+# --- issuing -------------------------------------------------------------------------------------------
+
+
+def issue_referral(
+    *, uow: UnitOfWork, actor: str, case_id: int, on: date, renderer: DocumentRenderer
+) -> IssuedDocument:
+    issued = referral_in_transaction(uow=uow, actor=actor, case_id=case_id, on=on, renderer=renderer)
+    uow.commit()
+    return issued
+
+
+def referral_in_transaction(
+    *, uow: UnitOfWork, actor: str, case_id: int, on: date, renderer: DocumentRenderer
+) -> IssuedDocument:
+    """The referral form for the case's current decision to refer; the caller commits."""
+    case = get_case_row(uow, case_id)
+    stored = current_referral(uow, case.id)
+    facts = _referral_facts(uow, stored)
+    form = load_referral_form()
+
+    def build(reference: str) -> Document:
+        try:
+            return fill_referral_form(form, facts, reference=reference, issued_on=on)
+        except ReferralFormIncompleteError as error:
+            first, *rest = error.problems
+            also = "".join(f"; also referral.{p.field}: {p.message}" for p in rest)
+            raise InvalidFieldError(f"referral.{first.field}", first.message + also) from None
+
+    return _issue(
+        uow,
+        actor=actor,
+        kind=DocumentKind.REFERRAL,
+        case_id=case.id,
+        stored=stored,
+        on=on,
+        build=build,
+        renderer=renderer,
+    )
+
+
+def issue_disclosure_pack(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    assessment_id: int,
+    on: date,
+    renderer: DocumentRenderer,
+    items: list[ReleasedItem] | None = None,
+) -> IssuedDocument:
+    """The pack for a share decision. Without ``items``, the contents of the disclosure already
+    recorded for this assessment are used, so a sent pack can be produced again exactly."""
+    issued = disclosure_pack_in_transaction(
+        uow=uow, actor=actor, assessment_id=assessment_id, on=on, renderer=renderer, items=items
+    )
+    uow.commit()
+    return issued
+
+
+def disclosure_pack_in_transaction(
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    assessment_id: int,
+    on: date,
+    renderer: DocumentRenderer,
+    items: list[ReleasedItem] | None,
+) -> IssuedDocument:
+    stored = authorising_assessment(uow, assessment_id)
+    if stored.assessment.kind is Kind.REFERRAL:
+        raise RefusedError(f"assessment {assessment_id} is a referral: issue the referral form for its case")
+    contents = released_contents(uow, stored, items)
+    request = None
+    if stored.row.request_id is not None:
+        request = _request_facts(uow, stored.row.request_id)
+    facts = DisclosureFacts(
+        case_id=stored.row.case_id,
+        assessment_id=stored.row.id,
+        decided_on=stored.decision.decided_on,
+        recipient_name=stored.assessment.recipient.name,
+        recipient_email=stored.assessment.recipient.email,
+        purpose=stored.assessment.purpose,
+        basis_ids=tuple(stored.decision.basis.provision_ids()),
+        request=request,
+        released=contents,
+    )
+    return _issue(
+        uow,
+        actor=actor,
+        kind=DocumentKind.DISCLOSURE,
+        case_id=stored.row.case_id,
+        stored=stored,
+        on=on,
+        build=lambda reference: disclosure_pack(facts, reference=reference, issued_on=on),
+        renderer=renderer,
+    )
+
+
+def issue_clarification_letter(
+    *, uow: UnitOfWork, actor: str, assessment_id: int, on: date, renderer: DocumentRenderer
+) -> IssuedDocument:
+    stored = _stored(uow, assessment_id)
+    if stored.row.request_id is None:
+        raise RefusedError(
+            f"assessment {assessment_id} answers no partner request: there is no one to write to"
+        )
+    request = _request_facts(uow, stored.row.request_id)
+
+    def build(reference: str) -> Document:
+        try:
+            return clarification_letter(
+                request=request,
+                purpose=stored.assessment.purpose,
+                decision=stored.decision,
+                assessment_id=assessment_id,
+                reference=reference,
+                issued_on=on,
+            )
+        except NotApplicableError as error:
+            raise RefusedError(str(error)) from None
+
+    issued = _issue(
+        uow,
+        actor=actor,
+        kind=DocumentKind.CLARIFICATION,
+        case_id=stored.row.case_id,
+        stored=stored,
+        on=on,
+        build=build,
+        renderer=renderer,
+    )
+    uow.commit()
+    return issued
+
+
+def issue_record_note(
+    *, uow: UnitOfWork, actor: str, assessment_id: int, on: date, renderer: DocumentRenderer | None = None
+) -> IssuedDocument:
+    """The note for the patient, service user or staff record, with the lead's own decision."""
+    stored = _stored(uow, assessment_id)
+    row = stored.row
+
+    lead = LeadDecision(
+        decided_by=row.decided_by, followed=row.lead_decision == "follow", reason=row.lead_reason
+    )
+
+    def build(reference: str) -> Document:
+        return record_note_document(
+            stored.assessment, stored.decision, lead=lead, author=None, reference=reference, issued_on=on
+        )
+
+    issued = _issue(
+        uow,
+        actor=actor,
+        kind=DocumentKind.RECORD_NOTE,
+        case_id=row.case_id,
+        stored=stored,
+        on=on,
+        build=build,
+        renderer=renderer,
+    )
+    uow.commit()
+    return issued
+
+
+def draft_caldicott_entry(
+    *, uow: UnitOfWork, actor: str, assessment_id: int, on: date, renderer: DocumentRenderer | None = None
+) -> tuple[CaldicottDraft, IssuedDocument]:
+    stored = _stored(uow, assessment_id)
+    try:
+        draft = caldicott_draft(
+            stored.assessment,
+            stored.decision,
+            case_id=stored.row.case_id,
+            assessment_id=assessment_id,
+            lead_decision=stored.row.lead_decision,
+            lead_reason=stored.row.lead_reason,
+        )
+    except NotApplicableError as error:
+        raise RefusedError(str(error)) from None
+    issued = _issue(
+        uow,
+        actor=actor,
+        kind=DocumentKind.CALDICOTT_ENTRY,
+        case_id=stored.row.case_id,
+        stored=stored,
+        on=on,
+        build=lambda reference: caldicott_document(draft, reference=reference, issued_on=on),
+        renderer=renderer,
+    )
+    uow.commit()
+    return draft, issued
+
+
+# --- shared steps ---------------------------------------------------------------------------------------
+
+
+def _issue(
+    uow: UnitOfWork,
+    *,
+    actor: str,
+    kind: DocumentKind,
+    case_id: int,
+    stored: Stored | None,
+    on: date,
+    build: Callable[[str], Document],
+    renderer: DocumentRenderer | None,
+) -> IssuedDocument:
+    """Register, build, render and audit one document; the register's id makes the reference."""
+    media_type = renderer.media_type if renderer is not None else TEXT
+    row = DocumentRow(
+        reference=f"pending-{uuid.uuid4().hex}",  # unique until the id is known, so issuers never wait
+        kind=kind.value,
+        case_id=case_id,
+        assessment_id=stored.row.id if stored else None,
+        template="",  # known once the document is built
+        media_type=media_type,
+        issued_on=on,
+        created_at=uow.now().replace(tzinfo=None),
+        created_by=actor,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    row.reference = document_reference(kind, row.id)
+    document = build(row.reference)
+    row.template = document.template
+    text = document.plain_text()
+    content = renderer.render(document) if renderer is not None else text.encode()
+    row.sha256 = hashlib.sha256(content).hexdigest()
+    row.size = len(content)
+    uow.session.flush()
+    uow.audit.record(
+        actor=actor,
+        event="case:document:create",
+        case_id=case_id,
+        entity=f"document:{row.id}",
+        change={
+            "kind": kind.value,
+            "reference": row.reference,
+            "sha256": row.sha256,
+            "template": row.template,
+        },
+    )
+    return IssuedDocument(
+        id=row.id,
+        reference=row.reference,
+        kind=kind,
+        case_id=case_id,
+        assessment_id=row.assessment_id,
+        media_type=media_type,
+        content=content,
+        text=text,
+    )
+
+
+def _stored(uow: UnitOfWork, assessment_id: int) -> Stored:
+    row = uow.session.get(AssessmentRow, assessment_id)
+    if row is None:
+        raise NotFoundError(f"assessment {assessment_id} does not exist")
+    return Stored(
+        row=row,
+        assessment=Assessment.model_validate_json(json.dumps(row.input)),
+        decision=Decision.model_validate_json(json.dumps(row.output)),
+    )
+
+
+def authorising_assessment(uow: UnitOfWork, assessment_id: int) -> Stored:
+    """The assessment, if it is a current, followed decision to share; otherwise a refusal."""
+    stored = _stored(uow, assessment_id)
+    row = stored.row
+    if row.outcome != Outcome.SHARE.value or row.lead_decision != "follow":
+        raise RefusedError(
+            f"assessment {assessment_id} does not authorise sharing (outcome {row.outcome}, lead decision "
+            f"{row.lead_decision}); record a new assessment first"
+        )
+    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
+    if later is not None:
+        raise RefusedError(f"assessment {assessment_id} was superseded by assessment {later}")
+    return stored
+
+
+def current_referral(uow: UnitOfWork, case_id: int) -> Stored:
+    """The case's latest current, followed decision to refer; otherwise a refusal."""
+    current = current_assessments(uow, case_id, Purpose.PREVENT_REFERRAL)
+    authorising = [r for r in current if r.outcome == Outcome.SHARE.value and r.lead_decision == "follow"]
+    if not authorising:
+        raise RefusedError(
+            f"case {case_id} has no current decision to refer (a followed 'share' assessment for "
+            "prevent_referral); record one first"
+        )
+    return _stored(uow, authorising[-1].id)
+
+
+def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
+    case = get_case_row(uow, stored.row.case_id)
+    subject = case.subject
+    a, d = stored.assessment, stored.decision
+    released = {item.category for item in a.items if item.id in d.items_to_share}
+    answers_row = uow.session.scalar(select(ReferralAnswersRow).where(ReferralAnswersRow.case_id == case.id))
+    contacts: dict[str, ContactFacts] = {}
+    for contact in uow.session.scalars(select(ContactRow).order_by(ContactRow.id)):
+        contacts.setdefault(
+            contact.role, ContactFacts(name=contact.name, email=contact.email, phone=contact.phone)
+        )
+    return ReferralFacts(
+        case_id=case.id,
+        concern=case.concern,
+        raised_by=case.raised_by,
+        owner=case.owner,
+        opened_on=case.opened_on,
+        subject_name=f"{subject.given_name} {subject.family_name}",
+        subject_date_of_birth=subject.date_of_birth,
+        subject_nhs_number=subject.nhs_number,
+        subject_address=subject.address,
+        subject_role=subject.role,
+        assessment_id=stored.row.id,
+        decided_on=d.decided_on,
+        consent_words=_consent_words(a),
+        consent_given=a.consent.status is ConsentStatus.GIVEN,
+        rationale=a.grounds.rationale,
+        basis_ids=tuple(d.basis.provision_ids()),
+        released_categories=frozenset(released),
+        answers={k: str(v) for k, v in (answers_row.answers if answers_row else {}).items()},
+        contacts=contacts,
+    )
+
+
+def _consent_words(a: Assessment) -> str:
+    c = a.consent
+    words = CONSENT_WORDS[c.status]
+    if c.given_by is not None:
+        words += (
+            f" by {'the person' if c.given_by.value == 'subject' else c.given_by.value.replace('_', ' ')}"
+        )
+    if c.reason_not_sought is not None:
+        words += f" (reason: {c.reason_not_sought.value.replace('_', ' ')})"
+    return words
+
+
+def released_contents(
+    uow: UnitOfWork, stored: Stored, items: list[ReleasedItem] | None
+) -> tuple[ReleasedContent, ...]:
+    """Each released item with its content, in the decision's order: as given, or (``None``) as
+    recorded in the latest disclosure for the assessment."""
+    released = list(stored.decision.items_to_share)
+    descriptions = {item.id: item.description for item in stored.assessment.items}
+    if items is None:
+        recorded = uow.session.scalars(
+            select(DisclosureRow)
+            .where(DisclosureRow.assessment_id == stored.row.id)
+            .order_by(DisclosureRow.id.desc())
+        ).first()
+        if recorded is None:
+            raise InvalidFieldError(
+                "items",
+                f"give the content of each released item ({', '.join(released)}); nothing was sent yet",
+            )
+        contents = {item["id"]: str(item["content"]) for item in recorded.items}
+    else:
+        contents = checked_items(released, items, stored)
+    return tuple(ReleasedContent(id=i, description=descriptions[i], content=contents[i]) for i in released)
+
+
+def checked_items(released: list[str], items: list[ReleasedItem], stored: Stored) -> dict[str, str]:
+    """Exactly the released items, each once and with content; a withheld item is named and refused."""
+    withheld = {w.id for w in stored.decision.items_withheld}
+    known = {item.id for item in stored.assessment.items}
+    seen: dict[str, str] = {}
+    for item in items:
+        if item.id in withheld:
+            raise RefusedError(
+                f"item {item.id} was withheld by assessment {stored.row.id} and may never be sent"
+            )
+        if item.id not in known:
+            raise InvalidFieldError(f"items.{item.id}", f"is not an item of assessment {stored.row.id}")
+        if item.id in seen:
+            raise InvalidFieldError(f"items.{item.id}", "is given more than once")
+        if not item.content.strip():
+            raise InvalidFieldError(f"items.{item.id}", "give the content that is being released")
+        seen[item.id] = item.content.strip()
+    absent = [i for i in released if i not in seen]
+    if absent:
+        raise InvalidFieldError(f"items.{absent[0]}", "is released by the assessment: give its content")
+    return seen
+
+
+def _request_facts(uow: UnitOfWork, request_id: int) -> RequestFacts:
+    request = uow.session.get(PartnerRequestRow, request_id)
+    if request is None:
+        raise NotFoundError(f"partner request {request_id} does not exist")
+    return RequestFacts(
+        request_id=request.id,
+        organisation=request.organisation,
+        person=request.person,
+        received_on=request.received_on,
+    )

@@ -1,0 +1,348 @@
+"""Documents issued from the records, rendered to real PDFs by WeasyPrint and read back with pypdf.
+
+Each PDF is checked for the protective marking centred at the top and at the bottom of every page,
+page numbers and the document reference on every page, the fields the document must carry, and the
+absence of withheld items and of another person's data.
+"""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.records.tables import AuditEventRow, ContactRow, DocumentRow
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.documents import (
+    IssuedDocument,
+    draft_caldicott_entry,
+    issue_clarification_letter,
+    issue_disclosure_pack,
+    issue_record_note,
+    issue_referral,
+    save_referral_answers,
+)
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from tests.builders import input_data
+from tests.documents.builders import (
+    ANSWERS,
+    CONTENTS,
+    HOBBIES,
+    IDENTITY,
+    OTHER_CONCERN,
+    OTHER_PERSON,
+    assess,
+    other_case,
+    page_size,
+    partner_request,
+    pdf_pages,
+    placed_text,
+    referral,
+)
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import open_case
+
+RENDERER = PdfRenderer()
+MARKING = "OFFICIAL-SENSITIVE"
+OTHER_PERSONS_DATA = (str(OTHER_PERSON["family_name"]), "999 000 0026", "9990000026", OTHER_CONCERN)
+WITHHELD = (str(HOBBIES["description"]), "chess")
+
+
+def assert_marked_on_every_page(issued: IssuedDocument) -> list[str]:
+    """The marking once at the top and once at the bottom of each page, centred; page N of M and the
+    reference on each page. Returns each page's text."""
+    pages = pdf_pages(issued.content)
+    width, height = page_size(issued.content)
+    for number, (text, marks) in enumerate(
+        zip(pages, placed_text(issued.content, MARKING), strict=True), start=1
+    ):
+        assert f"Page {number} of {len(pages)}" in text
+        assert issued.reference in text
+        margin = [m for m in marks if m.text == MARKING]
+        tops = [m for m in margin if m.y > height - 60]
+        bottoms = [m for m in margin if m.y < 60]
+        assert len(tops) == 1 and len(bottoms) == 1, f"page {number}: {marks}"
+        for mark in (*tops, *bottoms):
+            # Centred: the run starts about half its own width left of the page's centre. Its width is
+            # estimated from the font size (DejaVu Sans Bold capitals are about 0.65 em wide).
+            estimated_width = len(MARKING) * mark.size * 0.65
+            assert abs(mark.x + estimated_width / 2 - width / 2) < 12, f"page {number}: not centred: {mark}"
+    return pages
+
+
+def count_documents(db: Db) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(DocumentRow)) or 0
+
+
+def test_referral_form_pdf_carries_the_case_marked_on_every_page(db: Db) -> None:
+    long_answers = {**ANSWERS, "other_information": "\n".join(f"Synthetic note line {i}." for i in range(60))}
+    made = referral(db, answers=long_answers)
+    other_case(db)
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    pages = assert_marked_on_every_page(issued)
+    assert len(pages) >= 2
+    text = " ".join(" ".join(pages).split())
+    for expected in (
+        "Prevent referral",
+        "Alex Testperson",
+        "17 May 1990",
+        "999 000 0018",
+        "1 Synthetic Street, Demotown",
+        "Synthetic concern noticed in clinic.",
+        "Synthetic: low mood since a bereavement",  # health was released, so vulnerabilities are filled
+        "Synthetic: school nurse",
+        "Given by the person",
+        "Synthetic Lead",
+        "prevent.lead@example-trust.nhs.uk",
+        "Ward 9 nurses' station, extension 4321",
+        "clinician.a",
+        f"{made.assessment_id}",
+        "UKGDPR.6.1.e",
+    ):
+        assert expected in text, expected
+    for absent in (*WITHHELD, *OTHER_PERSONS_DATA):
+        assert absent not in text, absent
+    assert issued.reference.startswith("PIG-REF-")
+    assert issued.filename == f"{issued.reference}.pdf"
+
+
+def test_referral_leaves_out_what_the_assessment_did_not_release(db: Db) -> None:
+    made = referral(db, items=[IDENTITY])
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
+    assert "Alex Testperson" in text
+    assert ANSWERS["vulnerabilities"] not in text
+    assert "Not included: the referral assessment released no health information." in text
+
+
+def test_referral_without_consent_carries_the_documented_rationale(db: Db) -> None:
+    rationale = "Synthetic: a serious risk to others outweighs the refusal."
+    made = referral(db, consent={"status": "refused", "given_by": None}, grounds={"rationale": rationale})
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    text = " ".join(" ".join(pdf_pages(issued.content)).split())
+    assert "Why the referral is made without consent" in text
+    assert rationale in text
+    assert "Refused" in text
+
+
+def test_referral_is_registered_and_audited_with_ids_only(db: Db) -> None:
+    made = referral(db)
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    with db.uow() as uow:
+        row = uow.session.get(DocumentRow, issued.id)
+        assert row is not None
+        assert (row.reference, row.kind, row.case_id, row.assessment_id) == (
+            issued.reference,
+            "referral",
+            made.case_id,
+            made.assessment_id,
+        )
+        assert row.template == "national-prevent-referral v1"
+        assert row.size == len(issued.content) and row.sha256 and len(row.sha256) == 64
+        event = uow.session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq.desc())).first()
+        assert event is not None
+        assert (event.event, event.entity, event.case_id) == (
+            "case:document:create",
+            f"document:{issued.id}",
+            made.case_id,
+        )
+
+
+def test_referral_is_refused_without_a_current_decision_to_refer_and_writes_nothing(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow, pytest.raises(RefusedError, match="no current decision to refer"):
+        issue_referral(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, renderer=RENDERER)
+    assess(
+        db,
+        case_id,
+        input_data(
+            consent={"status": "refused", "given_by": None}, grounds={"risk_of_harm_to_others": False}
+        ),
+    )
+    with db.uow() as uow, pytest.raises(RefusedError):
+        issue_referral(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, renderer=RENDERER)
+    with db.uow() as uow, pytest.raises(NotFoundError):
+        issue_referral(uow=uow, actor="lead.a", case_id=999, on=TODAY, renderer=RENDERER)
+    assert count_documents(db) == 0
+
+
+def test_referral_names_the_first_missing_field_and_the_register_can_fill_the_referrer(db: Db) -> None:
+    made = referral(db, answers={})
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as caught:
+        issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    assert caught.value.field == "referral.referrer_name"
+    assert "source_contact" in caught.value.message
+    assert count_documents(db) == 0
+    with db.uow() as uow:
+        uow.session.add(
+            ContactRow(
+                role="prevent_lead", name="Synthetic Register Lead", email="register@example-trust.nhs.uk"
+            )
+        )
+        uow.commit()
+        save_referral_answers(
+            uow=uow, actor="lead.a", case_id=made.case_id, answers={"source_contact": "bleep 555"}
+        )
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    assert "Synthetic Register Lead" in " ".join(pdf_pages(issued.content))
+
+
+def test_answers_to_questions_the_form_does_not_ask_are_refused(db: Db) -> None:
+    made = referral(db)
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as caught:
+        save_referral_answers(
+            uow=uow, actor="lead.a", case_id=made.case_id, answers={"date_of_birth": "1 Jan 2000"}
+        )
+    assert caught.value.field == "answers.date_of_birth"
+
+
+def test_disclosure_pack_holds_a_cover_sheet_and_only_the_released_items(db: Db) -> None:
+    made = partner_request(db)
+    other_case(db)
+    items = [ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()]
+    with db.uow() as uow:
+        issued = issue_disclosure_pack(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=made.assessment_id,
+            on=TODAY,
+            renderer=RENDERER,
+            items=items,
+        )
+    text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
+    for expected in (
+        "Northshire Channel Panel (synthetic)",  # recipient
+        "Synthetic Coordinator",
+        "channel@northshire.gov.uk",
+        "multi-agency information gathering for a Channel panel",  # purpose
+        "received 23 November 2026",
+        "UKGDPR.6.1.e",  # basis, with the provision's title
+        "Art 6(1)(e)",
+        "Handling instructions",
+        "Ask us before passing any of it to another organisation.",
+        "Name, date of birth and address",  # released items, with their content
+        CONTENTS["identity"],
+        "Current mental health support",
+        CONTENTS["mental-health"],
+    ):
+        assert expected in text, expected
+    for absent in (*WITHHELD, "hobbies", *OTHER_PERSONS_DATA):
+        assert absent not in text, absent
+
+
+def test_disclosure_pack_refuses_withheld_unknown_repeated_or_missing_items_and_writes_nothing(
+    db: Db,
+) -> None:
+    made = partner_request(db)
+
+    def attempt(items: list[ReleasedItem]) -> None:
+        with db.uow() as uow:
+            issue_disclosure_pack(
+                uow=uow,
+                actor="lead.a",
+                assessment_id=made.assessment_id,
+                on=TODAY,
+                renderer=RENDERER,
+                items=items,
+            )
+
+    released = [ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()]
+    with pytest.raises(RefusedError, match="hobbies was withheld"):
+        attempt([*released, ReleasedItem(id="hobbies", content="Synthetic chess club")])
+    with pytest.raises(InvalidFieldError) as missing:
+        attempt(released[:1])
+    assert missing.value.field == "items.mental-health"
+    with pytest.raises(InvalidFieldError) as unknown:
+        attempt([*released, ReleasedItem(id="shoe-size", content="9")])
+    assert unknown.value.field == "items.shoe-size"
+    with pytest.raises(InvalidFieldError, match="more than once"):
+        attempt([*released, released[0]])
+    with db.uow() as uow, pytest.raises(InvalidFieldError, match="nothing was sent yet"):
+        issue_disclosure_pack(
+            uow=uow, actor="lead.a", assessment_id=made.assessment_id, on=TODAY, renderer=RENDERER
+        )
+    assert count_documents(db) == 0
+
+
+def test_disclosure_pack_needs_a_followed_decision_to_share(db: Db) -> None:
+    made = partner_request(db, complete=False)  # the engine asks to clarify
+    with db.uow() as uow, pytest.raises(RefusedError, match="does not authorise sharing"):
+        issue_disclosure_pack(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=made.assessment_id,
+            on=TODAY,
+            renderer=RENDERER,
+            items=[ReleasedItem(id="identity", content="x")],
+        )
+
+
+def test_clarification_letter_lists_what_is_missing_and_nothing_about_the_person(db: Db) -> None:
+    made = partner_request(db, complete=False)
+    with db.uow() as uow:
+        issued = issue_clarification_letter(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=made.assessment_id,
+            on=date(2026, 11, 27),
+            renderer=RENDERER,
+        )
+    text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
+    for expected in (
+        "Synthetic Coordinator",
+        "Northshire Channel Panel (synthetic)",
+        "23 November 2026",
+        f"{made.request_id}",
+        "What we need from you",
+        "Exactly which information is needed, and why it is relevant.",
+        "5 working days",
+    ):
+        assert expected in text, expected
+    for absent in ("Alex", "Testperson", "999 000 0018", "Synthetic concern", *WITHHELD):
+        assert absent not in text, absent
+    share = partner_request(db)
+    with db.uow() as uow, pytest.raises(RefusedError, match="not clarify"):
+        issue_clarification_letter(
+            uow=uow, actor="lead.a", assessment_id=share.assessment_id, on=TODAY, renderer=RENDERER
+        )
+
+
+def test_record_note_and_caldicott_entry_come_from_the_stored_decision(db: Db) -> None:
+    case_id = open_case(db)
+    assessment_id = assess(
+        db,
+        case_id,
+        input_data(
+            consent={"status": "refused", "given_by": None},
+            items=[IDENTITY, HOBBIES],
+            ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": True},
+        ),
+    )
+    with db.uow() as uow:
+        note = issue_record_note(uow=uow, actor="lead.a", assessment_id=assessment_id, on=TODAY)
+    assert note.media_type == "text/plain" and note.reference.startswith("PIG-NOTE-")
+    assert "Decision: share the information listed below." in note.text
+    assert "Rationale: Synthetic rationale." in note.text
+    assert "The lead (lead.a) followed the engine's decision." in note.text
+    assert (
+        "- hobbies: Membership of a chess club (not relevant)" in note.text
+    )  # the record keeps what was held back
+    with db.uow() as uow:
+        draft, issued = draft_caldicott_entry(
+            uow=uow, actor="lead.a", assessment_id=assessment_id, on=TODAY, renderer=RENDERER
+        )
+    assert draft.adviser_role == "caldicott_guardian"
+    assert draft.advice == "The Caldicott guardian supports sharing."
+    assert draft.decision.startswith("Assessment on 26 November 2026: share; the lead followed it")
+    assert f"Case {case_id}, assessment {assessment_id}" in draft.question
+    text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
+    assert "Add the adviser's name before logging." in text
+    no_advice = assess(db, case_id, input_data())
+    with db.uow() as uow, pytest.raises(RefusedError, match="nothing for the Caldicott log"):
+        draft_caldicott_entry(uow=uow, actor="lead.a", assessment_id=no_advice, on=TODAY)

@@ -1,0 +1,106 @@
+"""`prevent-ig documents …` end to end: ids as `cases list --json` shows them, PDFs read back, and
+bad input exiting 2 with the field named and no traceback."""
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prevent_ig.entrypoints.cli.app import app
+from prevent_ig.entrypoints.cli.documents import documents_app
+from tests.documents.builders import CONTENTS, partner_request, pdf_pages, referral
+from tests.fixtures_db import AUDIT_KEY, Db
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db: Db, tmp_path: Path) -> dict[str, str | None]:
+    return {
+        "PREVENT_IG_DATABASE_URL": db.url,
+        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
+        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
+        "PREVENT_IG_ENGINE_CONFIG": None,
+    }
+
+
+def test_referral_and_disclosure_pdfs_from_the_command_line(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = referral(db)
+    request = partner_request(db)
+    listed = json.loads(runner.invoke(app, ["cases", "list", "--json"], env=env).stdout)
+    assert made.case_id in [c["id"] for c in listed]
+
+    out = tmp_path / "referral.pdf"
+    result = runner.invoke(
+        documents_app, ["referral", str(made.case_id), "--out", str(out), "--today", "2026-11-26"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("PIG-REF-")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600  # personal data: owner only
+    pages = pdf_pages(out.read_bytes())
+    assert all(p.count("OFFICIAL-SENSITIVE") == 2 for p in pages) and "Alex Testperson" in pages[0]
+
+    again = runner.invoke(documents_app, ["referral", str(made.case_id), "--out", str(out)], env=env)
+    assert again.exit_code == 2 and "exists; choose a new name" in again.stderr
+
+    items = tmp_path / "items.yaml"
+    items.write_text(json.dumps(CONTENTS))
+    pack = tmp_path / "pack.pdf"
+    result = runner.invoke(
+        documents_app,
+        ["disclosure", str(request.assessment_id), "--items", str(items), "--out", str(pack)],
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    text = " ".join(" ".join(pdf_pages(pack.read_bytes())).split())
+    assert CONTENTS["mental-health"] in text and "chess" not in text
+
+
+def test_documents_commands_name_the_bad_field_and_exit_2(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = referral(db, answers={})
+    cases = [
+        (["referral", str(made.case_id), "--out", str(tmp_path / "a.pdf")], "error: referral.referrer_name:"),
+        (["referral", "999", "--out", str(tmp_path / "b.pdf")], "error: case 999 does not exist"),
+        (["disclosure", str(made.assessment_id), "--out", str(tmp_path / "c.pdf")], "is a referral"),
+        (["referral", str(made.case_id), "--out", str(tmp_path / "no" / "d.pdf")], "--out: folder"),
+    ]
+    for args, message in cases:
+        result = runner.invoke(documents_app, args, env=env)
+        assert result.exit_code == 2, (args, result.output)
+        assert message in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.output
+    assert not list(tmp_path.glob("*.pdf"))
+
+
+def test_answers_form_note_and_caldicott_from_the_command_line(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = referral(db, answers={})
+    form = json.loads(runner.invoke(documents_app, ["form", "--json"], env=env).stdout)
+    assert form["form"] == "national-prevent-referral" and form["version"] == "1"
+    answers = tmp_path / "answers.yaml"
+    answers.write_text(
+        "referrer_name: Synthetic Lead\nreferrer_email: lead@example-trust.nhs.uk\nsource_contact: bleep 9\n"
+    )
+    result = runner.invoke(documents_app, ["answers", str(made.case_id), str(answers)], env=env)
+    assert result.exit_code == 0 and "3 answer(s) kept" in result.stdout
+    answers.write_text("shoe_size: '9'\n")
+    result = runner.invoke(documents_app, ["answers", str(made.case_id), str(answers)], env=env)
+    assert result.exit_code == 2 and "answers.shoe_size" in result.stderr
+    assert (
+        runner.invoke(
+            documents_app, ["referral", str(made.case_id), "--out", str(tmp_path / "r.pdf")], env=env
+        ).exit_code
+        == 0
+    )
+
+    note = runner.invoke(documents_app, ["note", str(made.assessment_id)], env=env)
+    assert note.exit_code == 0 and "Decision: share the information listed below." in note.stdout
+    caldicott = runner.invoke(documents_app, ["caldicott", str(made.assessment_id)], env=env)
+    assert caldicott.exit_code == 2 and "nothing for the Caldicott log" in caldicott.stderr

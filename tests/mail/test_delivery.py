@@ -1,0 +1,332 @@
+"""From a case to a real SMTP server: queued in one transaction with the disclosure, delivered over
+STARTTLS with a login, retried while the server is down, and never lost or doubled."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+
+from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.mail.smtp import SmtpTransport
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    DisclosureRow,
+    DocumentRow,
+    NotificationRow,
+    OutboxMessageRow,
+    PartnerRequestRow,
+)
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.services import audit as audit_service
+from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due, run_worker
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
+from prevent_ig.services.outbox import (
+    QueuedMessage,
+    outbox_overview,
+    requeue_message,
+    send_disclosure,
+    send_referral,
+)
+from tests.documents.builders import CONTENTS, NOT_SECURE, POLICE, partner_request, pdf_pages, referral
+from tests.fixtures_db import TODAY, Db
+from tests.mail.smtp_server import FROM_ADDRESS, USERNAME, SmtpServer
+
+RENDERER = PdfRenderer()
+POLICY = RetryPolicy(
+    lease=timedelta(minutes=5), base=timedelta(seconds=30), cap=timedelta(minutes=10), max_attempts=4
+)
+ITEMS = [ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()]
+
+
+class Clock:
+    """The worker's clock, moved by the test (the records' own clock is the db fixture's)."""
+
+    def __init__(self) -> None:
+        self.moment = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.moment
+
+
+def queue_referral(db: Db) -> QueuedMessage:
+    made = referral(db)
+    with db.uow() as uow:
+        return send_referral(
+            uow=uow,
+            actor="lead.a",
+            case_id=made.case_id,
+            to=POLICE,
+            on=TODAY,
+            renderer=RENDERER,
+            from_address=FROM_ADDRESS,
+            config=db.config,
+        )
+
+
+def deliver(db: Db, smtp: SmtpServer, clock: Clock | None = None, **settings: object) -> list[Delivery]:
+    return deliver_due(
+        new_uow=db.uow,
+        transport=SmtpTransport(smtp.settings(**settings)),
+        policy=POLICY,
+        worker="test-worker",
+        clock=clock or Clock(),
+    )
+
+
+def outbox_rows(db: Db) -> list[OutboxMessageRow]:
+    with db.uow() as uow:
+        rows = list(uow.session.scalars(select(OutboxMessageRow).order_by(OutboxMessageRow.id)))
+        uow.session.expunge_all()  # readable after the unit of work ends (its rollback expires attributes)
+        return rows
+
+
+def count(db: Db, table: type) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def events(db: Db) -> list[str]:
+    with db.uow() as uow:
+        return list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
+
+
+def test_a_referral_goes_from_the_case_to_the_smtp_server(db: Db, smtp: SmtpServer) -> None:
+    queued = queue_referral(db)
+    assert (
+        queued.subject == f"OFFICIAL-SENSITIVE: Prevent referral ({queued.document_reference})"
+    )  # pnn: no tag
+    with db.uow() as uow:  # queued with its disclosure record, in the same transaction
+        disclosure = uow.session.get(DisclosureRow, queued.disclosure_id)
+        assert disclosure is not None and disclosure.method == "secure_email"
+        assert disclosure.recipient_email == POLICE and disclosure.marking == "OFFICIAL-SENSITIVE"
+        assert [i["id"] for i in disclosure.items] == ["identity", "mental-health"]
+    assert smtp.handler.received == []  # nothing leaves until the worker runs
+
+    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+
+    [received] = smtp.handler.received
+    assert received.tls and received.authenticated and smtp.logins == [USERNAME.encode()]
+    assert received.mail_from == FROM_ADDRESS and received.rcpt_tos == [POLICE]
+    message = received.message
+    assert message["Subject"] == queued.subject
+    assert message["To"] == POLICE and message["From"] == FROM_ADDRESS
+    assert message["Message-ID"] == queued.message_id
+    assert message["Date"]
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None and "OFFICIAL-SENSITIVE" in body.get_content()
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == f"{queued.document_reference}.pdf"
+    pages = pdf_pages(attachment.get_content())
+    assert all(page.count("OFFICIAL-SENSITIVE") == 2 for page in pages)
+    assert "Alex Testperson" in " ".join(pages) and "chess" not in " ".join(pages)
+
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts, row.worker) == ("sent", 1, "test-worker")
+    assert row.sent_at is not None and row.claim_token is None
+    assert "case:disclosure:send" in events(db) and events(db)[-1] == "mail:message:deliver"
+    with db.uow() as uow:
+        assert audit_service.verify(uow=uow).ok
+    assert deliver(db, smtp) == []  # nothing is sent twice
+
+
+def test_a_disclosure_goes_to_the_smtp_server_tagged_secure_and_answers_the_request(
+    db: Db, smtp: SmtpServer
+) -> None:
+    made = partner_request(db, email=NOT_SECURE)
+    with db.uow() as uow:
+        queued = send_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=made.assessment_id,
+            to=NOT_SECURE,
+            items=ITEMS,
+            on=TODAY,
+            renderer=RENDERER,
+            from_address=FROM_ADDRESS,
+            config=db.config,
+        )
+    assert queued.subject.startswith("OFFICIAL-SENSITIVE") and queued.subject.endswith("[secure]")
+    with db.uow() as uow:
+        request = uow.session.get(PartnerRequestRow, made.request_id)
+        assert request is not None and request.status == "answered"
+        disclosure = uow.session.get(DisclosureRow, queued.disclosure_id)
+        assert disclosure is not None
+        assert {i["id"]: i["content"] for i in disclosure.items} == CONTENTS
+
+    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    [received] = smtp.handler.received
+    assert received.message["Subject"] == queued.subject
+    assert received.rcpt_tos == [NOT_SECURE]
+    [attachment] = list(received.message.iter_attachments())
+    text = " ".join(" ".join(pdf_pages(attachment.get_content())).split())
+    assert CONTENTS["identity"] in text and CONTENTS["mental-health"] in text
+    assert "chess" not in text
+
+
+def test_nothing_is_queued_for_another_recipient_or_without_a_decision_to_share(db: Db) -> None:
+    made = partner_request(db)
+
+    def send(to: str, assessment_id: int) -> None:
+        with db.uow() as uow:
+            send_disclosure(
+                uow=uow,
+                actor="lead.a",
+                assessment_id=assessment_id,
+                to=to,
+                items=ITEMS,
+                on=TODAY,
+                renderer=RENDERER,
+                from_address=FROM_ADDRESS,
+                config=db.config,
+            )
+
+    with pytest.raises(RefusedError, match="to: is not the recipient assessed"):
+        send("channel@southshire.gov.uk", made.assessment_id)
+    with pytest.raises(InvalidFieldError) as malformed:
+        send("channel at northshire", made.assessment_id)
+    assert malformed.value.field == "to"
+    clarify = partner_request(db, complete=False)
+    with pytest.raises(RefusedError, match="does not authorise sharing"):
+        send("channel@northshire.gov.uk", clarify.assessment_id)
+    assert (count(db, OutboxMessageRow), count(db, DisclosureRow), count(db, DocumentRow)) == (0, 0, 0)
+
+
+def test_while_the_server_is_down_messages_wait_then_all_go_once(db: Db, smtp: SmtpServer) -> None:
+    queued = [queue_referral(db) for _ in range(3)]
+    smtp.stop()
+    clock = Clock()
+    assert [d.result for d in deliver(db, smtp, clock)] == [Result.DEFERRED] * 3
+    rows = outbox_rows(db)
+    assert {(r.status, r.attempts) for r in rows} == {("queued", 1)}
+    assert all(r.next_attempt_at == datetime(2026, 11, 26, 10, 0, 30) for r in rows)  # first backoff: 30 s
+    assert all(r.last_error and r.last_error.startswith("cannot reach 127.0.0.1") for r in rows)
+
+    clock.moment += timedelta(seconds=10)
+    assert deliver(db, smtp, clock) == []  # not due yet: the worker does not hammer a server that is down
+    clock.moment += timedelta(seconds=30)
+    assert [d.result for d in deliver(db, smtp, clock)] == [Result.DEFERRED] * 3  # still down: wait longer
+    assert {(r.attempts, r.next_attempt_at) for r in outbox_rows(db)} == {
+        (2, datetime(2026, 11, 26, 10, 1, 40))
+    }
+
+    smtp.start()
+    clock.moment += timedelta(minutes=5)
+    assert [d.result for d in deliver(db, smtp, clock)] == [Result.SENT] * 3
+    assert sorted(smtp.message_ids()) == sorted(q.message_id for q in queued)  # none lost, none doubled
+    assert {(r.status, r.attempts) for r in outbox_rows(db)} == {("sent", 3)}
+    assert deliver(db, smtp, clock) == []
+
+
+def test_a_recipient_refused_for_good_is_shown_as_failed_and_can_be_tried_again(
+    db: Db, smtp: SmtpServer
+) -> None:
+    queued = queue_referral(db)
+    smtp.handler.refuse[POLICE] = "550 5.1.1 Synthetic: mailbox unavailable"
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    with db.uow() as uow:
+        overview = outbox_overview(uow=uow, actor="lead.a")
+    assert overview.counts["failed"] == 1 and overview.counts["sent"] == 0
+    [failed] = overview.failed
+    assert failed.id == queued.outbox_id and failed.case_id is not None
+    assert failed.last_error is not None and "550" in failed.last_error
+    assert "mail:message:fail" in events(db)
+    with db.uow() as uow:  # and on the lead's dashboard
+        [note] = uow.session.scalars(
+            select(NotificationRow).where(NotificationRow.message.startswith("Secure email"))
+        ).all()
+        assert (note.recipient_role, note.case_id) == ("prevent_lead", failed.case_id)
+        assert note.message == (
+            f"Secure email {queued.outbox_id} (case {failed.case_id}) was not delivered: recipient refused. "
+            "Check the address or the mail settings, then try it again."
+        )
+    assert deliver(db, smtp) == []  # a failed message waits for a person
+
+    del smtp.handler.refuse[POLICE]
+    with db.uow() as uow:
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+    with db.uow() as uow, pytest.raises(RefusedError, match="only a failed message"):
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    assert smtp.message_ids() == [queued.message_id]  # the same message, not a new one
+
+
+def test_repeated_temporary_failures_end_in_failed_after_the_last_attempt(db: Db, smtp: SmtpServer) -> None:
+    queue_referral(db)
+    smtp.stop()
+    clock = Clock()
+    results = []
+    for _ in range(POLICY.max_attempts):
+        results += [d.result for d in deliver(db, smtp, clock)]
+        clock.moment += POLICY.cap
+    assert results == [Result.DEFERRED] * (POLICY.max_attempts - 1) + [Result.FAILED]
+    [row] = outbox_rows(db)
+    assert row.status == "failed" and row.last_error and row.last_error.startswith("gave up after 4 attempts")
+
+
+def test_a_server_without_starttls_gets_nothing_not_even_the_password(
+    db: Db, certificate: tuple[Path, Path]
+) -> None:
+    plain = SmtpServer(*certificate, starttls=False)
+    plain.start()
+    try:
+        queue_referral(db)
+        assert [d.result for d in deliver(db, plain)] == [Result.DEFERRED]
+        assert plain.handler.received == [] and plain.logins == []
+        [row] = outbox_rows(db)
+        assert row.last_error and "did not offer STARTTLS" in row.last_error
+    finally:
+        plain.stop()
+
+
+def test_wrong_credentials_or_an_untrusted_certificate_keep_the_message_queued(
+    db: Db, smtp: SmtpServer
+) -> None:
+    queue_referral(db)
+    assert [d.result for d in deliver(db, smtp, password="wrong-synthetic-password")] == [Result.DEFERRED]
+    [row] = outbox_rows(db)
+    assert row.status == "queued" and row.last_error and "authentication failed (535)" in row.last_error
+    clock = Clock()
+    clock.moment += timedelta(hours=1)
+    assert [d.result for d in deliver(db, smtp, clock, ca_file=None)] == [Result.DEFERRED]  # system CAs only
+    [row] = outbox_rows(db)
+    assert row.last_error and row.last_error.startswith("TLS failed")
+    assert smtp.handler.received == []
+
+
+def test_the_worker_loop_waits_out_a_database_outage_and_stops_when_asked(db: Db, smtp: SmtpServer) -> None:
+    queued = queue_referral(db)
+    outages = [OperationalError("SELECT 1", {}, Exception("synthetic: database restarting"))] * 2
+    stop = threading.Event()
+
+    def new_uow() -> UnitOfWork:
+        if outages:
+            raise outages.pop()
+        return db.uow()
+
+    class StopAfterOne(SmtpTransport):
+        def deliver(self, *, envelope_from: str, envelope_to: str, raw: bytes) -> None:
+            super().deliver(envelope_from=envelope_from, envelope_to=envelope_to, raw=raw)
+            stop.set()
+
+    worker = threading.Thread(
+        target=run_worker,
+        kwargs={
+            "new_uow": new_uow,
+            "transport": StopAfterOne(smtp.settings()),
+            "policy": POLICY,
+            "poll_seconds": 0.01,
+            "stop": stop,
+            "worker": "loop",
+            "clock": Clock(),
+        },
+    )
+    worker.start()
+    worker.join(timeout=30)
+    assert not worker.is_alive()
+    assert outages == [] and smtp.message_ids() == [queued.message_id]
+    [row] = outbox_rows(db)
+    assert (row.status, row.worker) == ("sent", "loop")

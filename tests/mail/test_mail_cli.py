@@ -1,0 +1,118 @@
+"""`prevent-ig mail …` end to end: queue from the command line, deliver with the worker, watch the
+outbox, and the demonstration sink that keeps what was "sent" for the app to show."""
+
+import json
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages, read_sink_message
+from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
+from prevent_ig.entrypoints.cli.documents import mail_app
+from tests.documents.builders import POLICE, pdf_pages, referral
+from tests.fixtures_db import AUDIT_KEY, Db
+from tests.mail.smtp_server import SmtpServer, free_port
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(db: Db, smtp: SmtpServer, tmp_path: Path) -> dict[str, str | None]:
+    return {
+        "PREVENT_IG_DATABASE_URL": db.url,
+        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
+        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
+        "PREVENT_IG_ENGINE_CONFIG": None,
+        **smtp.env(),
+    }
+
+
+def test_send_then_deliver_then_status_from_the_command_line(
+    db: Db, smtp: SmtpServer, env: dict[str, str | None]
+) -> None:
+    made = referral(db)
+    queued = runner.invoke(mail_app, ["send-referral", str(made.case_id), "--to", POLICE], env=env)
+    assert queued.exit_code == 0, queued.output
+    assert queued.stdout.startswith("queued message 1 (PIG-REF-")
+    status = json.loads(runner.invoke(mail_app, ["status", "--json"], env=env).stdout)
+    assert status["counts"]["queued"] == 1 and status["waiting"][0]["case_id"] == made.case_id
+
+    delivered = runner.invoke(mail_app, ["worker", "--once"], env=env)
+    assert delivered.exit_code == 0, delivered.output
+    assert "1 sent, 0 deferred, 0 failed" in delivered.stdout
+    assert len(smtp.handler.received) == 1
+    status = json.loads(runner.invoke(mail_app, ["status", "--json"], env=env).stdout)
+    assert status["counts"]["sent"] == 1 and status["waiting"] == []
+
+
+def test_mail_commands_refuse_bad_input_with_exit_2(db: Db, env: dict[str, str | None]) -> None:
+    made = referral(db)
+    wrong = runner.invoke(
+        mail_app, ["send-referral", str(made.case_id), "--to", "prevent@southshire.pnn.police.uk"], env=env
+    )
+    assert wrong.exit_code == 2 and "to: is not the recipient assessed" in wrong.stderr
+    no_sender = runner.invoke(
+        mail_app,
+        ["send-referral", str(made.case_id), "--to", POLICE],
+        env={**env, "PREVENT_IG_SMTP_FROM_ADDRESS": None},
+    )
+    assert no_sender.exit_code == 2 and "PREVENT_IG_SMTP_FROM_ADDRESS is not set" in no_sender.stderr
+    retry = runner.invoke(mail_app, ["retry", "12"], env=env)
+    assert retry.exit_code == 2 and "outbox message 12 does not exist" in retry.stderr
+    for result in (wrong, no_sender, retry):
+        assert "Traceback" not in result.output
+
+
+def test_demo_mode_delivers_to_a_local_sink_the_app_can_show(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = referral(db)
+    assert (
+        runner.invoke(mail_app, ["send-referral", str(made.case_id), "--to", POLICE], env=env).exit_code == 0
+    )
+    sink_dir = tmp_path / "sink"
+    refused = runner.invoke(mail_app, ["worker", "--once", "--demo-sink", str(tmp_path / "sink")], env=env)
+    assert refused.exit_code == 2 and "only in demo mode" in refused.stderr  # never swallow real mail
+    demo_env = {**env, "PREVENT_IG_SMTP_HOST": None, "PREVENT_IG_WEB_DEMO_MODE": "true"}  # no server needed
+    result = runner.invoke(
+        mail_app,
+        ["worker", "--once", "--demo-sink", str(sink_dir), "--sink-port", str(free_port())],
+        env=demo_env,
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 sent" in result.stdout
+    [kept] = list_sink_messages(sink_dir)
+    assert kept.envelope_to == POLICE and kept.subject.startswith("OFFICIAL-SENSITIVE: Prevent referral")
+    assert kept.attachments == (f"{kept.subject.split('(')[1].rstrip(')')}.pdf",)
+    assert (sink_dir / kept.filename).stat().st_mode & 0o777 == 0o600  # it holds personal data
+    raw = read_sink_message(sink_dir, kept.filename)
+    assert b"%PDF" not in raw  # base64 inside the message, read back below
+    listed = json.loads(runner.invoke(mail_app, ["sink-list", "--dir", str(sink_dir), "--json"]).stdout)
+    assert listed[0]["message_id"] == kept.message_id
+    parsed = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(parsed, EmailMessage)
+    [attachment] = list(parsed.iter_attachments())
+    assert "Alex Testperson" in " ".join(pdf_pages(attachment.get_content()))
+    with pytest.raises(SinkError):
+        read_sink_message(sink_dir, "../escape.eml")
+
+
+def test_the_demo_sink_listens_on_loopback_only(tmp_path: Path) -> None:
+    with pytest.raises(SinkError, match="loopback only"):
+        DemoMailSink(tmp_path, host="0.0.0.0")
+
+
+def test_one_worker_per_sqlite_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'records.sqlite3'}"
+    # the second worker fails to start while the first holds the lock
+    with single_worker(url), pytest.raises(WorkerLockError, match="another mail worker"), single_worker(url):
+        pass
+    with single_worker(url):  # free again once the first worker has gone
+        pass
+    postgresql = "postgresql+psycopg://postgres@127.0.0.1/x"
+    with single_worker(postgresql), single_worker(postgresql):  # PostgreSQL: workers share the outbox
+        pass

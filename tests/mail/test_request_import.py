@@ -1,0 +1,377 @@
+"""Partner requests arriving by email: a draft with a proposal the lead confirms, attachments kept as
+received, and hostile or malformed emails refused whole with nothing written."""
+
+from dataclasses import replace
+from email.message import EmailMessage
+from email.policy import SMTP
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from typer.testing import CliRunner
+
+from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES, parse_request_email
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    PartnerRequestRow,
+    RequestAttachmentRow,
+    RequestDraftRow,
+)
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.entrypoints.cli.documents import requests_app
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
+from prevent_ig.services.request_import import (
+    DraftCompletion,
+    DraftView,
+    attachment_content,
+    complete_draft,
+    discard_draft,
+    import_request_email,
+    list_drafts,
+    view_draft,
+)
+from tests.fixtures_db import AUDIT_KEY, TODAY, Db
+from tests.records.helpers import open_case
+
+PROFORMA = b"%PDF-1.7\nsynthetic request proforma\n%%EOF\n"
+HEADERS = {
+    "From": "Synthetic Coordinator <channel@northshire.gov.uk>",
+    "To": "prevent.lead@example-trust.nhs.uk",
+    "Subject": "OFFICIAL-SENSITIVE: request for information (synthetic)",
+    "Date": "Tue, 24 Nov 2026 09:15:00 +0000",
+    "Message-ID": "<synthetic-1@northshire.gov.uk>",
+}
+
+
+def request_email(
+    body: str = "Synthetic request: please share current support. OFFICIAL-SENSITIVE", **headers: str | None
+) -> bytes:
+    message = EmailMessage()
+    for name, value in {**HEADERS, **headers}.items():
+        if value is not None:
+            message[name] = value
+    message.set_content(body)
+    message.add_attachment(PROFORMA, maintype="application", subtype="pdf", filename="proforma.pdf")
+    message.add_attachment(
+        b"PK\x03\x04synthetic", maintype="application", subtype="octet-stream", filename="../../notes.docx"
+    )
+    return message.as_bytes(policy=SMTP)
+
+
+def import_raw(db: Db, raw: bytes, case_id: int | None = None) -> DraftView:
+    with db.uow() as uow:
+        return import_request_email(
+            uow=uow, actor="lead.a", raw=raw, on=TODAY, config=db.config, case_id=case_id
+        )
+
+
+def written(db: Db) -> list[int]:
+    """How many drafts, attachments and audit events there are."""
+    with db.uow() as uow:
+        return [
+            uow.session.scalar(select(func.count()).select_from(table)) or 0
+            for table in (RequestDraftRow, RequestAttachmentRow, AuditEventRow)
+        ]
+
+
+def test_a_request_email_becomes_a_draft_with_its_attachments_and_a_proposal(db: Db) -> None:
+    case_id = open_case(db)
+    draft = import_raw(db, request_email(), case_id)
+    assert draft.status == "draft" and draft.case_id == case_id
+    assert (
+        draft.sender_address == "channel@northshire.gov.uk" and draft.sender_name == "Synthetic Coordinator"
+    )
+    assert draft.subject == HEADERS["Subject"]
+    assert draft.body.startswith("Synthetic request: please share current support.")
+    assert draft.sent_at is not None and draft.sent_at.isoformat() == "2026-11-24T09:15:00"
+    assert (draft.secure_domain, draft.marking, draft.proposed_secure_channel) == (
+        True,
+        "OFFICIAL-SENSITIVE",
+        True,
+    )
+    assert "Proposed as a secure channel" in draft.explanation and "can be forged" in draft.explanation
+    assert [(a.filename, a.content_type, a.size) for a in draft.attachments] == [
+        ("proforma.pdf", "application/pdf", len(PROFORMA)),
+        ("notes.docx", "application/octet-stream", 13),  # no folders in a kept file name
+    ]
+    with db.uow() as uow:
+        view, content = attachment_content(uow=uow, actor="lead.a", attachment_id=draft.attachments[0].id)
+    assert content == PROFORMA and view.sha256 == draft.attachments[0].sha256
+    with db.uow() as uow:
+        assert [d.id for d in list_drafts(uow=uow, actor="lead.a")] == [draft.id]
+    with db.uow() as uow:
+        events = list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
+    assert events[-3:] == ["request:draft:create", "request:attachment:view", "request:draft:list"]
+
+
+@pytest.mark.parametrize(
+    ("sender", "subject", "body", "proposed", "marking"),
+    [
+        ("x@northshire-council.org.uk", "OFFICIAL-SENSITIVE request", "text", False, "OFFICIAL-SENSITIVE"),
+        (
+            "x@northshire.gov.uk",
+            "Request for information",
+            "an official request, nothing marked",
+            False,
+            None,
+        ),
+        ("x@northshire.pnn.police.uk", "Request", "Marking: OFFICIAL", True, "OFFICIAL"),
+        ("x@nhs.net", "OFFICIAL SENSITIVE - request", "text", True, "OFFICIAL-SENSITIVE"),
+        ("x@gov.uk.example.com", "OFFICIAL-SENSITIVE", "text", False, "OFFICIAL-SENSITIVE"),
+    ],
+)
+def test_secure_channel_is_proposed_only_for_a_secure_domain_and_a_marking(
+    db: Db, sender: str, subject: str, body: str, proposed: bool, marking: str | None
+) -> None:
+    draft = import_raw(db, request_email(body, From=sender, Subject=subject))
+    assert (draft.proposed_secure_channel, draft.marking) == (proposed, marking)
+
+
+def test_an_html_only_email_keeps_its_words_and_none_of_its_markup(db: Db) -> None:
+    message = EmailMessage()
+    for name, value in HEADERS.items():
+        message[name] = value
+    message.set_content(
+        "<html><head><style>p{color:red}</style><script>alert('x')</script></head>"
+        "<body><p>Synthetic request</p><p>OFFICIAL-SENSITIVE &amp; urgent</p><img src='https://example.org/t.gif'></body></html>",
+        subtype="html",
+    )
+    draft = import_raw(db, message.as_bytes(policy=SMTP))
+    assert draft.body == "Synthetic request\nOFFICIAL-SENSITIVE & urgent"
+    assert draft.attachments == []
+
+
+def test_the_same_email_is_not_imported_twice(db: Db) -> None:
+    raw = request_email()
+    first = import_raw(db, raw)
+    with pytest.raises(RefusedError, match=f"already imported as draft {first.id}"):
+        import_raw(db, raw)
+
+
+def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(db: Db) -> None:
+    case_id = open_case(db)
+    draft = import_raw(db, request_email())
+    completion = DraftCompletion(
+        organisation="Northshire Channel Panel (synthetic)",
+        person="Synthetic Coordinator",
+        role="Channel coordinator",
+        recipient_type=RecipientType.CHANNEL_PANEL,
+        purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+        items_requested=["current mental health support"],
+        proforma=True,
+        secure_channel=True,
+        consent_position_stated=True,
+        reason_given=True,
+        specific=True,
+        legal_powers_cited=["CTSA2015.s38"],
+    )
+    with db.uow() as uow:
+        request_id = complete_draft(
+            uow=uow,
+            actor="lead.a",
+            draft_id=draft.id,
+            case_id=case_id,
+            completion=completion,
+            calendar=db.config.calendar,
+        )
+    with db.uow() as uow:
+        request = uow.session.get(PartnerRequestRow, request_id)
+        assert request is not None
+        assert (request.email, request.case_id, request.received_on, request.secure_channel) == (
+            "channel@northshire.gov.uk",
+            case_id,
+            TODAY,
+            True,
+        )
+        assert request.due_on.isoformat() == "2026-12-03"  # 5 England working days from the import
+        events = list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
+    assert events[-2:] == ["case:request:create", "request:draft:complete"]
+    with db.uow() as uow:
+        done = view_draft(uow=uow, actor="lead.a", draft_id=draft.id)
+    assert (done.status, done.request_id, done.case_id) == ("completed", request_id, case_id)
+    with db.uow() as uow, pytest.raises(RefusedError, match="is completed"):
+        complete_draft(
+            uow=uow,
+            actor="lead.a",
+            draft_id=draft.id,
+            case_id=case_id,
+            completion=completion,
+            calendar=db.config.calendar,
+        )
+    other = import_raw(db, request_email(Subject="Second synthetic request"))
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as bad:
+        complete_draft(
+            uow=uow,
+            actor="lead.a",
+            draft_id=other.id,
+            case_id=case_id,
+            completion=replace(completion, legal_powers_cited=["NotALaw.1"]),
+            calendar=db.config.calendar,
+        )
+    assert bad.value.field == "legal_powers_cited"
+    with db.uow() as uow:
+        assert view_draft(uow=uow, actor="lead.a", draft_id=other.id).status == "draft"  # nothing half-done
+        discard_draft(uow=uow, actor="lead.a", draft_id=other.id, reason="Synthetic duplicate")
+
+
+def multipart(depth: int) -> bytes:
+    inner = EmailMessage()
+    inner.set_content("Synthetic innermost text")
+    for _ in range(depth):
+        outer = EmailMessage()
+        outer.make_mixed()
+        outer.attach(inner)
+        inner = outer
+    for name, value in HEADERS.items():
+        inner[name] = value
+    return inner.as_bytes(policy=SMTP)
+
+
+def with_attached_email() -> bytes:
+    message = EmailMessage()
+    for name, value in HEADERS.items():
+        message[name] = value
+    message.set_content("Synthetic: see the attached email")
+    attached = EmailMessage()
+    attached["Subject"] = "forwarded"
+    attached.set_content("Synthetic forwarded text")
+    message.add_attachment(attached)
+    return message.as_bytes(policy=SMTP)
+
+
+def raw_email(*lines: str, body: bytes = b"Synthetic body\r\n") -> bytes:
+    return "\r\n".join(lines).encode() + b"\r\n\r\n" + body
+
+
+BASE_LINES = (f"From: {HEADERS['From']}", f"Date: {HEADERS['Date']}", f"Subject: {HEADERS['Subject']}")
+
+HOSTILE = {
+    "huge": (b"From: a@nhs.net\r\n\r\n" + b"x" * MAX_EMAIL_BYTES, "file", "emails over 20.0 MB are refused"),
+    "empty": (b"  \r\n", "file", "is empty"),
+    "garbage": (bytes(range(256)) * 4, "From", "header is missing"),
+    "no from": (raw_email(*BASE_LINES[1:]), "From", "header is missing"),
+    "no date": (raw_email(BASE_LINES[0], BASE_LINES[2]), "Date", "header is missing"),
+    "no subject": (raw_email(*BASE_LINES[:2]), "Subject", "header is missing"),
+    "two senders headers": (raw_email(*BASE_LINES, "From: other@nhs.net"), "From", "appears 2 times"),
+    "two senders in one": (
+        raw_email("From: a@nhs.net, b@nhs.net", *BASE_LINES[1:]),
+        "From",
+        "names 2 senders",
+    ),
+    "bad sender": (raw_email("From: not an address", *BASE_LINES[1:]), "From", ""),
+    "bad date": (
+        raw_email(BASE_LINES[0], "Date: the day after tomorrow", BASE_LINES[2]),
+        "Date",
+        "cannot be read",
+    ),
+    "unknown charset": (
+        raw_email(*BASE_LINES, "Content-Type: text/plain; charset=x-synthetic-8"),
+        "message",
+        "declares an unknown character set 'x-synthetic-8'",
+    ),
+    "wrong charset": (
+        raw_email(
+            *BASE_LINES, "Content-Type: text/plain; charset=utf-8", body=b"Synthetic \xff\xfe request\r\n"
+        ),
+        "message",
+        "is not valid utf-8 text",
+    ),
+    "undeclared eight-bit": (
+        raw_email(*BASE_LINES, body=b"Synthetic caf\xe9\r\n"),
+        "message",
+        "not valid us-ascii",
+    ),
+    "attached email": (with_attached_email(), "part 3", "is an attached email"),
+    "deep nesting": (multipart(5), "part 4", "nests parts more than 3 levels deep"),
+    "bad base64": (
+        raw_email(
+            *BASE_LINES,
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/mixed; boundary=b",
+            body=b"--b\r\nContent-Type: text/plain\r\n\r\nSynthetic\r\n--b\r\nContent-Type: application/pdf\r\n"
+            b"Content-Transfer-Encoding: base64\r\nContent-Disposition: attachment; filename=a.pdf\r\n\r\n"
+            b"JVBERi0x*&^%\r\n--b--\r\n",
+        ),
+        "part 3",
+        "invalid base64 characters",
+    ),
+    "broken multipart": (
+        raw_email(
+            *BASE_LINES, 'Content-Type: multipart/mixed; boundary="synthetic"', body=b"no boundary here\r\n"
+        ),
+        "message",
+        "is malformed",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_malformed_or_hostile_email_is_refused_clearly_and_creates_nothing(db: Db, case: str) -> None:
+    raw, field, words = HOSTILE[case]
+    before = written(db)
+    with pytest.raises(InvalidFieldError) as caught:
+        import_raw(db, raw)
+    assert caught.value.field == field, caught.value
+    assert words in caught.value.message
+    assert written(db) == before
+
+
+def test_too_many_parts_or_attachments_are_refused() -> None:
+    message = EmailMessage()
+    for name, value in HEADERS.items():
+        message[name] = value
+    message.set_content("Synthetic")
+    for number in range(25):
+        message.add_attachment(b"x", maintype="application", subtype="octet-stream", filename=f"{number}.bin")
+    with pytest.raises(ValueError, match="more than 20 attachments"):
+        parse_request_email(message.as_bytes(policy=SMTP))
+
+
+runner = CliRunner()
+
+
+def test_requests_import_from_the_command_line(db: Db, tmp_path: Path) -> None:
+    env = {
+        "PREVENT_IG_DATABASE_URL": db.url,
+        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
+        "PREVENT_IG_ENGINE_CONFIG": None,
+    }
+    good = tmp_path / "request.eml"
+    good.write_bytes(request_email())
+    result = runner.invoke(requests_app, ["import", str(good), "--today", "2026-11-26"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "Proposed as a secure channel" in result.stdout and "attachment" in result.stdout
+    listed = runner.invoke(requests_app, ["drafts"], env=env)
+    assert "northshire.gov.uk: secure channel proposed, 2 file(s)" in listed.stdout
+
+    bad = tmp_path / "bad.eml"
+    bad.write_bytes(raw_email(*BASE_LINES[1:]))
+    refused = runner.invoke(requests_app, ["import", str(bad)], env=env)
+    assert refused.exit_code == 2
+    assert refused.stderr.strip() == "error: From: header is missing"
+
+    details = tmp_path / "details.yaml"
+    details.write_text(
+        "organisation: Northshire Channel Panel (synthetic)\nperson: Synthetic Coordinator\nrole: Coordinator\n"
+        "recipient_type: channel_panel\npurpose: channel_information_gathering\nitems_requested: [GP details]\n"
+        "proforma: true\nsecure_channel: true\nconsent_position_stated: true\nreason_given: true\n"
+        "specific: true\nlegal_powers_cited: [CTSA2015.s38]\n"
+    )
+    case_id = open_case(db)
+    completed = runner.invoke(
+        requests_app, ["complete", "1", "--case", str(case_id), "--details", str(details)], env=env
+    )
+    assert completed.exit_code == 0, completed.output
+    assert f"draft 1 recorded as partner request 1 on case {case_id}" in completed.stdout
+    details.write_text("organisation: x\n")
+    incomplete = runner.invoke(
+        requests_app, ["complete", "1", "--case", str(case_id), "--details", str(details)], env=env
+    )
+    assert incomplete.exit_code == 2 and incomplete.stderr.startswith("error: person: Field required")
+
+    huge = tmp_path / "huge.eml"
+    with huge.open("wb") as handle:  # sparse: refused from its size, never read
+        handle.truncate(MAX_EMAIL_BYTES + 1)
+    refused = runner.invoke(requests_app, ["import", str(huge)], env=env)
+    assert refused.exit_code == 2 and "emails over 20.0 MB are refused" in refused.stderr
+    assert "Traceback" not in refused.output
