@@ -30,7 +30,19 @@ def test_every_route_declares_a_permission_and_is_guarded(db) -> None:  # type: 
 
 
 def concrete(path: str, case_id: int) -> str:
-    return path.replace("{case_id}", str(case_id)).replace("{request_id}", "1")
+    """Real ids where a record exists (the case), 1 elsewhere: a missing record answers 404, not 422."""
+    path = path.replace("{case_id}", str(case_id))
+    for name in (
+        "request_id",
+        "assessment_id",
+        "agreement_id",
+        "contact_id",
+        "domain_id",
+        "draft_id",
+        "outbox_id",
+    ):
+        path = path.replace("{" + name + "}", "1")
+    return path.replace("{filename}", "missing.eml")
 
 
 @pytest.mark.parametrize("role", [None, *Role])

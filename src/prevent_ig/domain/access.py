@@ -64,3 +64,13 @@ def allows(role: Role, permission: Permission) -> bool:
     if permission in (Permission.PUBLIC, Permission.SIGNED_IN):
         return True
     return permission in ROLE_PERMISSIONS[role]
+
+
+def may_view_case(role: Role, *, actor: str, raised_by: str) -> bool:
+    """Everyone with the all-cases permission, and otherwise only the person who raised the concern.
+
+    The web app and the API both ask this, so the rule is enforced by one piece of code.
+    """
+    if allows(role, Permission.CASE_VIEW_ALL):
+        return True
+    return allows(role, Permission.CASE_VIEW_OWN) and raised_by == actor

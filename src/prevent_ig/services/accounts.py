@@ -23,6 +23,8 @@ from prevent_ig.services.errors import InvalidFieldError, RefusedError
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+SEEN_GRANULARITY = timedelta(seconds=30)
+"""Activity is noted at most this often, so browsing pages does not write on every request."""
 _hasher = PasswordHasher()
 # A real hash to verify against when the username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
@@ -145,10 +147,10 @@ def session_for(*, uow: UnitOfWork, token: str, idle_timeout: timedelta) -> Sess
     user = uow.session.get(UserRow, session.user_id)
     if user is None or not user.active:
         return None
-    session.last_seen_at = now
-    state = SessionState(_signed_in(user), session.second_factor_done, session.csrf_token)
-    uow.commit()
-    return state
+    if now - session.last_seen_at > SEEN_GRANULARITY:
+        session.last_seen_at = now
+        uow.commit()
+    return SessionState(_signed_in(user), session.second_factor_done, session.csrf_token)
 
 
 def sign_out(*, uow: UnitOfWork, token: str) -> None:

@@ -10,6 +10,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.services import views
+from prevent_ig.services.advice import answered_assessments
 from prevent_ig.services.cases import due_items
 
 DUE_WINDOW_WORKING_DAYS = 10
@@ -36,11 +37,16 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
             select(AssessmentRow.supersedes_id).where(AssessmentRow.supersedes_id.is_not(None))
         )
     )
+    answered = answered_assessments(uow)
     for a in uow.session.scalars(select(AssessmentRow).order_by(AssessmentRow.id)):
         if a.id in superseded:
             continue
         advice = a.input.get("ig_advice")
-        if advice is not None and advice.get("supports_sharing") is None:
+        if (
+            advice is not None
+            and advice.get("supports_sharing") is None
+            and (a.case_id, a.id) not in answered
+        ):
             awaiting.append((a.id, a.case_id, a.purpose))
         confidentiality = (a.output.get("basis") or {}).get("confidentiality") or f"no share ({a.outcome})"
         basis_counts[confidentiality] = basis_counts.get(confidentiality, 0) + 1

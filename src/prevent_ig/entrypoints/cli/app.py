@@ -21,7 +21,7 @@ from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
-from prevent_ig.entrypoints.cli import records, web
+from prevent_ig.entrypoints.cli import documents, records, web
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings
 
@@ -208,8 +208,13 @@ app.add_typer(records.audit_app, name="audit")
 app.command("demo-data")(records.demo_data_command)
 app.command("backup")(records.backup_command)
 app.command("restore")(records.restore_command)
+app.add_typer(documents.documents_app, name="documents")
+app.add_typer(documents.mail_app, name="mail")
+app.add_typer(documents.requests_app, name="requests")
 app.add_typer(web.users_app, name="users")
 app.add_typer(web.demo_app, name="demo")
+app.add_typer(web.tokens_app, name="tokens")
+app.command("openapi")(web.openapi_command)
 app.command("serve")(web.serve_command)
 
 

@@ -15,6 +15,7 @@ from prevent_ig.adapters.records.tables import CaseRow, UserRow
 from prevent_ig.bootstrap import ConfigurationError, Records, build_records
 from prevent_ig.domain.access import Role
 from prevent_ig.services.accounts import create_user, current_code
+from prevent_ig.services.api_tokens import create_token, list_tokens, revoke_token
 from prevent_ig.services.demo import load_demo_data
 from prevent_ig.services.errors import ServiceError
 from prevent_ig.settings import WebSettings
@@ -142,3 +143,56 @@ def serve_command() -> None:
     records = _records()
     migrate.upgrade(records.engine)
     uvicorn.run(create_app(records=records, web=web), host=web.host, port=web.port, log_level="info")
+
+
+tokens_app = typer.Typer(help="API tokens for integrating systems.", no_args_is_help=True)
+
+
+@tokens_app.command("create")
+def tokens_create(
+    service: Annotated[str, typer.Option(help="The system that will use it, e.g. 'Trust EHR'.")],
+    role: Annotated[Role, typer.Option(help="The role whose permissions it carries.")],
+    days: Annotated[int, typer.Option(min=1, max=366, help="Days until it expires.")] = 90,
+) -> None:
+    """Create a token (printed once; only its hash is kept)."""
+    records = _records()
+    migrate.upgrade(records.engine)
+    try:
+        with records.new_unit_of_work() as uow:
+            token_id, token = create_token(uow=uow, actor="cli", service=service, role=role, days=days)
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"token {token_id} for {service} ({role.value}), expires in {days} days. Shown once:")
+    typer.echo(token)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            revoke_token(uow=uow, actor="cli", token_id=token_id)
+    except ServiceError as error:
+        _fail(str(error))
+    typer.echo(f"token {token_id} revoked")
+
+
+@tokens_app.command("list")
+def tokens_list() -> None:
+    """Tokens with their service, role, expiry and state (never the token itself)."""
+    records = _records()
+    with records.new_unit_of_work() as uow:
+        for t in list_tokens(uow=uow):
+            state = "revoked" if t.revoked_at else "active"
+            typer.echo(f"{t.id:>4}  {t.service:<30} {t.role:<14} expires {t.expires_at:%Y-%m-%d}  {state}")
+
+
+def openapi_command() -> None:
+    """Print the API's OpenAPI 3.1 description (the committed docs/openapi.json)."""
+    import json  # noqa: PLC0415
+
+    from prevent_ig.entrypoints.api.app import create_api  # noqa: PLC0415
+
+    api = create_api(records=None)  # type: ignore[arg-type]
+    typer.echo(json.dumps(api.openapi(), indent=2, sort_keys=True))

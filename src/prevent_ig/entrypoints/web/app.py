@@ -9,13 +9,26 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prevent_ig.bootstrap import Records
+from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
-from prevent_ig.entrypoints.web.routes import assessment, cases, dashboard, requests, signin
-from prevent_ig.entrypoints.web.security import SecurityHeadersMiddleware
+from prevent_ig.entrypoints.web.routes import (
+    advice,
+    assessment,
+    audit_trail,
+    cases,
+    dashboard,
+    documents,
+    registers,
+    requests,
+    signin,
+)
+from prevent_ig.entrypoints.web.security import RequestBodyGuard, SecurityHeadersMiddleware
 from prevent_ig.entrypoints.web.templating import make_environment, render
 from prevent_ig.settings import WebSettings
 
 STATIC = Path(__file__).parent / "static"
+MAX_REQUEST_BYTES = 21_000_000
+"""Room for a 20 MB request email upload; the API allows 1 MB."""
 
 
 def create_app(*, records: Records, web: WebSettings) -> FastAPI:
@@ -24,14 +37,17 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
     app.state.web = web
     app.state.templates = make_environment()
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestBodyGuard, max_bytes=MAX_REQUEST_BYTES)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    app.mount(API_PREFIX, create_api(records=records))
     for module in ROUTE_MODULES:
         app.include_router(module.router)
     _add_error_pages(app)
     return app
 
 
-ROUTE_MODULES = [signin, dashboard, cases, assessment, requests]
+# documents before requests: its /requests/import must match before /requests/{request_id}.
+ROUTE_MODULES = [signin, dashboard, cases, assessment, documents, requests, advice, registers, audit_trail]
 
 
 def _add_error_pages(app: FastAPI) -> None:

@@ -6,10 +6,10 @@ app to prove no route slipped through.
 
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
@@ -19,6 +19,9 @@ from prevent_ig.entrypoints.web.security import tokens_match
 from prevent_ig.services.accounts import SessionState, SignedInUser, session_for
 
 PERMISSION_KEY = "x-permission"
+MAX_ID = 2_147_483_647
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+"""A record id in a URL: 32-bit on every database we support, so larger numbers are refused."""
 SESSION_COOKIE = "prevent_ig_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

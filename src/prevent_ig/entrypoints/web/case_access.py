@@ -6,7 +6,7 @@ goes through the audited ``view_case`` use case.
 
 from fastapi import HTTPException, Request
 
-from prevent_ig.domain.access import Permission, allows
+from prevent_ig.domain.access import may_view_case
 from prevent_ig.entrypoints.web.auth import records_of, user_of
 from prevent_ig.services.cases import view_case
 from prevent_ig.services.errors import NotFoundError
@@ -22,6 +22,6 @@ def load_case_for(request: Request, case_id: int) -> CaseDetail:
             case = view_case(uow=uow, actor=user.username, case_id=case_id)
     except NotFoundError:
         raise HTTPException(NOT_FOUND) from None
-    if not allows(user.role, Permission.CASE_VIEW_ALL) and case.raised_by != user.username:
+    if not may_view_case(user.role, actor=user.username, raised_by=case.raised_by):
         raise HTTPException(NOT_FOUND)
     return case

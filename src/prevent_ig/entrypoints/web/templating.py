@@ -24,6 +24,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Cases", "/cases", Permission.CASE_VIEW_OWN),
     ("Raise a concern", "/concerns/new", Permission.CONCERN_RAISE),
     ("Partner requests", "/requests", Permission.REQUEST_MANAGE),
+    ("Secure email", "/mail", Permission.DASHBOARD_VIEW),
     ("Advice", "/advice", Permission.ADVICE_GIVE),
     ("Registers", "/registers", Permission.REGISTER_VIEW),
     ("Audit", "/audit", Permission.AUDIT_VIEW),

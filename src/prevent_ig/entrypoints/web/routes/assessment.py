@@ -17,7 +17,7 @@ from prevent_ig.domain.law.record_note import NoteAuthor, render_record_note
 from prevent_ig.domain.law.vocabulary import ItemCategory
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.web import interview
-from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.templating import render
@@ -30,7 +30,7 @@ MAX_ITEMS = 30
 
 
 @router.page("/cases/{case_id}/assess", permission=Permission.ASSESSMENT_RUN)
-async def start(request: Request, case_id: int, request_id: int | None = None) -> Response:
+async def start(request: Request, case_id: RecordId, request_id: int | None = None) -> Response:
     case = load_case_for(request, case_id)
     answers: dict[str, Any] = {
         "role": case.subject.role,
@@ -73,7 +73,7 @@ def _from_request(r: Any) -> dict[str, Any]:
 
 
 @router.page("/cases/{case_id}/assess", permission=Permission.ASSESSMENT_RUN, methods=("POST",))
-async def step(request: Request, case_id: int) -> Response:
+async def step(request: Request, case_id: RecordId) -> Response:
     load_case_for(request, case_id)
     form = await request.form()
     fields: dict[str, Any] = {key: form.get(key) for key in form}
@@ -126,7 +126,9 @@ async def step(request: Request, case_id: int) -> Response:
     return _ask(request, case_id, answers, interview.next_question(answers))
 
 
-def _add_item(request: Request, case_id: int, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
+def _add_item(
+    request: Request, case_id: RecordId, answers: dict[str, Any], fields: dict[str, Any]
+) -> Response:
     description = str(fields.get("item_description") or "").strip()
     category = str(fields.get("item_category") or "")
     relevant = fields.get("item_relevant")
@@ -164,7 +166,7 @@ def _add_item(request: Request, case_id: int, answers: dict[str, Any], fields: d
 
 def _ask(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     answers: dict[str, Any],
     question: interview.Question | None,
     *,
@@ -193,7 +195,7 @@ def _ask(
     )
 
 
-def _check(request: Request, case_id: int, answers: dict[str, Any]) -> Response:
+def _check(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:
     rows = []
     for q in interview.applicable(answers):
         rows.append({"key": q.key, "question": q.title, "answer": _describe(q, answers.get(q.key))})
@@ -245,7 +247,7 @@ def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision]
     return assessment, assess(assessment, engine_config_for(request), today=date.today())
 
 
-def _decide(request: Request, case_id: int, answers: dict[str, Any]) -> Response:
+def _decide(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:
     result = _evaluate(request, answers)
     if isinstance(result, list):
         return render(
@@ -267,7 +269,7 @@ def _decide(request: Request, case_id: int, answers: dict[str, Any]) -> Response
 
 def _decision_page(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     answers: dict[str, Any],
     *,
     assessment: Any,
@@ -294,7 +296,7 @@ def _decision_page(
     )
 
 
-def _record(request: Request, case_id: int, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
+def _record(request: Request, case_id: RecordId, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
     result = _evaluate(request, answers)
     if isinstance(result, list):
         return _decide(request, case_id, answers)

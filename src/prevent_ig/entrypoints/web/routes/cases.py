@@ -11,7 +11,7 @@ from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
-from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.templating import render
@@ -61,7 +61,7 @@ async def case_list(request: Request, stage: str | None = None) -> Response:
 
 
 @router.page("/cases/{case_id}", permission=Permission.CASE_VIEW_OWN)
-async def case_page(request: Request, case_id: int, recorded: str | None = None) -> Response:
+async def case_page(request: Request, case_id: RecordId, recorded: str | None = None) -> Response:
     case = load_case_for(request, case_id)
     return _case_page(request, case, recorded=recorded)
 
@@ -85,7 +85,7 @@ def _case_page(
 @router.page("/cases/{case_id}/move", permission=Permission.CASE_MANAGE, methods=("POST",))
 async def move_case(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     move: Annotated[str, Form()] = "",
     exit_reason: Annotated[str, Form()] = "",
     version: Annotated[int, Form()] = 0,
@@ -118,7 +118,7 @@ async def move_case(
 
 
 @router.page("/cases/{case_id}/referral", permission=Permission.CASE_MANAGE)
-async def referral_page(request: Request, case_id: int, email: str = "") -> Response:
+async def referral_page(request: Request, case_id: RecordId, email: str = "") -> Response:
     case = load_case_for(request, case_id)
     current = [a for a in case.assessments if a.purpose == "prevent_referral" and a.superseded_by_id is None]
     check = None

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import PartnerRequestRow
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
-from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
@@ -55,7 +55,7 @@ async def request_list(request: Request) -> Response:
     return render(request, "requests/list.html", rows=rows)
 
 
-def _form_context(values: dict[str, Any], case_id: int) -> dict[str, Any]:
+def _form_context(values: dict[str, Any], case_id: RecordId) -> dict[str, Any]:
     return {
         "values": values,
         "case_id": case_id,
@@ -67,7 +67,7 @@ def _form_context(values: dict[str, Any], case_id: int) -> dict[str, Any]:
 
 
 @router.page("/cases/{case_id}/requests/new", permission=Permission.REQUEST_MANAGE)
-async def new_request(request: Request, case_id: int) -> Response:
+async def new_request(request: Request, case_id: RecordId) -> Response:
     load_case_for(request, case_id)
     return render(
         request, "requests/new.html", **_form_context({"checks": [], "powers": [], "items": ""}, case_id)
@@ -75,7 +75,7 @@ async def new_request(request: Request, case_id: int) -> Response:
 
 
 @router.page("/cases/{case_id}/requests/new", permission=Permission.REQUEST_MANAGE, methods=("POST",))
-async def submit_request(request: Request, case_id: int) -> Response:
+async def submit_request(request: Request, case_id: RecordId) -> Response:
     load_case_for(request, case_id)
     form = await request.form()
     values: dict[str, Any] = {
@@ -155,7 +155,7 @@ async def submit_request(request: Request, case_id: int) -> Response:
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
-def _load(request: Request, request_id: int) -> PartnerRequestRow:
+def _load(request: Request, request_id: RecordId) -> PartnerRequestRow:
     with records_of(request).new_unit_of_work() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         if row is None:
@@ -171,7 +171,7 @@ def _load(request: Request, request_id: int) -> PartnerRequestRow:
 
 
 @router.page("/requests/{request_id}", permission=Permission.REQUEST_MANAGE)
-async def request_page(request: Request, request_id: int) -> Response:
+async def request_page(request: Request, request_id: RecordId) -> Response:
     return _request_page(request, _load(request, request_id))
 
 
@@ -207,7 +207,7 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
 
 
 @router.page("/requests/{request_id}/clarify", permission=Permission.REQUEST_MANAGE, methods=("POST",))
-async def clarify(request: Request, request_id: int) -> Response:
+async def clarify(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
     missing = [
         CHECK_CODES.get(str(key), "request_legal_powers") for key in (await request.form()).getlist("missing")
@@ -231,7 +231,7 @@ async def clarify(request: Request, request_id: int) -> Response:
 
 
 @router.page("/requests/{request_id}/clarified", permission=Permission.REQUEST_MANAGE, methods=("POST",))
-async def clarified(request: Request, request_id: int) -> Response:
+async def clarified(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
     try:
         with records_of(request).new_unit_of_work() as uow:
@@ -248,7 +248,7 @@ async def clarified(request: Request, request_id: int) -> Response:
 
 
 @router.page("/requests/{request_id}/answered", permission=Permission.REQUEST_MANAGE, methods=("POST",))
-async def answered(request: Request, request_id: int) -> Response:
+async def answered(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
     try:
         with records_of(request).new_unit_of_work() as uow:

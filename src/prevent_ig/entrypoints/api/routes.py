@@ -1,0 +1,365 @@
+"""API v1 endpoints: each a thin shell over a use case, with the web app's permissions."""
+
+import json
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import Path, Query, Request
+from fastapi.responses import JSONResponse, Response
+
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, PartnerRequestRow
+from prevent_ig.domain.access import Permission, may_view_case
+from prevent_ig.domain.law.engine import assess
+from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
+from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem, service_problem
+from prevent_ig.entrypoints.api.schemas import (
+    MAX_ID,
+    CaseIn,
+    CaseState,
+    Created,
+    DecisionIn,
+    DecisionOut,
+    DisclosureIn,
+    RequestIn,
+    TransitionIn,
+    VerificationOut,
+)
+from prevent_ig.services import audit as audit_service
+from prevent_ig.services.assessments import LeadDecision, record_assessment
+from prevent_ig.services.cases import NewSubject, due_items, list_cases, raise_concern, view_case
+from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
+from prevent_ig.services.errors import RefusedError, ServiceError, StaleVersionError
+from prevent_ig.services.pathway import advance_case
+from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
+from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
+
+router = ApiRouter(responses=PROBLEM_RESPONSES)
+RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ASSESSMENT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SharingAssessmentInput"}}},
+    }
+}
+DECISION_REF = {
+    "200": {
+        "description": "The decision",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SharingAssessmentOutput"}}},
+    }
+}
+
+
+def not_found(what: str) -> Response:
+    return problem(404, "not-found", "Not found", f"{what} does not exist or is not visible to this token")
+
+
+def input_problem(problems: list[dict[str, str]], detail: str = "The input breaks the contract") -> Response:
+    return problem(422, "invalid-input", "Invalid input", detail, problems)
+
+
+@router.endpoint(
+    "/assess",
+    permission=Permission.ASSESSMENT_RUN,
+    method="POST",
+    openapi_extra=ASSESSMENT_BODY,
+    responses=DECISION_REF,
+    summary="Assess one sharing question (nothing is stored)",
+)
+async def assess_endpoint(request: Request) -> Response:
+    try:
+        assessment = parse_assessment(await request.body())
+    except AssessmentInputError as error:
+        return input_problem([p.as_dict() for p in error.problems])
+    decision = assess(assessment, records_of(request).engine_config, today=date.today())
+    return Response(decision.model_dump_json(), media_type="application/json")
+
+
+@router.endpoint(
+    "/cases",
+    permission=Permission.CONCERN_RAISE,
+    method="POST",
+    status_code=201,
+    response_model=Created,
+    summary="Raise a concern (creates the subject and the case)",
+)
+def create_case(request: Request, body: CaseIn) -> Any:
+    identity = identity_of(request)
+    s = body.subject
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            case_id = raise_concern(
+                uow=uow,
+                actor=identity.actor,
+                concern=body.concern,
+                owner=body.owner,
+                on=date.today(),
+                subject=NewSubject(
+                    role=s.role,
+                    given_name=s.given_name,
+                    family_name=s.family_name,
+                    date_of_birth=s.date_of_birth,
+                    address=s.address,
+                    nhs_number=s.nhs_number,
+                    adult_at_risk=s.adult_at_risk,
+                ),
+            )
+    except ServiceError as error:
+        return service_problem(error)
+    return Created(id=case_id)
+
+
+@router.endpoint(
+    "/cases",
+    permission=Permission.CASE_VIEW_OWN,
+    response_model=list[CaseSummary],
+    summary="List the cases this token may see",
+)
+def cases(request: Request) -> Any:
+    identity = identity_of(request)
+    from prevent_ig.domain.access import allows  # noqa: PLC0415
+
+    own = None if allows(identity.role, Permission.CASE_VIEW_ALL) else identity.actor
+    with records_of(request).new_unit_of_work() as uow:
+        return list_cases(uow=uow, actor=identity.actor, raised_by=own)
+
+
+@router.endpoint(
+    "/cases/{case_id}",
+    permission=Permission.CASE_VIEW_OWN,
+    response_model=CaseDetail,
+    summary="A case with its consents, requests, decisions, disclosures and timeline",
+)
+def case(request: Request, case_id: RecordId) -> Any:
+    identity = identity_of(request)
+    with records_of(request).new_unit_of_work() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        if row is None or not may_view_case(identity.role, actor=identity.actor, raised_by=row.raised_by):
+            return not_found(f"case {case_id}")
+    with records_of(request).new_unit_of_work() as uow:
+        return view_case(uow=uow, actor=identity.actor, case_id=case_id)
+
+
+@router.endpoint(
+    "/cases/{case_id}/transitions",
+    permission=Permission.CASE_MANAGE,
+    method="POST",
+    response_model=CaseState,
+    summary="Move a case along the pathway (optimistic concurrency)",
+    responses=CONFLICT,
+)
+def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
+    identity = identity_of(request)
+    config = records_of(request).engine_config
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            advance_case(
+                uow=uow,
+                actor=identity.actor,
+                case_id=case_id,
+                move=body.move,
+                on=body.on or date.today(),
+                calendar=config.calendar,
+                exit_reason=body.exit_reason,
+                information_request_on=body.information_request_on,
+                expected_version=body.version,
+            )
+    except StaleVersionError as stale:
+        return service_problem(stale)
+    except RefusedError as refusal:
+        return problem(422, "transition-refused", "Move not allowed", str(refusal))
+    except ServiceError as error:
+        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        assert row is not None
+        return CaseState(
+            id=row.id,
+            stage=row.stage,
+            version=row.version,
+            closed_on=row.closed_on,
+            exit_reason=row.exit_reason,
+            next_due_on=row.next_due_on,
+        )
+
+
+@router.endpoint(
+    "/cases/{case_id}/requests",
+    permission=Permission.REQUEST_MANAGE,
+    method="POST",
+    status_code=201,
+    response_model=Created,
+    summary="Record a partner's request",
+)
+def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
+    identity = identity_of(request)
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            request_id = record_partner_request(
+                uow=uow,
+                actor=identity.actor,
+                case_id=case_id,
+                calendar=records_of(request).engine_config.calendar,
+                request=NewPartnerRequest(**body.model_dump()),
+            )
+    except ServiceError as error:
+        return service_problem(error)
+    return Created(id=request_id)
+
+
+@router.endpoint(
+    "/requests/{request_id}",
+    permission=Permission.REQUEST_MANAGE,
+    response_model=RequestView,
+    summary="A partner request with its checklist and due date",
+)
+def get_request(request: Request, request_id: RecordId) -> Any:
+    identity = identity_of(request)
+    with records_of(request).new_unit_of_work() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        if row is None:
+            return not_found(f"partner request {request_id}")
+        view = RequestView(
+            **{k: getattr(row, k) for k in RequestView.model_fields if k != "clarifications"},
+            clarifications=[],
+        )
+        uow.audit.record(
+            actor=identity.actor, event="case:request:view", case_id=row.case_id, entity=f"request:{row.id}"
+        )
+        uow.commit()
+    return view
+
+
+def _decision_out(row: AssessmentRow) -> DecisionOut:
+    return DecisionOut(
+        id=row.id,
+        case_id=row.case_id,
+        purpose=row.purpose,
+        outcome=row.outcome,
+        decisive=row.decisive,
+        lead_decision=row.lead_decision,
+        decided_on=row.decided_on,
+        decided_by=row.decided_by,
+        output=row.output,
+    )
+
+
+@router.endpoint(
+    "/cases/{case_id}/decisions",
+    permission=Permission.ASSESSMENT_RUN,
+    method="POST",
+    status_code=201,
+    response_model=DecisionOut,
+    summary="Assess and record the lead's decision",
+    responses=CONFLICT,
+)
+def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> Any:
+    identity = identity_of(request)
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            decision_id = record_assessment(
+                uow=uow,
+                actor=identity.actor,
+                case_id=case_id,
+                assessment_json=json.dumps(body.assessment),
+                config=records_of(request).engine_config,
+                today=date.today(),
+                lead_decision=LeadDecision(body.lead_decision),
+                lead_reason=body.lead_reason,
+                request_id=body.request_id,
+                supersedes_id=body.supersedes_id,
+            )
+    except ServiceError as error:
+        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        row = uow.session.get(AssessmentRow, decision_id)
+        assert row is not None
+        return _decision_out(row)
+
+
+@router.endpoint(
+    "/decisions/{decision_id}",
+    permission=Permission.CASE_VIEW_ALL,
+    response_model=DecisionOut,
+    summary="A recorded decision with the engine's full output",
+)
+def get_decision(request: Request, decision_id: RecordId) -> Any:
+    identity = identity_of(request)
+    with records_of(request).new_unit_of_work() as uow:
+        row = uow.session.get(AssessmentRow, decision_id)
+        if row is None:
+            return not_found(f"decision {decision_id}")
+        out = _decision_out(row)
+        uow.audit.record(
+            actor=identity.actor,
+            event="case:assessment:view",
+            case_id=row.case_id,
+            entity=f"assessment:{row.id}",
+        )
+        uow.commit()
+    return out
+
+
+@router.endpoint(
+    "/decisions/{decision_id}/disclosures",
+    permission=Permission.CASE_MANAGE,
+    method="POST",
+    status_code=201,
+    response_model=Created,
+    summary="Record a disclosure of exactly the released items",
+    responses=CONFLICT,
+)
+def create_disclosure(request: Request, decision_id: RecordId, body: DisclosureIn) -> Any:
+    identity = identity_of(request)
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            disclosure_id = record_disclosure(
+                uow=uow,
+                actor=identity.actor,
+                assessment_id=decision_id,
+                method=body.method,
+                on=body.on or date.today(),
+                items=[ReleasedItem(id=i.id, content=i.content) for i in body.items],
+            )
+    except ServiceError as error:
+        return service_problem(error)
+    return Created(id=disclosure_id)
+
+
+@router.endpoint(
+    "/due",
+    permission=Permission.DASHBOARD_VIEW,
+    response_model=list[DueItem],
+    summary="Overdue items first, then those due within the window (working days)",
+)
+def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> Any:
+    identity = identity_of(request)
+    with records_of(request).new_unit_of_work() as uow:
+        return due_items(
+            uow=uow,
+            actor=identity.actor,
+            today=date.today(),
+            within_working_days=within,
+            calendar=records_of(request).engine_config.calendar,
+        )
+
+
+@router.endpoint(
+    "/audit/verify",
+    permission=Permission.AUDIT_VIEW,
+    response_model=VerificationOut,
+    summary="Verify the whole audit chain",
+)
+def verify(request: Request) -> Any:
+    with records_of(request).new_unit_of_work() as uow:
+        result = audit_service.verify(uow=uow)
+    return VerificationOut(
+        ok=result.ok,
+        count=result.count,
+        head=result.head,
+        first_broken_seq=result.first_broken_seq,
+        problem=result.problem,
+    )
+
+
+__all__ = ["JSONResponse", "router"]

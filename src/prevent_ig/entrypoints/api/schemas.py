@@ -1,0 +1,112 @@
+"""Request and response bodies of the API (kept apart from the database tables)."""
+
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType, SubjectRole
+from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.domain.pathway.stages import ExitReason
+
+MAX_ID = 2_147_483_647
+"""Ids are 32-bit on every database we support; larger numbers are refused, not overflowed."""
+Text = Field(min_length=1, max_length=10_000)
+Name = Field(min_length=1, max_length=200)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SubjectIn(Body):
+    role: SubjectRole
+    given_name: str = Name
+    family_name: str = Name
+    date_of_birth: date
+    address: str = Text
+    nhs_number: str | None = Field(default=None, max_length=20, description="Checked with Modulus 11")
+    adult_at_risk: bool = False
+
+
+class CaseIn(Body):
+    subject: SubjectIn
+    concern: str = Text
+    owner: str = Field(default="unassigned", min_length=1, max_length=200)
+
+
+class Created(BaseModel):
+    id: int
+
+
+class TransitionIn(Body):
+    move: Move
+    version: int = Field(ge=1, le=MAX_ID, description="The case version you last read; a stale one gets 409")
+    exit_reason: ExitReason | None = None
+    on: date | None = Field(default=None, description="Default today")
+    information_request_on: date | None = None
+
+
+class CaseState(BaseModel):
+    id: int
+    stage: str
+    version: int
+    closed_on: date | None
+    exit_reason: str | None
+    next_due_on: date | None
+
+
+class RequestIn(Body):
+    organisation: str = Name
+    person: str = Name
+    role: str = Name
+    email: str = Field(min_length=3, max_length=320)
+    recipient_type: RecipientType
+    purpose: Purpose
+    received_on: date
+    items_requested: list[str] = Field(min_length=1, max_length=100)
+    proforma: bool
+    secure_channel: bool
+    consent_position_stated: bool
+    reason_given: bool
+    specific: bool
+    legal_powers_cited: list[str] = Field(default_factory=list, max_length=20)
+
+
+class DecisionIn(Body):
+    assessment: dict[str, Any] = Field(description="A sharing-assessment input (see SharingAssessmentInput)")
+    lead_decision: str = Field(pattern="^(follow|depart)$")
+    lead_reason: str | None = Field(default=None, max_length=10_000)
+    request_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+    supersedes_id: int | None = Field(default=None, ge=1, le=MAX_ID)
+
+
+class DecisionOut(BaseModel):
+    id: int
+    case_id: int
+    purpose: str
+    outcome: str
+    decisive: str
+    lead_decision: str
+    decided_on: date
+    decided_by: str
+    output: dict[str, Any]
+
+
+class ReleasedItemIn(Body):
+    id: str = Field(min_length=1, max_length=200)
+    content: str = Field(max_length=100_000)
+
+
+class DisclosureIn(Body):
+    items: list[ReleasedItemIn] = Field(min_length=1, max_length=100)
+    method: str = Field(pattern="^(secure_email|secure_portal|in_person|telephone)$")
+    on: date | None = None
+
+
+class VerificationOut(BaseModel):
+    ok: bool
+    count: int
+    head: str
+    first_broken_seq: int | None
+    problem: str | None

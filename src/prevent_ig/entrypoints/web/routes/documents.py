@@ -1,0 +1,298 @@
+"""Issue 5 in the browser: document downloads, sending by secure email, the demo mail sink, and
+partner requests arriving by email (upload, review the draft, complete it)."""
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from fastapi import HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES
+from prevent_ig.adapters.mail.settings import SmtpSettings
+from prevent_ig.adapters.mail.sink import SinkError, list_sink_messages, read_sink_message
+from prevent_ig.domain.access import Permission
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
+from prevent_ig.entrypoints.web.case_access import load_case_for
+from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
+from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.services.documents import (
+    IssuedDocument,
+    issue_clarification_letter,
+    issue_record_note,
+    issue_referral,
+)
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, ServiceError
+from prevent_ig.services.outbox import outbox_overview, requeue_message, send_referral
+from prevent_ig.services.request_import import (
+    DraftCompletion,
+    complete_draft,
+    import_request_email,
+    view_draft,
+)
+
+router = PermissionRouter()
+SINK = Path("data/mail-sink")
+NOT_FOUND = 404
+
+
+def _download(issued: IssuedDocument) -> Response:
+    return Response(
+        issued.content,
+        media_type=issued.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{issued.filename}"'},
+    )
+
+
+def _refused(request: Request, heading: str, error: ServiceError, back: str) -> Response:
+    return render(
+        request,
+        "message.html",
+        status_code=NOT_FOUND if isinstance(error, NotFoundError) else 409,
+        heading=heading,
+        paragraphs=[str(error).capitalize()],
+        link={"href": back, "text": "Go back"},
+    )
+
+
+@router.page("/cases/{case_id}/referral-form.pdf", permission=Permission.CASE_MANAGE)
+async def referral_form(request: Request, case_id: RecordId) -> Response:
+    load_case_for(request, case_id)
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            issued = issue_referral(
+                uow=uow,
+                actor=user_of(request).username,
+                case_id=case_id,
+                on=date.today(),
+                renderer=PdfRenderer(),
+            )
+    except ServiceError as error:
+        return _refused(request, "The referral form cannot be made yet", error, f"/cases/{case_id}/referral")
+    return _download(issued)
+
+
+@router.page("/cases/{case_id}/referral/send", permission=Permission.CASE_MANAGE, methods=("POST",))
+async def send_referral_form(request: Request, case_id: RecordId) -> Response:
+    load_case_for(request, case_id)
+    to = str((await request.form()).get("to") or "").strip()
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            queued = send_referral(
+                uow=uow,
+                actor=user_of(request).username,
+                case_id=case_id,
+                to=to,
+                on=date.today(),
+                renderer=PdfRenderer(),
+                config=engine_config_for(request),
+                from_address=SmtpSettings().checked_from_address(),
+            )
+    except (ServiceError, ValueError) as error:
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            heading="The referral was not sent",
+            paragraphs=[str(error).capitalize()],
+            link={"href": f"/cases/{case_id}/referral", "text": "Back to the referral"},
+        )
+    return RedirectResponse(f"/cases/{case_id}?recorded=queued-{queued.outbox_id}", status_code=303)
+
+
+@router.page("/decisions/{assessment_id}/clarification-letter.pdf", permission=Permission.REQUEST_MANAGE)
+async def clarification_letter(request: Request, assessment_id: RecordId) -> Response:
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            issued = issue_clarification_letter(
+                uow=uow,
+                actor=user_of(request).username,
+                assessment_id=assessment_id,
+                on=date.today(),
+                renderer=PdfRenderer(),
+            )
+    except ServiceError as error:
+        return _refused(request, "No clarification letter for this decision", error, "/requests")
+    return _download(issued)
+
+
+@router.page("/decisions/{assessment_id}/record-note.pdf", permission=Permission.CASE_MANAGE)
+async def record_note(request: Request, assessment_id: RecordId) -> Response:
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            issued = issue_record_note(
+                uow=uow,
+                actor=user_of(request).username,
+                assessment_id=assessment_id,
+                on=date.today(),
+                renderer=PdfRenderer(),
+            )
+    except ServiceError as error:
+        return _refused(request, "No record note for this decision", error, "/cases")
+    return _download(issued)
+
+
+@router.page("/mail", permission=Permission.DASHBOARD_VIEW)
+async def mail_overview(request: Request) -> Response:
+    with records_of(request).new_unit_of_work() as uow:
+        overview = outbox_overview(uow=uow, actor=user_of(request).username)
+    sink = list_sink_messages(SINK) if request.app.state.web.demo_mode and SINK.is_dir() else []
+    return render(request, "mail/overview.html", overview=overview, sink=sink)
+
+
+@router.page("/mail/{outbox_id}/retry", permission=Permission.CASE_MANAGE, methods=("POST",))
+async def retry(request: Request, outbox_id: RecordId) -> Response:
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            requeue_message(uow=uow, actor=user_of(request).username, outbox_id=outbox_id)
+    except ServiceError as error:
+        return _refused(request, "The message was not queued again", error, "/mail")
+    return RedirectResponse("/mail", status_code=303)
+
+
+@router.page("/mail/sink/{filename}", permission=Permission.DASHBOARD_VIEW)
+async def sink_message(request: Request, filename: str) -> Response:
+    if not request.app.state.web.demo_mode:
+        raise HTTPException(NOT_FOUND)
+    try:
+        raw = read_sink_message(SINK, filename)
+    except (OSError, ValueError, SinkError):
+        raise HTTPException(NOT_FOUND) from None
+    return Response(
+        raw,
+        media_type="message/rfc822",
+        headers={"Content-Disposition": f'attachment; filename="{Path(filename).name}"'},
+    )
+
+
+@router.page("/requests/import", permission=Permission.REQUEST_MANAGE)
+async def import_page(request: Request) -> Response:
+    return render(request, "requests/import.html", max_mb=MAX_EMAIL_BYTES // (1024 * 1024))
+
+
+@router.page("/requests/import", permission=Permission.REQUEST_MANAGE, methods=("POST",))
+async def import_upload(request: Request) -> Response:
+    form = await request.form()
+    upload = form.get("email_file")
+    case_text = str(form.get("case_id") or "").strip()
+    errors: dict[str, dict[str, str]] = {}
+    raw = b""
+    if upload is None or isinstance(upload, str) or not upload.filename:
+        errors["email_file"] = {"text": "Choose the request email (.eml file)", "href": "#email_file"}
+    else:
+        raw = await upload.read(MAX_EMAIL_BYTES + 1)
+    if not case_text.isdigit():
+        errors["case_id"] = {"text": "Enter the number of the case the request is about", "href": "#case_id"}
+    if not errors:
+        try:
+            with records_of(request).new_unit_of_work() as uow:
+                draft = import_request_email(
+                    uow=uow,
+                    actor=user_of(request).username,
+                    raw=raw,
+                    on=date.today(),
+                    config=engine_config_for(request),
+                    case_id=int(case_text),
+                )
+            return RedirectResponse(f"/requests/drafts/{draft.id}", status_code=303)
+        except InvalidFieldError as error:
+            errors["email_file"] = {
+                "text": f"The email could not be used: {error.message}",
+                "href": "#email_file",
+            }
+        except ServiceError as error:
+            errors["email_file"] = {"text": str(error).capitalize(), "href": "#email_file"}
+    return render(
+        request,
+        "requests/import.html",
+        status_code=400,
+        errors=errors,
+        max_mb=MAX_EMAIL_BYTES // (1024 * 1024),
+        case_id=case_text,
+    )
+
+
+def _draft_page(
+    request: Request, draft_id: int, values: dict[str, Any], errors: dict[str, Any] | None = None
+) -> Response:
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            draft = view_draft(uow=uow, actor=user_of(request).username, draft_id=draft_id)
+    except NotFoundError:
+        raise HTTPException(NOT_FOUND) from None
+    return render(
+        request,
+        "requests/draft.html",
+        status_code=400 if errors else 200,
+        draft=draft,
+        values=values,
+        errors=errors,
+        purposes=PURPOSE,
+        recipients=RECIPIENT,
+        checks=REQUEST_CHECKS,
+        powers=legal_power_options(),
+    )
+
+
+@router.page("/requests/drafts/{draft_id}", permission=Permission.REQUEST_MANAGE)
+async def draft_page(request: Request, draft_id: RecordId) -> Response:
+    return _draft_page(request, draft_id, {"checks": [], "powers": []})
+
+
+@router.page("/requests/drafts/{draft_id}", permission=Permission.REQUEST_MANAGE, methods=("POST",))
+async def complete(request: Request, draft_id: RecordId) -> Response:
+    form = await request.form()
+    values: dict[str, Any] = {
+        k: str(form.get(k) or "").strip()
+        for k in ("organisation", "person", "role", "recipient_type", "purpose", "items", "case_id")
+    }
+    values["checks"] = [str(c) for c in form.getlist("checks")]
+    values["powers"] = [str(p) for p in form.getlist("powers")]
+    errors: dict[str, dict[str, str]] = {}
+    if values["recipient_type"] not in {r.value for r in RecipientType}:
+        errors["recipient_type"] = {"text": "Choose the kind of organisation", "href": "#recipient_type"}
+    if values["purpose"] not in {p.value for p in Purpose}:
+        errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
+    if not values["case_id"].isdigit():
+        errors["case_id"] = {"text": "Enter the case number", "href": "#case_id"}
+    if not errors:
+        checks = set(values["checks"])
+        try:
+            with records_of(request).new_unit_of_work() as uow:
+                request_id = complete_draft(
+                    uow=uow,
+                    actor=user_of(request).username,
+                    draft_id=draft_id,
+                    case_id=int(values["case_id"]),
+                    calendar=engine_config_for(request).calendar,
+                    completion=DraftCompletion(
+                        organisation=values["organisation"],
+                        person=values["person"],
+                        role=values["role"],
+                        recipient_type=RecipientType(values["recipient_type"]),
+                        purpose=Purpose(values["purpose"]),
+                        items_requested=[
+                            line.strip() for line in values["items"].splitlines() if line.strip()
+                        ],
+                        legal_powers_cited=values["powers"],
+                        proforma="proforma" in checks,
+                        secure_channel="secure_channel" in checks,
+                        consent_position_stated="consent_position_stated" in checks,
+                        reason_given="reason_given" in checks,
+                        specific="specific" in checks,
+                    ),
+                )
+            return RedirectResponse(f"/requests/{request_id}", status_code=303)
+        except InvalidFieldError as error:
+            field = (
+                error.field
+                if error.field in values
+                else ("items" if error.field == "items_requested" else "case_id")
+            )
+            errors[field] = {"text": error.message.capitalize(), "href": f"#{field}"}
+        except ServiceError as error:
+            errors["case_id"] = {"text": str(error).capitalize(), "href": "#case_id"}
+    return _draft_page(request, draft_id, values, errors)

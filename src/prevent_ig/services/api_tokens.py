@@ -1,0 +1,97 @@
+"""API tokens: created by an administrator for a named service and role, expiring, revocable.
+
+The token is shown once; only its SHA-256 is stored. A token carries a role, and the API enforces the
+same permissions as the web app through the same ``allows`` check.
+"""
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.api_token_table import ApiTokenRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.access import Role
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+
+PREFIX = "pig_"
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class TokenIdentity:
+    id: int
+    service: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return f"token:{self.id}:{self.service}"
+
+
+def create_token(*, uow: UnitOfWork, actor: str, service: str, role: Role, days: int) -> tuple[int, str]:
+    if not service.strip():
+        raise InvalidFieldError("service", "name the service that will use the token")
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidFieldError("days", f"must be from 1 to {MAX_DAYS}")
+    token = PREFIX + secrets.token_urlsafe(32)
+    now = uow.now().replace(tzinfo=None)
+    row = ApiTokenRow(
+        service=service.strip(),
+        role=role.value,
+        token_hash=_hash(token),
+        created_by=actor,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    uow.audit.record(
+        actor=actor,
+        event="admin:token:create",
+        entity=f"token:{row.id}",
+        change={"service": service, "role": role, "days": days},
+    )
+    uow.commit()
+    return row.id, token
+
+
+def revoke_token(*, uow: UnitOfWork, actor: str, token_id: int) -> None:
+    row = uow.session.get(ApiTokenRow, token_id)
+    if row is None:
+        raise NotFoundError(f"token {token_id} does not exist")
+    if row.revoked_at is not None:
+        raise RefusedError(f"token {token_id} was already revoked")
+    row.revoked_at = uow.now().replace(tzinfo=None)
+    uow.audit.record(actor=actor, event="admin:token:revoke", entity=f"token:{row.id}")
+    uow.commit()
+
+
+def list_tokens(*, uow: UnitOfWork) -> list[ApiTokenRow]:
+    return list(uow.session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id)))
+
+
+LAST_USED_GRANULARITY = timedelta(minutes=1)
+
+
+def identify(*, uow: UnitOfWork, token: str) -> TokenIdentity | None:
+    """The token's identity if it is known, unexpired and not revoked.
+
+    Last use is noted at most once a minute (in the caller's transaction), so a busy integration does
+    not turn every read into a write.
+    """
+    if not token.startswith(PREFIX):
+        return None
+    row = uow.session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(token)))
+    now = uow.now().replace(tzinfo=None)
+    if row is None or row.revoked_at is not None or row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
+        row.last_used_at = now
+    return TokenIdentity(id=row.id, service=row.service, role=Role(row.role))
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,235 @@
+"""The JSON API: described by OpenAPI 3.1, the web app's permissions, problem details, concurrency."""
+
+import json
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.records.tables import CaseRow, SubjectRow
+from prevent_ig.domain.access import ROLE_PERMISSIONS, Permission, Role
+from prevent_ig.entrypoints.api.app import create_api
+from prevent_ig.entrypoints.web.auth import page_routes
+from prevent_ig.services.api_tokens import create_token, revoke_token
+from tests.builders import input_data
+from tests.fixtures_db import Db
+
+OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.json"
+CASE = {
+    "subject": {
+        "role": "patient",
+        "given_name": "Alex",
+        "family_name": "Testperson",
+        "date_of_birth": "1990-05-17",
+        "address": "1 Synthetic Street",
+        "nhs_number": "999 000 0018",
+    },
+    "concern": "Synthetic concern.",
+}
+
+
+def count(db: Db, table: type) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def test_committed_openapi_matches_the_served_description(api) -> None:  # type: ignore[no-untyped-def]
+    served = api.get("/api/v1/openapi.json").json()
+    assert served["openapi"] == "3.1.0"
+    assert json.loads(OPENAPI.read_text(encoding="utf-8")) == served, (
+        "docs/openapi.json is stale: run `prevent-ig openapi > docs/openapi.json`"
+    )
+
+
+def test_every_api_route_declares_a_permission() -> None:
+    api = create_api(records=None)  # type: ignore[arg-type]
+    routes = page_routes(list(api.routes))
+    assert len(routes) >= 10
+    for route in routes:
+        permission = route.openapi_extra["x-permission"]  # type: ignore[index]
+        guards = [d.call.__name__ for d in route.dependant.dependencies if d.call is not None]
+        assert f"api_requires_{permission.replace(':', '_')}" in guards
+
+
+def test_role_by_route_matrix_and_anonymous(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    calls = [
+        ("POST", "/assess", input_data(), Permission.ASSESSMENT_RUN),
+        ("POST", "/cases", CASE, Permission.CONCERN_RAISE),
+        ("GET", "/cases", None, Permission.CASE_VIEW_OWN),
+        ("GET", "/cases/999", None, Permission.CASE_VIEW_OWN),
+        ("POST", "/cases/999/transitions", {"move": "refer", "version": 1}, Permission.CASE_MANAGE),
+        (
+            "POST",
+            "/cases/999/decisions",
+            {"assessment": input_data(), "lead_decision": "follow"},
+            Permission.ASSESSMENT_RUN,
+        ),
+        ("GET", "/decisions/999", None, Permission.CASE_VIEW_ALL),
+        (
+            "POST",
+            "/decisions/999/disclosures",
+            {"items": [{"id": "a", "content": "b"}], "method": "secure_email"},
+            Permission.CASE_MANAGE,
+        ),
+        ("GET", "/requests/999", None, Permission.REQUEST_MANAGE),
+        ("GET", "/due?within=5", None, Permission.DASHBOARD_VIEW),
+        ("GET", "/audit/verify", None, Permission.AUDIT_VIEW),
+    ]
+    for method, path, body, permission in calls:
+        anonymous = api.request(method, "/api/v1" + path, json=body)
+        assert anonymous.status_code == 401, path
+        assert anonymous.headers["content-type"] == "application/problem+json"
+        for role in Role:
+            response = api.request(method, "/api/v1" + path, json=body, headers=auth(role))
+            allowed = permission in ROLE_PERMISSIONS[role]
+            assert (response.status_code != 403) == allowed, (role, method, path, response.status_code)
+            assert response.status_code < 500, (role, path)
+
+
+def test_expired_and_revoked_tokens_are_refused(api, db: Db) -> None:  # type: ignore[no-untyped-def]
+    with db.uow() as uow:
+        token_id, token = create_token(uow=uow, actor="t", service="EHR", role=Role.AUDITOR, days=1)
+    headers = {"Authorization": f"Bearer {token}"}
+    assert api.get("/api/v1/audit/verify", headers=headers).status_code == 200
+    db.clock.moment = db.clock.moment.replace(day=28)  # two days later
+    assert api.get("/api/v1/audit/verify", headers=headers).status_code == 401
+    with db.uow() as uow:
+        other_id, other = create_token(uow=uow, actor="t", service="EHR", role=Role.AUDITOR, days=30)
+    with db.uow() as uow:
+        revoke_token(uow=uow, actor="admin", token_id=other_id)
+    assert api.get("/api/v1/audit/verify", headers={"Authorization": f"Bearer {other}"}).status_code == 401
+    assert token_id != other_id
+
+
+def test_a_practitioner_token_cannot_read_a_case_it_did_not_raise(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    practitioner = auth(Role.PRACTITIONER)
+    assert api.get(f"/api/v1/cases/{case_id}", headers=practitioner).status_code == 404
+    own_id = api.post("/api/v1/cases", json=CASE, headers=practitioner).json()["id"]
+    assert api.get(f"/api/v1/cases/{own_id}", headers=practitioner).status_code == 200
+    assert [c["id"] for c in api.get("/api/v1/cases", headers=practitioner).json()] == [own_id]
+
+
+def test_assess_returns_the_decision_and_problem_details_name_fields(api, auth) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    ok = api.post("/api/v1/assess", json=input_data(), headers=lead)
+    assert ok.status_code == 200 and ok.json()["outcome"] == "share"
+    bad = api.post("/api/v1/assess", json=input_data(subject={"age": "old"}, kind="x"), headers=lead)
+    assert bad.status_code == 422
+    body = bad.json()
+    assert body["type"].endswith("/invalid-input") and body["status"] == 422
+    assert {e["field"] for e in body["errors"]} == {"subject.age", "kind"}
+
+
+def test_full_flow_with_optimistic_concurrency(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    refused = api.post(
+        f"/api/v1/cases/{case_id}/transitions", json={"move": "refer", "version": 1}, headers=lead
+    )
+    assert refused.status_code == 422 and "prevent_referral" in refused.json()["detail"]
+    decision = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    )
+    assert decision.status_code == 201 and decision.json()["outcome"] == "share"
+    moved = api.post(
+        f"/api/v1/cases/{case_id}/transitions", json={"move": "refer", "version": 1}, headers=lead
+    )
+    assert moved.status_code == 200 and moved.json()["version"] == 2
+    stale = api.post(
+        f"/api/v1/cases/{case_id}/transitions", json={"move": "start_screening", "version": 1}, headers=lead
+    )
+    assert stale.status_code == 409 and stale.json()["type"].endswith("/stale-version")
+    decision_id = decision.json()["id"]
+    withheld = api.post(
+        f"/api/v1/decisions/{decision_id}/disclosures",
+        json={"items": [{"id": "other", "content": "x"}], "method": "secure_email"},
+        headers=lead,
+    )
+    assert withheld.status_code == 409
+    sent = api.post(
+        f"/api/v1/decisions/{decision_id}/disclosures",
+        json={"items": [{"id": "demographics", "content": "Synthetic snapshot"}], "method": "secure_email"},
+        headers=lead,
+    )
+    assert sent.status_code == 201
+    detail = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+    assert detail["stage"] == "referred" and detail["disclosures"][0]["item_ids"] == ["demographics"]
+
+
+def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    before = (count(db, CaseRow), count(db, SubjectRow))
+    huge = api.post(
+        "/api/v1/cases",
+        content=b"{" + b" " * 1_100_000 + b"}",
+        headers={**lead, "content-type": "application/json"},
+    )
+    assert huge.status_code == 413
+    deep = api.post(
+        "/api/v1/cases",
+        content=("[" * 100_000 + "]" * 100_000).encode(),
+        headers={**lead, "content-type": "application/json"},
+    )
+    assert 400 <= deep.status_code < 500
+    deep_assess = api.post(
+        "/api/v1/assess",
+        content=("[" * 100_000 + "]" * 100_000).encode(),
+        headers={**lead, "content-type": "application/json"},
+    )
+    assert 400 <= deep_assess.status_code < 500
+    not_utf8 = api.post(
+        "/api/v1/cases",
+        content=b'{"concern": "\xff\xfe"}',
+        headers={**lead, "content-type": "application/json"},
+    )
+    assert 400 <= not_utf8.status_code < 500
+    wrong = api.post(
+        "/api/v1/cases", json={**CASE, "subject": {**CASE["subject"], "date_of_birth": 7}}, headers=lead
+    )
+    assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "subject.date_of_birth"
+    bad_nhs = api.post(
+        "/api/v1/cases",
+        json={**CASE, "subject": {**CASE["subject"], "nhs_number": "943 476 5918"}},
+        headers=lead,
+    )
+    assert bad_nhs.status_code == 422 and bad_nhs.json()["errors"][0]["field"] == "subject.nhs_number"
+    assert (count(db, CaseRow), count(db, SubjectRow)) == before
+
+
+INJECTIONS = [
+    "Robert'); DROP TABLE cases;--",
+    "<script>alert('x')</script>",
+    '"><img src=x onerror=alert(1)>',
+    "{{ 7*7 }}",
+    "' OR '1'='1",
+]
+
+
+def test_injection_strings_are_stored_as_text_and_escaped_in_pages(api, auth, db: Db, as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    ids = []
+    for text in INJECTIONS:
+        body = {**CASE, "concern": text, "subject": {**CASE["subject"], "given_name": text, "address": text}}
+        ids.append(api.post("/api/v1/cases", json=body, headers=lead).json()["id"])
+    for case_id, text in zip(ids, INJECTIONS, strict=True):
+        stored = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+        assert stored["concern"] == text and stored["subject"]["given_name"] == text
+    browser = as_role(Role.PREVENT_LEAD, "lead.escape")
+    for case_id in ids:
+        page = browser.client.get(f"/cases/{case_id}").text
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert ">49<" not in page  # the template expression was not evaluated
+    assert "&lt;script&gt;" in browser.client.get(f"/cases/{ids[1]}").text
+    assert count(db, CaseRow) == len(INJECTIONS)
+
+
+def test_nul_characters_are_refused_before_reaching_the_database(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    body = {**CASE, "subject": {**CASE["subject"], "given_name": "\u0000"}}
+    response = api.post("/api/v1/cases", json=body, headers=lead)
+    assert response.status_code == 400
+    assert "NUL" in response.text
+    assert count(db, CaseRow) == 0

@@ -1,0 +1,163 @@
+"""Journeys 7, 8 and 9 in Chromium, with axe on every page: the IG adviser's queue, the SIRO signing
+an agreement, importing NHS England's domain list, and the auditor's page."""
+
+import json
+from datetime import date, timedelta
+
+from playwright.sync_api import Page
+
+from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.services.assessments import LeadDecision, record_assessment
+from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.governance import NewAgreement, record_agreement
+from tests.builders import input_data
+from tests.e2e.conftest import LiveApp, check_accessibility, screenshot, sign_in
+
+
+def new_case(app: LiveApp) -> int:
+    with app.uow() as uow:
+        return raise_concern(
+            uow=uow,
+            actor="e2e.clinician",
+            owner="e2e.lead",
+            on=date.today(),
+            concern="Synthetic e2e concern: remarks about extremist videos.",
+            subject=NewSubject(
+                role=SubjectRole.PATIENT,
+                given_name="Sam",
+                family_name="Sampleton",
+                date_of_birth=date(1990, 5, 17),
+                address="2 Synthetic Road",
+            ),
+        )
+
+
+def awaiting_advice(app: LiveApp, case_id: int) -> int:
+    with app.uow() as uow:
+        return record_assessment(
+            uow=uow,
+            actor="e2e.lead",
+            case_id=case_id,
+            assessment_json=json.dumps(
+                input_data(ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": None})
+            ),
+            config=app.records.engine_config,
+            today=date.today(),
+            lead_decision=LeadDecision.FOLLOW,
+        )
+
+
+def test_journey_7_the_ig_adviser_records_advice(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.adviser", Role.IG_ADVISER)
+    case_id = new_case(live_app)
+    assessment_id = awaiting_advice(live_app, case_id)
+    sign_in(page, live_app, "e2e.adviser")
+    page.goto(f"{live_app.url}/advice")
+    check_accessibility(page)
+    assert "Sampleton" not in page.content()
+    screenshot(page, "advice-queue")
+    page.click(f"text=Give advice on assessment {assessment_id}")
+    check_accessibility(page)
+    page.click("button:has-text('Record the advice')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.check('input[name="supports"][value="yes"]')
+    page.fill("#advice", "Share the listed items: DPA 2018 Sch 1 para 10 applies.")
+    page.click("button:has-text('Record the advice')")
+    assert f"Your advice on assessment {assessment_id} is in the Caldicott log" in page.content()
+    assert f'href="/advice/{assessment_id}"' not in page.content()
+    check_accessibility(page)
+
+
+def test_journey_8_the_siro_signs_an_agreement(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.siro", Role.SIRO)
+    today = date.today()
+    with live_app.uow() as uow:
+        for partner, expires, prevent in (
+            ("Synthetic County Council", today + timedelta(days=40), True),
+            ("Synthetic Police", today + timedelta(days=500), True),
+            ("Synthetic Charity", today + timedelta(days=300), False),
+        ):
+            record_agreement(
+                uow=uow,
+                actor="e2e.ig",
+                agreement=NewAgreement(
+                    partner=partner,
+                    purpose="Prevent and Channel information sharing",
+                    references_prevent=prevent,
+                    starts_on=today - timedelta(days=200),
+                    review_on=expires - timedelta(days=30),
+                    expires_on=expires,
+                ),
+            )
+    sign_in(page, live_app, "e2e.siro")
+    page.goto(f"{live_app.url}/registers")
+    check_accessibility(page)
+    assert "Expires in 40 days" in page.content() and "Does not refer to Prevent" in page.content()
+    screenshot(page, "registers")
+    page.click("a:has-text('Sign the agreement with Synthetic County Council')")
+    check_accessibility(page)
+    page.click("button:has-text('Sign the agreement')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.check('input[name="declaration"]')
+    page.click("button:has-text('Sign the agreement')")
+    assert "You have signed the data sharing agreement" in page.content()
+    check_accessibility(page)
+
+
+def test_journey_8_domains_are_imported_from_the_csv(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.ig", Role.IG_ADVISER)
+    sign_in(page, live_app, "e2e.ig")
+    page.goto(f"{live_app.url}/registers/domains/import")
+    check_accessibility(page)
+    bad = b"Domain,Expiry Date\nsynthetic-trust.nhs.uk,31/13/2027\n"
+    page.set_input_files(
+        'input[name="file"]', files=[{"name": "domains.csv", "mimeType": "text/csv", "buffer": bad}]
+    )
+    page.click("button:has-text('Upload and import')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    assert "Row 2: the expiry date" in page.content()
+    check_accessibility(page)
+    soon = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    good = f"Organisation,Domain,Expiry Date\nSynthetic Trust,synthetic-trust.nhs.uk,{soon}\n,council.example.gov.uk,2030-01-31\n"
+    page.set_input_files(
+        'input[name="file"]', files=[{"name": "domains.csv", "mimeType": "text/csv", "buffer": good.encode()}]
+    )
+    page.click("button:has-text('Upload and import')")
+    assert "2 domains added" in page.content()
+    assert "synthetic-trust.nhs.uk" in page.content() and "Expires in 30 days" in page.content()
+    check_accessibility(page)
+    page.goto(f"{live_app.url}/registers/domains/new")
+    check_accessibility(page)
+    page.click("button:has-text('Add the domain')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.goto(f"{live_app.url}/registers/contacts/new")
+    check_accessibility(page)
+    page.goto(f"{live_app.url}/registers/agreements/new")
+    page.click("button:has-text('Add the agreement')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+
+
+def test_journey_9_the_auditor_verifies_the_chain_and_reads_a_case_trail(
+    page: Page, live_app: LiveApp
+) -> None:
+    live_app.add_user("e2e.auditor", Role.AUDITOR)
+    case_id = new_case(live_app)
+    sign_in(page, live_app, "e2e.auditor")
+    page.goto(f"{live_app.url}/audit")
+    check_accessibility(page)
+    assert "Intact" in page.content()
+    page.fill("#anchor", "not-an-anchor")
+    page.click("button:has-text('Check the anchor')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.fill("#case_id", str(case_id))
+    page.click("button:has-text('Show the trail')")
+    assert f"Audit trail of case {case_id}" in page.content()
+    assert "case:record:create" in page.content() and "Sampleton" not in page.content()
+    check_accessibility(page)
+    screenshot(page, "audit-trail")

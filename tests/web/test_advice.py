@@ -1,0 +1,181 @@
+"""Journey 7 over HTTP: the IG adviser's queue and recording advice in the Caldicott log."""
+
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    CaldicottLogRow,
+    CaseEventRow,
+    NotificationRow,
+)
+from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.services.advice import Advice, advice_queue, answers_assessment, record_advice
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import assess_case, open_case
+
+AWAITED = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
+
+
+def awaiting(db: Db, case_id: int, **overrides: object) -> int:
+    return assess_case(db, case_id, ig_advice=AWAITED, **overrides)  # type: ignore[arg-type]
+
+
+def events(db: Db) -> list[tuple[str, int | None, str | None]]:
+    with db.uow() as uow:
+        return [(e.event, e.case_id, e.entity) for e in uow.session.scalars(select(AuditEventRow))]
+
+
+def test_the_queue_holds_current_decisions_awaiting_advice_newest_first_without_names(as_role) -> None:  # type: ignore[no-untyped-def]
+    adviser = as_role(Role.IG_ADVISER, "adviser.one")
+    db = adviser.db
+    case_a, case_b = open_case(db), open_case(db, given_name="Robin", family_name="Samplename")
+    older = awaiting(db, case_a)
+    newer = awaiting(db, case_b)
+    superseded = awaiting(db, case_a)
+    awaiting(db, case_a, supersedes_id=superseded)  # the newest of all, and current
+    assess_case(db, case_b)  # no advice sought
+    assess_case(db, case_b, ig_advice={"adviser_role": "dpo", "supports_sharing": True})  # advice given
+
+    page = adviser.client.get("/advice")
+
+    assert page.status_code == 200
+    shown = [int(n) for n in re.findall(r'href="/advice/(\d+)"', page.text)]
+    assert shown == [superseded + 1, newer, older]
+    assert "Alex" not in page.text and "Testperson" not in page.text and "Samplename" not in page.text
+    assert "Synthetic Street" not in page.text
+    assert f"Assessment {older} (case {case_a}, prevent referral): may we share Name and address" in page.text
+    assert ("governance:advice:list", None, None) in events(db)
+
+
+def test_recording_advice_logs_it_tells_the_lead_and_empties_the_queue(as_role) -> None:  # type: ignore[no-untyped-def]
+    adviser = as_role(Role.IG_ADVISER, "adviser.two")
+    db = adviser.db
+    case_id = open_case(db)
+    assessment_id = awaiting(db, case_id)
+    form = adviser.client.get(f"/advice/{assessment_id}")
+    assert form.status_code == 200
+    assert "Alex" not in form.text and "Testperson" not in form.text
+    assert "Northshire Police Prevent Team" in form.text
+    assert 'value="caldicott_guardian" checked' in form.text  # whom the lead asked
+    assert ("governance:advice:view", case_id, f"assessment:{assessment_id}") in events(db)
+
+    blank = adviser.post_form(f"/advice/{assessment_id}", {"adviser": "", "adviser_role": "dpo"})
+    assert blank.status_code == 400
+    assert "There is a problem" in blank.text
+    summary = blank.text.index("nhsuk-error-summary")
+    order = [blank.text.index(m, summary) for m in ('href="#supports"', 'href="#adviser"', 'href="#advice"')]
+    assert order == sorted(order)  # the summary follows the form's order
+    assert 'id="supports-error"' in blank.text and 'id="advice-error"' in blank.text
+    assert "Select whether you support sharing" in blank.text
+    assert blank.text.startswith("<!DOCTYPE html>") and "<title>Error: " in blank.text
+
+    done = adviser.post_form(
+        f"/advice/{assessment_id}",
+        {
+            "supports": "yes",
+            "adviser_role": "caldicott_guardian",
+            "adviser": "Synthetic Guardian",
+            "advice": "Share the listed items under DPA 2018 Sch 1 para 10.",
+        },
+    )
+
+    assert done.status_code == 303
+    assert done.headers["location"] == f"/advice?recorded={assessment_id}"
+    queue = adviser.client.get(done.headers["location"])
+    assert f"Your advice on assessment {assessment_id} is in the Caldicott log" in queue.text
+    assert f'href="/advice/{assessment_id}"' not in queue.text
+    with db.uow() as uow:
+        entry = uow.session.scalars(select(CaldicottLogRow)).one()
+        assert entry.case_id == case_id
+        assert answers_assessment(entry.question) == assessment_id
+        assert (entry.adviser, entry.adviser_role, entry.logged_on) == (
+            "Synthetic Guardian",
+            "caldicott_guardian",
+            date.today(),
+        )
+        entry_id = entry.id
+        assert entry.decision.startswith("The Caldicott guardian supports sharing")
+        note = uow.session.scalars(select(NotificationRow)).all()[-1]
+        assert (note.recipient_role, note.case_id) == ("prevent_lead", case_id)
+        assert f"assessment {assessment_id}" in note.message
+        timeline = uow.session.scalars(select(CaseEventRow).where(CaseEventRow.kind == "ig_advice")).one()
+        assert "supports sharing" in timeline.summary
+    assert ("governance:caldicott:create", case_id, f"caldicott:{entry_id}") in events(db)
+
+    again = adviser.client.get(f"/advice/{assessment_id}")
+    assert again.status_code == 409
+    assert "no longer needs advice" in again.text
+
+
+def test_an_adviser_reaches_only_decisions_that_wait_for_advice(as_role) -> None:  # type: ignore[no-untyped-def]
+    adviser = as_role(Role.IG_ADVISER, "adviser.three")
+    case_id = open_case(adviser.db)
+    no_advice = assess_case(adviser.db, case_id)
+    assert adviser.client.get(f"/advice/{no_advice}").status_code == 404
+    assert adviser.client.get("/advice/999999").status_code == 404
+    superseded = awaiting(adviser.db, case_id)
+    awaiting(adviser.db, case_id, supersedes_id=superseded)
+    assert adviser.client.get(f"/advice/{superseded}").status_code == 409
+
+
+@pytest.mark.parametrize("role", [Role.PRACTITIONER, Role.PREVENT_LEAD, Role.SIRO, Role.AUDITOR])
+def test_only_ig_advisers_see_the_queue(as_role, role: Role) -> None:  # type: ignore[no-untyped-def]
+    assert as_role(role).client.get("/advice").status_code == 403
+
+
+def test_advice_is_recorded_once_and_needs_every_part(db: Db) -> None:
+    case_id = open_case(db)
+    assessment_id = awaiting(db, case_id)
+    advice = Advice(adviser="A", adviser_role=AdviserRole.DPO, supports_sharing=False, advice="Do not share.")
+    with pytest.raises(InvalidFieldError, match="advice"), db.uow() as uow:
+        record_advice(
+            uow=uow,
+            actor="adviser.a",
+            assessment_id=assessment_id,
+            on=TODAY,
+            advice=Advice(adviser="A", adviser_role=AdviserRole.DPO, supports_sharing=True, advice=" "),
+        )
+    with db.uow() as uow:
+        record_advice(uow=uow, actor="adviser.a", assessment_id=assessment_id, on=TODAY, advice=advice)
+    with pytest.raises(RefusedError, match="already in the Caldicott log"), db.uow() as uow:
+        record_advice(uow=uow, actor="adviser.a", assessment_id=assessment_id, on=TODAY, advice=advice)
+    with pytest.raises(NotFoundError), db.uow() as uow:
+        record_advice(uow=uow, actor="adviser.a", assessment_id=assessment_id + 100, on=TODAY, advice=advice)
+
+
+def test_an_entry_answers_an_assessment_only_within_its_own_case(db: Db) -> None:
+    case_a, case_b = open_case(db), open_case(db)
+    assessment_id = awaiting(db, case_a)
+    with db.uow() as uow:
+        log_caldicott_advice(
+            uow=uow,
+            actor="adviser.a",
+            on=TODAY,
+            entry=CaldicottEntry(
+                question=f"Assessment {assessment_id}: a different case's question",
+                adviser="A",
+                adviser_role=AdviserRole.IG_TEAM,
+                advice="x",
+                decision="y",
+                case_id=case_b,
+            ),
+        )
+    with db.uow() as uow:
+        assert [r.assessment_id for r in advice_queue(uow=uow, actor="adviser.a")] == [assessment_id]
+    assert answers_assessment("Assessment 12 (case 3, x)") == 12
+    assert answers_assessment("Assessment 123: y") == 123
+    assert answers_assessment("See assessment 12") is None
+
+
+def test_odd_ids_and_query_values_are_refused_cleanly(as_role) -> None:  # type: ignore[no-untyped-def]
+    adviser = as_role(Role.IG_ADVISER, "adviser.four")
+    assert adviser.client.get("/advice/99999999999").status_code == 422
+    assert adviser.client.get("/advice/0").status_code == 422
+    assert adviser.client.get("/advice", params={"recorded": "²"}).status_code == 200

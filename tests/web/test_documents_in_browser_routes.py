@@ -1,0 +1,93 @@
+"""Issue 5 through the web app: download the referral form, send it (queued in the outbox), see the
+outbox, and turn an uploaded request email into a partner request."""
+
+from email.message import EmailMessage
+
+import pytest
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import PartnerRequestRow
+from prevent_ig.domain.access import Role
+from tests.documents.builders import pdf_pages, referral
+
+
+@pytest.fixture(autouse=True)
+def _from_address(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PREVENT_IG_SMTP_FROM_ADDRESS", "prevent.lead@demo-trust.nhs.uk")
+
+
+def test_referral_form_downloads_and_sends_through_the_outbox(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.docs")
+    made = referral(lead.db)
+    pdf = lead.client.get(f"/cases/{made.case_id}/referral-form.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    pages = pdf_pages(pdf.content)
+    assert all("OFFICIAL-SENSITIVE" in page for page in pages)
+    wrong = lead.post_form(
+        f"/cases/{made.case_id}/referral/send",
+        {"to": "someone@elsewhere.example.org"},
+        form_page=f"/cases/{made.case_id}/referral",
+    )
+    assert wrong.status_code == 400 and "not sent" in wrong.text
+    sent = lead.post_form(
+        f"/cases/{made.case_id}/referral/send",
+        {"to": "prevent@northshire.pnn.police.uk"},
+        form_page=f"/cases/{made.case_id}/referral",
+    )
+    assert sent.status_code == 303, sent.text
+    outbox = lead.client.get("/mail")
+    assert outbox.status_code == 200 and "Waiting to be delivered" in outbox.text
+    assert "prevent@northshire.pnn.police.uk" in outbox.text
+
+
+def request_email() -> bytes:
+    message = EmailMessage()
+    message["From"] = "A Coordinator <channel@synthetic.gov.uk>"
+    message["To"] = "prevent.lead@demo-trust.nhs.uk"
+    message["Subject"] = "OFFICIAL-SENSITIVE: Channel information request"
+    message["Date"] = "Thu, 26 Nov 2026 09:00:00 +0000"
+    message["Message-ID"] = "<request-1@synthetic.gov.uk>"
+    message.set_content("OFFICIAL-SENSITIVE\nPlease share GP contact details for the synthetic case.")
+    return bytes(message)
+
+
+def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.import")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    missing = lead.client.post("/requests/import", data={"csrf_token": token, "case_id": str(made.case_id)})
+    assert missing.status_code == 400 and "Choose the request email" in missing.text
+    uploaded = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    draft_url = uploaded.headers["location"]
+    page = lead.client.get(draft_url)
+    assert "Channel information request" in page.text and "check it yourself" in page.text
+    done = lead.post_form(
+        draft_url,
+        {
+            "case_id": str(made.case_id),
+            "organisation": "Synthetic County Council",
+            "person": "A Coordinator",
+            "role": "Channel coordinator",
+            "recipient_type": "channel_panel",
+            "purpose": "channel_information_gathering",
+            "items": "GP contact details",
+            "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
+            "powers": ["CTSA2015.s38"],
+        },
+    )
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.scalars(select(PartnerRequestRow)).one()
+        assert (row.organisation, row.email) == ("Synthetic County Council", "channel@synthetic.gov.uk")
+    again = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
+    )
+    assert again.status_code == 400 and "already imported" in again.text
