@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pyotp
@@ -25,8 +26,10 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records, utc_now
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.config import EngineConfig
+from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
+from prevent_ig.services.cases import NewSubject, raise_concern
 from prevent_ig.settings import WebSettings
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -157,3 +160,23 @@ def sign_in(page: Page, app: LiveApp, username: str) -> None:
     page.fill("#code", pyotp.TOTP(app.secrets[username]).now())
     page.click("button:has-text('Sign in')")
     page.wait_for_url(f"{app.url}/")
+
+
+def new_case(app: LiveApp) -> int:
+    """A synthetic concern raised by a clinician, owned by the e2e lead."""
+    with app.uow() as uow:
+        return raise_concern(
+            uow=uow,
+            actor="e2e.clinician",
+            owner="e2e.lead",
+            on=date.today(),
+            concern="Synthetic e2e concern: remarks about extremist videos.",
+            subject=NewSubject(
+                role=SubjectRole.PATIENT,
+                given_name="Sam",
+                family_name="Sampleton",
+                date_of_birth=date(1990, 5, 17),
+                address="2 Synthetic Road",
+                nhs_number="999 000 0018",
+            ),
+        )

@@ -7,30 +7,10 @@ from datetime import date, timedelta
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.services.assessments import LeadDecision, record_assessment
-from prevent_ig.services.cases import NewSubject, raise_concern
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from tests.builders import input_data
-from tests.e2e.conftest import LiveApp, check_accessibility, screenshot, sign_in
-
-
-def new_case(app: LiveApp) -> int:
-    with app.uow() as uow:
-        return raise_concern(
-            uow=uow,
-            actor="e2e.clinician",
-            owner="e2e.lead",
-            on=date.today(),
-            concern="Synthetic e2e concern: remarks about extremist videos.",
-            subject=NewSubject(
-                role=SubjectRole.PATIENT,
-                given_name="Sam",
-                family_name="Sampleton",
-                date_of_birth=date(1990, 5, 17),
-                address="2 Synthetic Road",
-            ),
-        )
+from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
 
 
 def awaiting_advice(app: LiveApp, case_id: int) -> int:

@@ -9,30 +9,9 @@ from datetime import date
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import SubjectRole
-from prevent_ig.services.cases import NewSubject, raise_concern
-from tests.e2e.conftest import LiveApp, check_accessibility, screenshot, sign_in
+from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
 
 MAX_TABS = 80
-
-
-def new_case(app: LiveApp) -> int:
-    with app.uow() as uow:
-        return raise_concern(
-            uow=uow,
-            actor="e2e.clinician",
-            owner="e2e.lead",
-            on=date.today(),
-            concern="Synthetic e2e concern: remarks about extremist videos.",
-            subject=NewSubject(
-                role=SubjectRole.PATIENT,
-                given_name="Sam",
-                family_name="Sampleton",
-                date_of_birth=date(1990, 5, 17),
-                address="2 Synthetic Road",
-                nhs_number="999 000 0018",
-            ),
-        )
 
 
 def focused_matches(page: Page, selector: str) -> bool:

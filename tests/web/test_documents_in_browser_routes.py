@@ -91,3 +91,13 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
         files={"email_file": ("request.eml", request_email(), "message/rfc822")},
     )
     assert again.status_code == 400 and "already imported" in again.text
+
+
+def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.notes")
+    made = referral(lead.db)
+    note = lead.client.get(f"/decisions/{made.assessment_id}/record-note.pdf")
+    assert note.status_code == 200 and note.headers["content-type"] == "application/pdf"
+    assert any("OFFICIAL-SENSITIVE" in page for page in pdf_pages(note.content))
+    letter = lead.client.get(f"/decisions/{made.assessment_id}/clarification-letter.pdf")
+    assert letter.status_code == 409 and "no partner request" in letter.text

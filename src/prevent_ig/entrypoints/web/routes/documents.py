@@ -1,6 +1,7 @@
 """Issue 5 in the browser: document downloads, sending by secure email, the demo mail sink, and
 partner requests arriving by email (upload, review the draft, complete it)."""
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -103,11 +104,13 @@ async def send_referral_form(request: Request, case_id: RecordId) -> Response:
     return RedirectResponse(f"/cases/{case_id}?recorded=queued-{queued.outbox_id}", status_code=303)
 
 
-@router.page("/decisions/{assessment_id}/clarification-letter.pdf", permission=Permission.REQUEST_MANAGE)
-async def clarification_letter(request: Request, assessment_id: RecordId) -> Response:
+def _decision_document(
+    request: Request, assessment_id: int, issue: Callable[..., IssuedDocument], heading: str, back: str
+) -> Response:
+    """Issue one document from a recorded decision and send it to the browser (the service audits it)."""
     try:
         with records_of(request).new_unit_of_work() as uow:
-            issued = issue_clarification_letter(
+            issued = issue(
                 uow=uow,
                 actor=user_of(request).username,
                 assessment_id=assessment_id,
@@ -115,24 +118,26 @@ async def clarification_letter(request: Request, assessment_id: RecordId) -> Res
                 renderer=PdfRenderer(),
             )
     except ServiceError as error:
-        return _refused(request, "No clarification letter for this decision", error, "/requests")
+        return _refused(request, heading, error, back)
     return _download(issued)
+
+
+@router.page("/decisions/{assessment_id}/clarification-letter.pdf", permission=Permission.REQUEST_MANAGE)
+async def clarification_letter(request: Request, assessment_id: RecordId) -> Response:
+    return _decision_document(
+        request,
+        assessment_id,
+        issue_clarification_letter,
+        "No clarification letter for this decision",
+        "/requests",
+    )
 
 
 @router.page("/decisions/{assessment_id}/record-note.pdf", permission=Permission.CASE_MANAGE)
 async def record_note(request: Request, assessment_id: RecordId) -> Response:
-    try:
-        with records_of(request).new_unit_of_work() as uow:
-            issued = issue_record_note(
-                uow=uow,
-                actor=user_of(request).username,
-                assessment_id=assessment_id,
-                on=date.today(),
-                renderer=PdfRenderer(),
-            )
-    except ServiceError as error:
-        return _refused(request, "No record note for this decision", error, "/cases")
-    return _download(issued)
+    return _decision_document(
+        request, assessment_id, issue_record_note, "No record note for this decision", "/cases"
+    )
 
 
 @router.page("/mail", permission=Permission.DASHBOARD_VIEW)
