@@ -22,7 +22,8 @@ def is_sqlite(url: str) -> bool:
 
 def make_engine(url: str) -> Engine:
     if not is_sqlite(url):
-        return create_engine(url, pool_pre_ping=True)
+        # Room for the thread pool that serves requests (FastAPI runs up to 40 at once).
+        return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=20)
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
