@@ -233,3 +233,27 @@ def test_nul_characters_are_refused_before_reaching_the_database(api, auth, db: 
     assert response.status_code == 400
     assert "NUL" in response.text
     assert count(db, CaseRow) == 0
+
+
+def test_every_permitted_call_leaves_an_audit_event_with_the_token_as_actor(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    from prevent_ig.adapters.records.tables import AuditEventRow  # noqa: PLC0415
+
+    lead = auth(Role.PREVENT_LEAD)
+    auditor = auth(Role.AUDITOR)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    calls = [
+        (lead, "POST", "/assess", input_data()),
+        (lead, "GET", "/cases", None),
+        (lead, "GET", f"/cases/{case_id}", None),
+        (lead, "GET", "/due", None),
+        (auditor, "GET", "/audit/verify", None),
+    ]
+    for headers, method, path, body in calls:
+        with db.uow() as uow:
+            before = uow.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0
+        assert api.request(method, "/api/v1" + path, json=body, headers=headers).status_code == 200, path
+        with db.uow() as uow:
+            newest = uow.session.scalars(select(AuditEventRow).where(AuditEventRow.seq > before)).all()
+            actors = {e.actor for e in newest}
+        assert newest, f"{path} left no audit event"
+        assert all(a.startswith("token:") for a in actors), (path, actors)

@@ -72,6 +72,13 @@ async def assess_endpoint(request: Request) -> Response:
     except AssessmentInputError as error:
         return input_problem([p.as_dict() for p in error.problems])
     decision = assess(assessment, records_of(request).engine_config, today=date.today())
+    with records_of(request).new_unit_of_work() as uow:
+        uow.audit.record(
+            actor=identity_of(request).actor,
+            event="api:assessment:run",
+            change={"outcome": decision.outcome, "decisive": decision.decisive},
+        )
+        uow.commit()
     return Response(decision.model_dump_json(), media_type="application/json")
 
 
@@ -353,6 +360,8 @@ def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> A
 def verify(request: Request) -> Any:
     with records_of(request).new_unit_of_work() as uow:
         result = audit_service.verify(uow=uow)
+        uow.audit.record(actor=identity_of(request).actor, event="audit:chain:verify")
+        uow.commit()
     return VerificationOut(
         ok=result.ok,
         count=result.count,
