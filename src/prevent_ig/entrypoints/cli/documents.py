@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -27,6 +28,7 @@ from prevent_ig.adapters.mail.settings import MailSettingsError, OutboxSettings,
 from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import ConfigurationError, Records, build_records
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
@@ -35,6 +37,7 @@ from prevent_ig.services import delivery, outbox
 from prevent_ig.services import documents as document_service
 from prevent_ig.services import request_import as drafts
 from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.documents import IssuedDocument
 from prevent_ig.services.errors import ServiceError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 from prevent_ig.settings import WebSettings
@@ -154,20 +157,29 @@ def answers_command(
     typer.echo(f"case {case_id}: {len(saved)} answer(s) kept for the referral form")
 
 
+def _issue_to(out: Path, what: str, issue: Callable[[UnitOfWork], IssuedDocument]) -> None:
+    """Issue one document in its own transaction and write it, readable by the owner only."""
+    records = _records()
+    try:
+        with records.new_unit_of_work() as uow:
+            issued = issue(uow)
+    except ServiceError as error:
+        _fail(str(error))
+    _write_private(out, issued.content)
+    typer.echo(f"{issued.reference}: {what} written to {out}")
+
+
 @documents_app.command("referral")
 def referral_command(case_id: int, out: OutOption, today: TodayOption = None) -> None:
     """The national Prevent referral form for the case's decision to refer, as PDF."""
     _check_out(out)
-    records = _records()
-    try:
-        with records.new_unit_of_work() as uow:
-            issued = document_service.issue_referral(
-                uow=uow, actor=CLI_ACTOR, case_id=case_id, on=_day(today), renderer=PdfRenderer()
-            )
-    except ServiceError as error:
-        _fail(str(error))
-    _write_private(out, issued.content)
-    typer.echo(f"{issued.reference}: referral form for case {case_id} written to {out}")
+    _issue_to(
+        out,
+        f"referral form for case {case_id}",
+        lambda uow: document_service.issue_referral(
+            uow=uow, actor=CLI_ACTOR, case_id=case_id, on=_day(today), renderer=PdfRenderer()
+        ),
+    )
 
 
 @documents_app.command("disclosure")
@@ -177,37 +189,31 @@ def disclosure_command(
     """The disclosure pack for a decision to share: cover sheet and released items only, as PDF."""
     _check_out(out)
     released = _items(items)
-    records = _records()
-    try:
-        with records.new_unit_of_work() as uow:
-            issued = document_service.issue_disclosure_pack(
-                uow=uow,
-                actor=CLI_ACTOR,
-                assessment_id=assessment_id,
-                on=_day(today),
-                renderer=PdfRenderer(),
-                items=released,
-            )
-    except ServiceError as error:
-        _fail(str(error))
-    _write_private(out, issued.content)
-    typer.echo(f"{issued.reference}: disclosure pack for assessment {assessment_id} written to {out}")
+    _issue_to(
+        out,
+        f"disclosure pack for assessment {assessment_id}",
+        lambda uow: document_service.issue_disclosure_pack(
+            uow=uow,
+            actor=CLI_ACTOR,
+            assessment_id=assessment_id,
+            on=_day(today),
+            renderer=PdfRenderer(),
+            items=released,
+        ),
+    )
 
 
 @documents_app.command("clarification")
 def clarification_command(assessment_id: int, out: OutOption, today: TodayOption = None) -> None:
     """A letter asking the requestor for what their request lacks, as PDF."""
     _check_out(out)
-    records = _records()
-    try:
-        with records.new_unit_of_work() as uow:
-            issued = document_service.issue_clarification_letter(
-                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today), renderer=PdfRenderer()
-            )
-    except ServiceError as error:
-        _fail(str(error))
-    _write_private(out, issued.content)
-    typer.echo(f"{issued.reference}: clarification letter for assessment {assessment_id} written to {out}")
+    _issue_to(
+        out,
+        f"clarification letter for assessment {assessment_id}",
+        lambda uow: document_service.issue_clarification_letter(
+            uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today), renderer=PdfRenderer()
+        ),
+    )
 
 
 @documents_app.command("note")
