@@ -192,3 +192,14 @@ def test_digests_are_keyed(db: Db) -> None:
 
     guess = {"nhs_number": "9990000018"}
     assert change_digest(AUDIT_KEY, guess) != change_digest(b"another key of the same length....", guess)
+
+
+def test_a_reading_unit_of_work_takes_no_write_lock_on_sqlite(db: Db) -> None:
+    if db.backend != "sqlite":
+        pytest.skip("BEGIN DEFERRED versus IMMEDIATE is SQLite's")
+    history(db, 1)
+    with db.uow() as writer:
+        writer.audit.record(actor="writer", event="case:record:view")  # holds the write lock, uncommitted
+        with db.uow().reading() as reader:
+            assert reader.session.execute(text("SELECT count(*) FROM audit_events")).scalar_one() == 2
+        writer.commit()

@@ -76,21 +76,31 @@ def list_tokens(*, uow: UnitOfWork) -> list[ApiTokenRow]:
 LAST_USED_GRANULARITY = timedelta(minutes=1)
 
 
-def identify(*, uow: UnitOfWork, token: str) -> TokenIdentity | None:
-    """The token's identity if it is known, unexpired and not revoked.
+@dataclass(frozen=True, slots=True)
+class Identified:
+    identity: TokenIdentity
+    stale_last_use: bool
+    """True when last use should be noted (at most once a minute; see ``note_use``)."""
 
-    Last use is noted at most once a minute (in the caller's transaction), so a busy integration does
-    not turn every read into a write.
-    """
+
+def identify(*, uow: UnitOfWork, token: str) -> Identified | None:
+    """The token's identity if it is known, unexpired and not revoked. Only reads."""
     if not token.startswith(PREFIX):
         return None
     row = uow.session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(token)))
     now = uow.now().replace(tzinfo=None)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None
-    if row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY:
-        row.last_used_at = now
-    return TokenIdentity(id=row.id, service=row.service, role=Role(row.role))
+    stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY
+    return Identified(TokenIdentity(id=row.id, service=row.service, role=Role(row.role)), stale)
+
+
+def note_use(*, uow: UnitOfWork, token_id: int) -> None:
+    """Record a token's last use; called at most once a minute per token, so reads stay reads."""
+    row = uow.session.get(ApiTokenRow, token_id)
+    if row is not None:
+        row.last_used_at = uow.now().replace(tzinfo=None)
+        uow.commit()
 
 
 def _hash(token: str) -> str:

@@ -12,6 +12,7 @@ from typing import Self
 from sqlalchemy.orm import Session, sessionmaker
 
 from prevent_ig.adapters.records.audit_log import AuditLog
+from prevent_ig.adapters.records.database import READ_ONLY
 
 
 class UnitOfWork:
@@ -24,10 +25,19 @@ class UnitOfWork:
         self._factory = session_factory
         self._audit_key = audit_key
         self.now = now
+        self._read_only = False
 
     def __enter__(self) -> Self:
         self.session = self._factory()
         self.audit = AuditLog(self.session, key=self._audit_key, now=self.now)
+        if self._read_only:
+            self.session.connection(execution_options={READ_ONLY: True})
+        return self
+
+    def reading(self) -> Self:
+        """Open for reads only: on SQLite the transaction takes no write lock, so readers never queue
+        behind writers. Writing in such a unit of work is a programming error."""
+        self._read_only = True
         return self
 
     def __exit__(

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
-from prevent_ig.services.api_tokens import TokenIdentity, identify
+from prevent_ig.services.api_tokens import TokenIdentity, identify, note_use
 
 PERMISSION_KEY = "x-permission"
 
@@ -36,11 +36,18 @@ def token_guard(permission: Permission) -> Callable[[Request], None]:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise ApiUnauthorisedError
-        with records_of(request).new_unit_of_work() as uow:
-            identity = identify(uow=uow, token=token.strip())
-            if identity is not None and not allows(identity.role, permission):
-                uow.audit.record(actor=identity.actor, event="api:call:refuse", entity=request.url.path)
-            uow.commit()
+        with records_of(request).new_unit_of_work().reading() as uow:
+            found = identify(uow=uow, token=token.strip())
+        identity = found.identity if found else None
+        if found is not None and (found.stale_last_use or not allows(found.identity.role, permission)):
+            with records_of(request).new_unit_of_work() as uow:
+                if not allows(found.identity.role, permission):
+                    uow.audit.record(
+                        actor=found.identity.actor, event="api:call:refuse", entity=request.url.path
+                    )
+                    uow.commit()
+                if found.stale_last_use:
+                    note_use(uow=uow, token_id=found.identity.id)
         if identity is None:
             raise ApiUnauthorisedError
         request.state.identity = identity
