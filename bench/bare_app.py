@@ -1,22 +1,23 @@
 """The baseline for bench/load.py: a bare Starlette JSON endpoint reading one row by primary key from
-the same database, served the same way (uvicorn, one process). What prevent-ig adds is the difference.
+the same database, served the same way (uvicorn, the same number of processes, access log on). What
+prevent-ig adds is the difference.
 
     uvicorn --factory bench.bare_app:create --port PORT   (PREVENT_IG_DATABASE_URL names the database)
 """
 
 import os
 
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from prevent_ig.adapters.records.database import make_engine
-
 
 def create() -> Starlette:
-    engine = make_engine(os.environ["PREVENT_IG_DATABASE_URL"])
+    # A plain engine, not prevent-ig's: its SQLite transactions begin IMMEDIATE (taking the write lock
+    # for every read), which would handicap the baseline as soon as it runs more than one process.
+    engine = create_engine(os.environ["PREVENT_IG_DATABASE_URL"])
 
     async def row(request: Request) -> JSONResponse:
         with engine.connect() as connection:
@@ -31,3 +32,12 @@ def create() -> Starlette:
         )
 
     return Starlette(routes=[Route("/row/{case_id:int}", row)])
+
+
+if __name__ == "__main__":
+    import sys
+
+    from prevent_ig.entrypoints.web.server import serve
+
+    # Served exactly as `prevent-ig serve` serves the app: same server, protocol, log level, processes.
+    serve("bench.bare_app:create", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))

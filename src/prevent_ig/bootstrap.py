@@ -9,12 +9,13 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from prevent_ig.adapters.engine_config_file import load_engine_config
-from prevent_ig.adapters.records.database import make_engine, make_session_factory
+from prevent_ig.adapters.records.database import is_sqlite, make_engine, make_session_factory, writer_gate
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.settings import AuditSettings, DatabaseSettings, EngineSettings
@@ -32,6 +33,12 @@ class Records:
     engine_config: EngineConfig
     new_unit_of_work: Callable[[], UnitOfWork]
     url: str
+
+    @cached_property
+    def embedded(self) -> bool:
+        """An embedded SQLite file: its calls run in this process and take microseconds, never a
+        network round trip."""
+        return is_sqlite(self.url)
 
 
 def utc_now() -> datetime:
@@ -52,10 +59,11 @@ def build_records(
     engine = make_engine(url)
     factory = make_session_factory(engine)
     key = audit_key(audit, database.data_dir)
+    gate = writer_gate(url)
     return Records(
         engine=engine,
         engine_config=load_engine_config(engine_settings.engine_config),
-        new_unit_of_work=lambda: UnitOfWork(factory, audit_key=key, now=now),
+        new_unit_of_work=lambda: UnitOfWork(factory, audit_key=key, now=now, writer_gate=gate),
         url=url,
     )
 

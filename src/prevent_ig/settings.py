@@ -70,6 +70,20 @@ class WebSettings(BaseSettings):
         default=True, description="Mark cookies Secure (browsers accept them on localhost over http)."
     )
     idle_timeout_minutes: int = Field(default=30, description="Sign out after this long without activity.")
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes. Python runs one request's code at a time per process, so with "
+        "PostgreSQL use about one per core; SQLite lets one process write at a time, and they take turns.",
+    )
+    threads: int = Field(
+        default=8,
+        ge=1,
+        le=100,
+        description="Requests served at once in the thread pool that runs database work. More threads "
+        "than this only contend for Python's interpreter lock and the database's write lock.",
+    )
     guidance_url: str = Field(
         default="https://www.gov.uk/government/publications/prevent-and-the-channel-process-in-the-nhs-"
         "information-sharing-and-governance/prevent-and-the-channel-process-in-the-nhs-information-"

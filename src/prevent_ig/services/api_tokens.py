@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
@@ -83,11 +83,22 @@ class Identified:
     """True when last use should be noted (at most once a minute; see ``note_use``)."""
 
 
+# Every API call runs this; built once, it runs from SQLAlchemy's compiled cache.
+_BY_HASH = select(
+    ApiTokenRow.id,
+    ApiTokenRow.service,
+    ApiTokenRow.role,
+    ApiTokenRow.revoked_at,
+    ApiTokenRow.expires_at,
+    ApiTokenRow.last_used_at,
+).where(ApiTokenRow.token_hash == bindparam("token_hash"))
+
+
 def identify(*, uow: UnitOfWork, token: str) -> Identified | None:
     """The token's identity if it is known, unexpired and not revoked. Only reads."""
     if not token.startswith(PREFIX):
         return None
-    row = uow.session.scalar(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(token)))
+    row = uow.session.execute(_BY_HASH, {"token_hash": _hash(token)}).first()
     now = uow.now().replace(tzinfo=None)
     if row is None or row.revoked_at is not None or row.expires_at <= now:
         return None

@@ -2,11 +2,13 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import BindParameter, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
+    Base,
     CaseEventRow,
     CaseRow,
     ClarificationRow,
@@ -174,21 +176,62 @@ def view_case(*, uow: UnitOfWork, actor: str, case_id: int) -> views.CaseDetail:
     return detail
 
 
+def _columns(row: type[Base], view: type[views.View], *, derived: tuple[str, ...] = ()) -> list[Any]:
+    """The row's columns that the view shows, so a case's reads load nothing it does not return."""
+    return [getattr(row, name) for name in view.model_fields if name not in derived]
+
+
+# A case view runs these on every read; built once here, each runs from SQLAlchemy's compiled cache.
+_CASE: BindParameter[int] = bindparam("case_id")
+_CONSENTS = (
+    select(*_columns(ConsentRow, views.ConsentView))
+    .where(ConsentRow.case_id == _CASE)
+    .order_by(ConsentRow.id)
+)
+_REQUESTS = (
+    select(*_columns(PartnerRequestRow, views.RequestView, derived=("clarifications",)))
+    .where(PartnerRequestRow.case_id == _CASE)
+    .order_by(PartnerRequestRow.id)
+)
+_CLARIFICATIONS = (
+    select(
+        ClarificationRow.id,
+        ClarificationRow.request_id,
+        ClarificationRow.sent_on,
+        ClarificationRow.missing,
+        ClarificationRow.resolved_on,
+    )
+    .join(PartnerRequestRow, ClarificationRow.request_id == PartnerRequestRow.id)
+    .where(PartnerRequestRow.case_id == _CASE)
+    .order_by(ClarificationRow.id)
+)
+_ASSESSMENTS = (
+    select(*_columns(AssessmentRow, views.AssessmentView, derived=("superseded_by_id",)))
+    .where(AssessmentRow.case_id == _CASE)
+    .order_by(AssessmentRow.id)
+)
+_DISCLOSURES = (
+    select(*_columns(DisclosureRow, views.DisclosureView, derived=("item_ids",)), DisclosureRow.items)
+    .where(DisclosureRow.case_id == _CASE)
+    .order_by(DisclosureRow.id)
+)
+_TIMELINE = (
+    select(*_columns(CaseEventRow, views.TimelineEntry))
+    .where(CaseEventRow.case_id == _CASE)
+    .order_by(CaseEventRow.id)
+)
+
+
 def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
     s = uow.session
-    subject = case.subject
-    assessments = s.scalars(
-        select(AssessmentRow).where(AssessmentRow.case_id == case.id).order_by(AssessmentRow.id)
-    ).all()
+    by_case = {"case_id": case.id}
+    assessments = s.execute(_ASSESSMENTS, by_case).all()
     superseded_by = {a.supersedes_id: a.id for a in assessments if a.supersedes_id}
-    requests = s.scalars(
-        select(PartnerRequestRow).where(PartnerRequestRow.case_id == case.id).order_by(PartnerRequestRow.id)
-    ).all()
-    clarifications = s.scalars(
-        select(ClarificationRow)
-        .where(ClarificationRow.request_id.in_([r.id for r in requests]))
-        .order_by(ClarificationRow.id)
-    ).all()
+    clarifications: dict[int, list[dict[str, Any]]] = {}
+    for c in s.execute(_CLARIFICATIONS, by_case):
+        clarifications.setdefault(c.request_id, []).append(
+            {"id": c.id, "sent_on": c.sent_on, "missing": c.missing, "resolved_on": c.resolved_on}
+        )
     return views.CaseDetail(
         id=case.id,
         stage=case.stage,
@@ -205,45 +248,26 @@ def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
         next_due_on=case.next_due_on,
         allowed_moves=[m.value for m in allowed_moves(state_of(case))],
         version=case.version,
-        subject=views.SubjectView.model_validate(subject, from_attributes=True),
+        subject=views.SubjectView.model_validate(case.subject, from_attributes=True),
         consents=[
-            views.ConsentView.model_validate(c, from_attributes=True)
-            for c in s.scalars(
-                select(ConsentRow).where(ConsentRow.case_id == case.id).order_by(ConsentRow.id)
-            )
+            views.ConsentView.model_validate(c, from_attributes=True) for c in s.execute(_CONSENTS, by_case)
         ],
         requests=[
-            views.RequestView(
-                **{k: getattr(r, k) for k in views.RequestView.model_fields if k != "clarifications"},
-                clarifications=[
-                    {"id": c.id, "sent_on": c.sent_on, "missing": c.missing, "resolved_on": c.resolved_on}
-                    for c in clarifications
-                    if c.request_id == r.id
-                ],
-            )
-            for r in requests
+            views.RequestView(**r._mapping, clarifications=clarifications.get(r.id, []))
+            for r in s.execute(_REQUESTS, by_case)
         ],
         assessments=[
-            views.AssessmentView(
-                **{k: getattr(a, k) for k in views.AssessmentView.model_fields if k != "superseded_by_id"},
-                superseded_by_id=superseded_by.get(a.id),
-            )
-            for a in assessments
+            views.AssessmentView(**a._mapping, superseded_by_id=superseded_by.get(a.id)) for a in assessments
         ],
         disclosures=[
             views.DisclosureView(
-                **{k: getattr(d, k) for k in views.DisclosureView.model_fields if k != "item_ids"},
+                **{k: v for k, v in d._mapping.items() if k != "items"},
                 item_ids=[item["id"] for item in d.items],
             )
-            for d in s.scalars(
-                select(DisclosureRow).where(DisclosureRow.case_id == case.id).order_by(DisclosureRow.id)
-            )
+            for d in s.execute(_DISCLOSURES, by_case)
         ],
         timeline=[
-            views.TimelineEntry.model_validate(e, from_attributes=True)
-            for e in s.scalars(
-                select(CaseEventRow).where(CaseEventRow.case_id == case.id).order_by(CaseEventRow.id)
-            )
+            views.TimelineEntry.model_validate(e, from_attributes=True) for e in s.execute(_TIMELINE, by_case)
         ],
     )
 
@@ -294,50 +318,48 @@ def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
     )
 
 
+_LIMIT: BindParameter[date] = bindparam("limit")
+_DUE_CASES = (
+    select(CaseRow.id, CaseRow.next_due_on, CaseRow.next_due_kind)
+    .where(CaseRow.next_due_on.is_not(None), CaseRow.next_due_on <= _LIMIT)
+    .order_by(CaseRow.next_due_on, CaseRow.id)
+)
+_DUE_REQUESTS = (
+    select(PartnerRequestRow.id, PartnerRequestRow.case_id, PartnerRequestRow.due_on)
+    .where(PartnerRequestRow.status.in_(OPEN_REQUEST_STATUSES), PartnerRequestRow.due_on <= _LIMIT)
+    .order_by(PartnerRequestRow.due_on, PartnerRequestRow.id)
+)
+
+
 def due_items(
     *, uow: UnitOfWork, actor: str, today: date, within_working_days: int, calendar: WorkingDayCalendar
 ) -> list[views.DueItem]:
     """Overdue deadlines first, then those due within the window, each by indexed range query."""
-    limit = calendar.add_working_days(today, within_working_days)
+    limit = {"limit": calendar.add_working_days(today, within_working_days)}
+    left: dict[date, int] = {}  # many items share a due date; count its working days once
+
+    def due(kind: str, case_id: int, item_id: int | None, due_on: date) -> views.DueItem:
+        if due_on not in left:
+            left[due_on] = calendar.working_days_between(today, due_on)
+        return views.DueItem(
+            kind=kind,
+            case_id=case_id,
+            item_id=item_id,
+            due_on=due_on,
+            overdue=due_on < today,
+            working_days_left=left[due_on],
+        )
+
     s = uow.session
     found: list[views.DueItem] = []
-    for case_id, due_on, kind in s.execute(
-        select(CaseRow.id, CaseRow.next_due_on, CaseRow.next_due_kind)
-        .where(CaseRow.next_due_on.is_not(None), CaseRow.next_due_on <= limit)
-        .order_by(CaseRow.next_due_on, CaseRow.id)
-    ):
+    for case_id, due_on, kind in s.execute(_DUE_CASES, limit):
         # Both are non-null: the WHERE clause guarantees it.
         assert due_on is not None
         assert kind is not None
-        found.append(_due(kind, case_id, None, due_on, today=today, calendar=calendar))
-    for request_id, case_id, due_on in s.execute(
-        select(PartnerRequestRow.id, PartnerRequestRow.case_id, PartnerRequestRow.due_on)
-        .where(PartnerRequestRow.status.in_(OPEN_REQUEST_STATUSES), PartnerRequestRow.due_on <= limit)
-        .order_by(PartnerRequestRow.due_on, PartnerRequestRow.id)
-    ):
-        found.append(
-            _due(DueKind.PARTNER_REQUEST.value, case_id, request_id, due_on, today=today, calendar=calendar)
-        )
+        found.append(due(kind, case_id, None, due_on))
+    for request_id, case_id, due_on in s.execute(_DUE_REQUESTS, limit):
+        found.append(due(DueKind.PARTNER_REQUEST.value, case_id, request_id, due_on))
     found.sort(key=lambda item: (item.due_on, item.case_id, item.kind))
     uow.audit.record(actor=actor, event="case:due:view", entity=f"within:{within_working_days}")
     uow.commit()
     return found
-
-
-def _due(
-    kind: str,
-    case_id: int,
-    item_id: int | None,
-    due_on: date,
-    *,
-    today: date,
-    calendar: WorkingDayCalendar,
-) -> views.DueItem:
-    return views.DueItem(
-        kind=kind,
-        case_id=case_id,
-        item_id=item_id,
-        due_on=due_on,
-        overdue=due_on < today,
-        working_days_left=calendar.working_days_between(today, due_on),
-    )

@@ -7,9 +7,9 @@ last line of defence ``prev_hash`` is unique, so a fork would fail to commit rat
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from prevent_ig.adapters.records.tables import AuditEventRow
@@ -22,6 +22,10 @@ from prevent_ig.domain.records.audit_chain import (
 
 ADVISORY_LOCK_KEY = 0x70726576  # "prev"
 READ_BATCH = 10_000
+# Built once: every append runs these, and building a statement costs more than running it.
+APPEND = insert(cast(Table, AuditEventRow.__table__))
+HEAD = select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
+ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
 def utc_timestamp(moment: datetime) -> str:
@@ -29,11 +33,15 @@ def utc_timestamp(moment: datetime) -> str:
 
 
 class AuditLog:
-    def __init__(self, session: Session, *, key: bytes, now: Callable[[], datetime]) -> None:
+    def __init__(
+        self, session: Session, *, key: bytes, now: Callable[[], datetime], deferred: bool = False
+    ) -> None:
         self._session = session
         self._key = key
         self._now = now
+        self._deferred = deferred
         self._head: tuple[int, str] | None = None
+        self.pending: list[dict[str, Any]] = []
 
     def record(
         self,
@@ -43,41 +51,46 @@ class AuditLog:
         case_id: int | None = None,
         entity: str | None = None,
         change: dict[str, Any] | None = None,
-    ) -> AuditEvent:
-        """Append one event in the current transaction; ``change`` is digested, never stored."""
-        seq, prev = self._locked_head()
-        at = utc_timestamp(self._now())
+    ) -> None:
+        """Append one event in the current transaction; ``change`` is digested, never stored.
+
+        In a reading unit of work the event waits in ``pending`` until the unit of work commits."""
         digest = change_digest(self._key, change) if change is not None else None
-        fields = {
-            "seq": seq + 1,
-            "at": at,
-            "actor": actor,
-            "event": event,
-            "case_id": case_id,
-            "entity": entity,
-            "digest": digest,
-            "prev_hash": prev,
-        }
-        new_hash = event_hash(**fields)  # type: ignore[arg-type]
-        self._session.execute(insert(AuditEventRow).values(**fields, hash=new_hash))
+        described = {"actor": actor, "event": event, "case_id": case_id, "entity": entity, "digest": digest}
+        if self._deferred:
+            self.pending.append(described)
+        else:
+            self._append(described)
+
+    def transaction_ended(self) -> None:
+        """Forget the head read under the lock: the next transaction must read it again under its own."""
+        self._head = None
+
+    def append_pending(self) -> None:
+        """Append the events a reading unit of work recorded, in the transaction now beginning."""
+        for described in self.pending:
+            self._append(described)
+        self.pending.clear()
+
+    def _append(self, described: dict[str, Any]) -> AuditEvent:
+        seq, prev = self._locked_head()
+        fields = {"seq": seq + 1, "at": utc_timestamp(self._now()), **described, "prev_hash": prev}
+        new_hash = event_hash(**fields)
+        self._session.execute(APPEND, {**fields, "hash": new_hash})
         self._head = (seq + 1, new_hash)
-        return AuditEvent(**fields, hash=new_hash)  # type: ignore[arg-type]
+        return AuditEvent(**fields, hash=new_hash)
 
     def _locked_head(self) -> tuple[int, str]:
         if self._head is None:
             if self._session.get_bind().dialect.name == "postgresql":
-                self._session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            row = self._session.execute(
-                select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
-            ).first()
+                self._session.execute(ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
+            row = self._session.execute(HEAD).first()
             self._head = (row.seq, row.hash) if row else (0, GENESIS_HASH)
         return self._head
 
 
 def head(session: Session) -> tuple[int, str]:
-    row = session.execute(
-        select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
-    ).first()
+    row = session.execute(HEAD).first()
     return (row.seq, row.hash) if row else (0, GENESIS_HASH)
 
 

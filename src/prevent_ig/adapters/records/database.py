@@ -6,6 +6,11 @@ writer waits (busy timeout) instead of failing half-way. On PostgreSQL the audit
 advisory lock instead (see ``audit_log``).
 """
 
+import fcntl
+import os
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -57,3 +62,51 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class SqliteWriterGate:
+    """Lets one writer at a time begin a transaction on a SQLite file, and hands over at once.
+
+    SQLite itself allows one writer; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler, which
+    polls with sleeps of up to 100 ms, so under load writers would mostly be asleep while the lock is
+    free. Here threads queue on a lock and processes on an exclusive ``flock`` of a file beside the
+    database, and the kernel wakes the next writer the moment the last one finishes. Re-entrant within a
+    thread, so a nested unit of work fails in SQLite's own way (busy timeout) rather than hanging.
+    """
+
+    def __init__(self, lock_path: Path) -> None:
+        self._lock_path = lock_path
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._descriptor: int | None = None
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._thread_lock:
+            if self._depth == 0:
+                self._descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if self._depth == 0 and self._descriptor is not None:
+                    os.close(self._descriptor)  # closing releases the flock
+                    self._descriptor = None
+
+
+_gates: dict[str, SqliteWriterGate] = {}
+_gates_lock = threading.Lock()
+
+
+def writer_gate(url: str) -> Callable[[], AbstractContextManager[object]]:
+    """The gate every writing unit of work passes on this database (one per file per process)."""
+    if not is_sqlite(url):
+        return nullcontext  # PostgreSQL: row locks and the audit advisory lock order the writers
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return nullcontext
+    path = str(Path(database).resolve())
+    with _gates_lock:
+        return _gates.setdefault(path, SqliteWriterGate(Path(path + ".writer-lock")))

@@ -2,9 +2,15 @@
 
 Leaving the ``with`` block without ``commit()`` rolls everything back, so a use case that fails half
 way leaves neither half a record nor an audit event claiming it happened.
+
+A use case that only reads (``reading()``) still leaves an audit event: it reads in a transaction that
+takes no lock, and its ``commit()`` then appends the events it recorded in a short write transaction of
+their own. The caller answers only after that commit, so no case data leaves without its audit event,
+and readers never hold the writers' lock while they gather a whole case.
 """
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from datetime import datetime
 from types import TracebackType
 from typing import Self
@@ -14,29 +20,41 @@ from sqlalchemy.orm import Session, sessionmaker
 from prevent_ig.adapters.records.audit_log import AuditLog
 from prevent_ig.adapters.records.database import READ_ONLY
 
+WriterGate = Callable[[], AbstractContextManager[object]]
+
 
 class UnitOfWork:
     session: Session
     audit: AuditLog
 
     def __init__(
-        self, session_factory: sessionmaker[Session], *, audit_key: bytes, now: Callable[[], datetime]
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        audit_key: bytes,
+        now: Callable[[], datetime],
+        writer_gate: WriterGate = nullcontext,
     ) -> None:
         self._factory = session_factory
         self._audit_key = audit_key
+        self._writer_gate = writer_gate
         self.now = now
         self._read_only = False
+        self._held = ExitStack()
 
     def __enter__(self) -> Self:
+        if not self._read_only:
+            self._held.enter_context(self._writer_gate())
         self.session = self._factory()
-        self.audit = AuditLog(self.session, key=self._audit_key, now=self.now)
+        self.audit = AuditLog(self.session, key=self._audit_key, now=self.now, deferred=self._read_only)
         if self._read_only:
             self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     def reading(self) -> Self:
-        """Open for reads only: on SQLite the transaction takes no write lock, so readers never queue
-        behind writers. Writing in such a unit of work is a programming error."""
+        """Open for reads only: the transaction takes no write lock, so readers never queue behind
+        writers; audit events recorded meanwhile are appended by ``commit()``. Writing anything else in
+        such a unit of work is a programming error."""
         self._read_only = True
         return self
 
@@ -46,11 +64,24 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.session.rollback()
-        self.session.close()
+        try:
+            self.session.rollback()
+            self.session.close()
+        finally:
+            self._held.close()
 
     def commit(self) -> None:
-        self.session.commit()
+        if not self._read_only:
+            self.session.commit()
+            self.audit.transaction_ended()
+            return
+        self.session.rollback()  # ends the read; nothing was written in it
+        if not self.audit.pending:
+            return
+        with self._writer_gate():
+            self.audit.append_pending()
+            self.session.commit()
+            self.audit.transaction_ended()
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

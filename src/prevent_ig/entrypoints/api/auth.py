@@ -4,10 +4,13 @@ The same ``allows`` check as the web app decides; each route declares its permis
 every API route for every role and for an anonymous caller.
 """
 
-from collections.abc import Callable
+import functools
+import inspect
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
@@ -29,29 +32,26 @@ def records_of(request: Request) -> Records:
     return records
 
 
-def token_guard(permission: Permission) -> Callable[[Request], None]:
-    def check(request: Request) -> None:
-        # A plain function: FastAPI runs it in the thread pool, so database work never blocks the loop.
+def token_guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
+    async def check(request: Request) -> None:
+        # The lookup is one read by unique index, shorter than the two thread hand-offs it would take in
+        # the thread pool, so it runs here; the rare writes (a refusal's audit event, noting last use at
+        # most once a minute) go to the thread pool so they never hold up other requests.
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
             raise ApiUnauthorisedError
-        with records_of(request).new_unit_of_work().reading() as uow:
+        records = records_of(request)
+        with records.new_unit_of_work().reading() as uow:
             found = identify(uow=uow, token=token.strip())
-        identity = found.identity if found else None
-        if found is not None and (found.stale_last_use or not allows(found.identity.role, permission)):
-            with records_of(request).new_unit_of_work() as uow:
-                if not allows(found.identity.role, permission):
-                    uow.audit.record(
-                        actor=found.identity.actor, event="api:call:refuse", entity=request.url.path
-                    )
-                    uow.commit()
-                if found.stale_last_use:
-                    note_use(uow=uow, token_id=found.identity.id)
-        if identity is None:
+        if found is None:
             raise ApiUnauthorisedError
+        identity = found.identity
+        permitted = allows(identity.role, permission)
+        if found.stale_last_use or not permitted:
+            await run_in_threadpool(_note_call, records, identity, permitted, request.url.path)
         request.state.identity = identity
-        if not allows(identity.role, permission):
+        if not permitted:
             raise ApiForbiddenError
         # A permitted call is audited by its use case, in that use case's own transaction and with the
         # token as the actor: one append to the chain per call rather than two.
@@ -60,9 +60,39 @@ def token_guard(permission: Permission) -> Callable[[Request], None]:
     return check
 
 
+def _note_call(records: Records, identity: TokenIdentity, permitted: bool, path: str) -> None:
+    with records.new_unit_of_work() as uow:
+        if not permitted:
+            uow.audit.record(actor=identity.actor, event="api:call:refuse", entity=path)
+            uow.commit()
+    with records.new_unit_of_work() as uow:
+        note_use(uow=uow, token_id=identity.id)
+
+
 def identity_of(request: Request) -> TokenIdentity:
     identity: TokenIdentity = request.state.identity
     return identity
+
+
+def _dispatched(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run a plain endpoint on the event loop when the database is embedded, else in the thread pool.
+
+    A SQLite call takes microseconds in this process, and SQLite lets one writer in at a time anyway;
+    handing each request to a thread and back then costs more than the work, and threads queueing for
+    the interpreter lock after every database call cost more still (measured: bench/load.py). Against
+    PostgreSQL the work waits on the network and on other processes' locks, so it runs in the pool
+    where the waiting blocks nothing else.
+    """
+    if "request" not in inspect.signature(function).parameters:
+        raise TypeError(f"API endpoint {function.__name__} must take the request")
+
+    @functools.wraps(function)
+    async def run(**arguments: Any) -> Any:
+        if records_of(arguments["request"]).embedded:
+            return function(**arguments)
+        return await run_in_threadpool(functools.partial(function, **arguments))
+
+    return run
 
 
 class ApiRouter(APIRouter):
@@ -74,7 +104,7 @@ class ApiRouter(APIRouter):
         def register(function: Callable[..., Any]) -> Callable[..., Any]:
             self.add_api_route(
                 path,
-                function,
+                function if inspect.iscoroutinefunction(function) else _dispatched(function),
                 methods=[method],
                 status_code=status_code,
                 dependencies=[Depends(token_guard(permission))],

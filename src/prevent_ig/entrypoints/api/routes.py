@@ -1,11 +1,14 @@
 """API v1 endpoints: each a thin shell over a use case, with the web app's permissions."""
 
 import json
+from collections.abc import Sequence
 from datetime import date
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, TypeAdapter
 
 from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Permission, may_view_case
@@ -48,6 +51,23 @@ DECISION_REF = {
         "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SharingAssessmentOutput"}}},
     }
 }
+
+
+@cache
+def _list_of(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
+    return TypeAdapter(list[model])  # type: ignore[valid-type]
+
+
+def as_json(value: BaseModel | Sequence[BaseModel], *, status_code: int = 200) -> Response:
+    """Serialise the model the endpoint built once, here in the worker thread. Handing FastAPI the model
+    would have it validated again and serialised on the event loop after another thread hand-off; the
+    ``response_model`` each route declares still describes the body in the OpenAPI document."""
+    if isinstance(value, BaseModel):
+        body = value.model_dump_json()
+    else:
+        model: type[BaseModel] = type(value[0]) if value else BaseModel
+        body = _list_of(model).dump_json(list(value)).decode()
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def not_found(what: str) -> Response:
@@ -113,7 +133,7 @@ def create_case(request: Request, body: CaseIn) -> Any:
             )
     except ServiceError as error:
         return service_problem(error)
-    return Created(id=case_id)
+    return as_json(Created(id=case_id), status_code=201)
 
 
 @router.endpoint(
@@ -127,8 +147,8 @@ def cases(request: Request) -> Any:
     from prevent_ig.domain.access import allows  # noqa: PLC0415
 
     own = None if allows(identity.role, Permission.CASE_VIEW_ALL) else identity.actor
-    with records_of(request).new_unit_of_work() as uow:
-        return list_cases(uow=uow, actor=identity.actor, raised_by=own)
+    with records_of(request).new_unit_of_work().reading() as uow:
+        return as_json(list_cases(uow=uow, actor=identity.actor, raised_by=own))
 
 
 @router.endpoint(
@@ -139,12 +159,11 @@ def cases(request: Request) -> Any:
 )
 def case(request: Request, case_id: RecordId) -> Any:
     identity = identity_of(request)
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(CaseRow, case_id)
         if row is None or not may_view_case(identity.role, actor=identity.actor, raised_by=row.raised_by):
             return not_found(f"case {case_id}")
-    with records_of(request).new_unit_of_work() as uow:
-        return view_case(uow=uow, actor=identity.actor, case_id=case_id)
+        return as_json(view_case(uow=uow, actor=identity.actor, case_id=case_id))
 
 
 @router.endpoint(
@@ -177,16 +196,18 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
         return problem(422, "transition-refused", "Move not allowed", str(refusal))
     except ServiceError as error:
         return service_problem(error)
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(CaseRow, case_id)
         assert row is not None
-        return CaseState(
-            id=row.id,
-            stage=row.stage,
-            version=row.version,
-            closed_on=row.closed_on,
-            exit_reason=row.exit_reason,
-            next_due_on=row.next_due_on,
+        return as_json(
+            CaseState(
+                id=row.id,
+                stage=row.stage,
+                version=row.version,
+                closed_on=row.closed_on,
+                exit_reason=row.exit_reason,
+                next_due_on=row.next_due_on,
+            )
         )
 
 
@@ -211,7 +232,7 @@ def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
             )
     except ServiceError as error:
         return service_problem(error)
-    return Created(id=request_id)
+    return as_json(Created(id=request_id), status_code=201)
 
 
 @router.endpoint(
@@ -222,7 +243,7 @@ def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
 )
 def get_request(request: Request, request_id: RecordId) -> Any:
     identity = identity_of(request)
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         if row is None:
             return not_found(f"partner request {request_id}")
@@ -234,7 +255,7 @@ def get_request(request: Request, request_id: RecordId) -> Any:
             actor=identity.actor, event="case:request:view", case_id=row.case_id, entity=f"request:{row.id}"
         )
         uow.commit()
-    return view
+    return as_json(view)
 
 
 def _decision_out(row: AssessmentRow) -> DecisionOut:
@@ -278,10 +299,10 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
             )
     except ServiceError as error:
         return service_problem(error)
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(AssessmentRow, decision_id)
         assert row is not None
-        return _decision_out(row)
+        return as_json(_decision_out(row), status_code=201)
 
 
 @router.endpoint(
@@ -292,7 +313,7 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
 )
 def get_decision(request: Request, decision_id: RecordId) -> Any:
     identity = identity_of(request)
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(AssessmentRow, decision_id)
         if row is None:
             return not_found(f"decision {decision_id}")
@@ -304,7 +325,7 @@ def get_decision(request: Request, decision_id: RecordId) -> Any:
             entity=f"assessment:{row.id}",
         )
         uow.commit()
-    return out
+    return as_json(out)
 
 
 @router.endpoint(
@@ -330,7 +351,7 @@ def create_disclosure(request: Request, decision_id: RecordId, body: DisclosureI
             )
     except ServiceError as error:
         return service_problem(error)
-    return Created(id=disclosure_id)
+    return as_json(Created(id=disclosure_id), status_code=201)
 
 
 @router.endpoint(
@@ -341,13 +362,15 @@ def create_disclosure(request: Request, decision_id: RecordId, body: DisclosureI
 )
 def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> Any:
     identity = identity_of(request)
-    with records_of(request).new_unit_of_work() as uow:
-        return due_items(
-            uow=uow,
-            actor=identity.actor,
-            today=date.today(),
-            within_working_days=within,
-            calendar=records_of(request).engine_config.calendar,
+    with records_of(request).new_unit_of_work().reading() as uow:
+        return as_json(
+            due_items(
+                uow=uow,
+                actor=identity.actor,
+                today=date.today(),
+                within_working_days=within,
+                calendar=records_of(request).engine_config.calendar,
+            )
         )
 
 
@@ -358,16 +381,18 @@ def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> A
     summary="Verify the whole audit chain",
 )
 def verify(request: Request) -> Any:
-    with records_of(request).new_unit_of_work() as uow:
+    with records_of(request).new_unit_of_work().reading() as uow:
         result = audit_service.verify(uow=uow)
         uow.audit.record(actor=identity_of(request).actor, event="audit:chain:verify")
         uow.commit()
-    return VerificationOut(
-        ok=result.ok,
-        count=result.count,
-        head=result.head,
-        first_broken_seq=result.first_broken_seq,
-        problem=result.problem,
+    return as_json(
+        VerificationOut(
+            ok=result.ok,
+            count=result.count,
+            head=result.head,
+            first_broken_seq=result.first_broken_seq,
+            problem=result.problem,
+        )
     )
 
 

@@ -134,15 +134,13 @@ def demo_setup(
 
 
 def serve_command() -> None:
-    """Serve the web application (host and port from PREVENT_IG_WEB_HOST / _PORT)."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server
-
-    from prevent_ig.entrypoints.web.app import create_app  # noqa: PLC0415
+    """Serve the web application (PREVENT_IG_WEB_HOST, _PORT and _WORKERS)."""
+    from prevent_ig.entrypoints.web.server import serve  # noqa: PLC0415 - only this command serves
 
     web = WebSettings()
-    records = _records()
+    records = _records()  # settings checked, and the audit key made, once before any worker starts
     migrate.upgrade(records.engine)
-    uvicorn.run(create_app(records=records, web=web), host=web.host, port=web.port, log_level="info")
+    serve(host=web.host, port=web.port, workers=web.workers)
 
 
 tokens_app = typer.Typer(help="API tokens for integrating systems.", no_args_is_help=True)

@@ -1,14 +1,17 @@
 """The app factory: wires settings, records and templates; nothing is built at import time."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from prevent_ig.bootstrap import Records
+from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
 from prevent_ig.entrypoints.web.routes import (
@@ -32,7 +35,14 @@ MAX_REQUEST_BYTES = 21_000_000
 
 
 def create_app(*, records: Records, web: WebSettings) -> FastAPI:
-    app = FastAPI(title="prevent-ig", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # Sync routes run in AnyIO's thread pool (40 threads by default). Past a few threads they only
+        # queue for the interpreter lock and the database, and every hand-off costs CPU.
+        to_thread.current_default_thread_limiter().total_tokens = web.threads
+        yield
+
+    app = FastAPI(title="prevent-ig", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     app.state.records = records
     app.state.web = web
     app.state.templates = make_environment()
@@ -44,6 +54,11 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
         app.include_router(module.router)
     _add_error_pages(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app as ``prevent-ig serve`` runs it, built in each worker process from the environment."""
+    return create_app(records=build_records(), web=WebSettings())
 
 
 # documents before requests: its /requests/import must match before /requests/{request_id}.

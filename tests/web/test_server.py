@@ -1,0 +1,56 @@
+"""The server runs with Nagle's algorithm off on every connection, whatever socket uvicorn bound."""
+
+import asyncio
+import socket
+
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.server import ServerState
+
+from prevent_ig.entrypoints.web.server import NoDelayH11Protocol
+
+
+async def _empty_app(scope: object, receive: object, send: object) -> None:
+    return None
+
+
+def _no_delay_on_accepted_connection(protocol: type[H11Protocol]) -> int:
+    """Accept one connection on a listener bound as uvicorn binds it for several workers (protocol
+    number 0) and read TCP_NODELAY off the server's side of it."""
+
+    async def run() -> int:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        assert listener.proto == 0
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        config = uvicorn.Config(app=_empty_app, lifespan="off")
+        config.load()
+        state = ServerState()
+        seen: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+
+        class Probe(protocol):  # type: ignore[valid-type,misc]
+            def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+                super().connection_made(transport)
+                option = transport.get_extra_info("socket").getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+                seen.set_result(option)
+
+        server = await asyncio.get_running_loop().create_server(
+            lambda: Probe(config, state, {}), sock=listener
+        )
+        _reader, writer = await asyncio.open_connection(*listener.getsockname())
+        try:
+            return await asyncio.wait_for(seen, 10)
+        finally:
+            writer.close()
+            server.close()
+
+    return asyncio.run(run())
+
+
+def test_our_protocol_turns_nagle_off_on_a_socket_bound_without_a_protocol_number() -> None:
+    assert _no_delay_on_accepted_connection(NoDelayH11Protocol) != 0
+
+
+def test_uvicorns_own_protocol_leaves_nagle_on_there_which_is_why_ours_exists() -> None:
+    # If this starts failing, uvicorn or asyncio has fixed Kludex/uvicorn#3149 and ours can go.
+    assert _no_delay_on_accepted_connection(H11Protocol) == 0
