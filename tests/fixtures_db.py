@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
-from prevent_ig.adapters.records.database import make_engine, make_session_factory
+from prevent_ig.adapters.records.database import make_engine, make_session_factory, writer_gate
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 
@@ -48,9 +48,11 @@ class Db:
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url)
         self.factory = make_session_factory(self.engine)
+        self.gate = writer_gate(self.url)
 
     def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.factory, audit_key=AUDIT_KEY, now=self.clock)
+        """As the app builds it (bootstrap.build_records), writer gate included."""
+        return UnitOfWork(self.factory, audit_key=AUDIT_KEY, now=self.clock, writer_gate=self.gate)
 
     def admin_execute(self, *statements: str) -> None:
         """Raw SQL as the database owner would run it (used to simulate tampering)."""
