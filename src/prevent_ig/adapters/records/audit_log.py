@@ -83,6 +83,9 @@ class AuditLog:
     def _locked_head(self) -> tuple[int, str]:
         if self._head is None:
             if self._session.get_bind().dialect.name == "postgresql":
+                # Two statements on purpose: under READ COMMITTED a statement reads the snapshot taken
+                # when it began, so a head read in the statement that waits for the lock would be
+                # stale (tried; test_concurrent_processes_never_fork_the_chain caught it).
                 self._session.execute(ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
             row = self._session.execute(HEAD).first()
             self._head = (row.seq, row.hash) if row else (0, GENESIS_HASH)
