@@ -2,9 +2,10 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import BindParameter, bindparam, func, select
+from pydantic import TypeAdapter
+from sqlalchemy import BindParameter, Table, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
@@ -176,49 +177,59 @@ def view_case(*, uow: UnitOfWork, actor: str, case_id: int) -> views.CaseDetail:
     return detail
 
 
-def _columns(row: type[Base], view: type[views.View], *, derived: tuple[str, ...] = ()) -> list[Any]:
-    """The row's columns that the view shows, so a case's reads load nothing it does not return."""
-    return [getattr(row, name) for name in view.model_fields if name not in derived]
+def _table(row: type[Base]) -> Table:
+    return cast(Table, row.__table__)
 
 
-# A case view runs these on every read; built once here, each runs from SQLAlchemy's compiled cache.
+def _columns(table: Table, view: type[views.View], *, derived: tuple[str, ...] = ()) -> list[Any]:
+    """The table's columns that the view shows, so a case's reads load nothing it does not return."""
+    return [table.c[name] for name in view.model_fields if name not in derived]
+
+
+# A case view runs these on every read. Built once, each runs from SQLAlchemy's compiled cache; written
+# against the tables (Core), not the mapped classes, they skip the ORM's loading machinery (about half
+# the cost of each read, measured).
 _CASE: BindParameter[int] = bindparam("case_id")
+_consents, _requests, _clarifications = (
+    _table(ConsentRow),
+    _table(PartnerRequestRow),
+    _table(ClarificationRow),
+)
+_assessments, _disclosures, _events = _table(AssessmentRow), _table(DisclosureRow), _table(CaseEventRow)
 _CONSENTS = (
-    select(*_columns(ConsentRow, views.ConsentView))
-    .where(ConsentRow.case_id == _CASE)
-    .order_by(ConsentRow.id)
+    select(*_columns(_consents, views.ConsentView))
+    .where(_consents.c.case_id == _CASE)
+    .order_by(_consents.c.id)
 )
 _REQUESTS = (
-    select(*_columns(PartnerRequestRow, views.RequestView, derived=("clarifications",)))
-    .where(PartnerRequestRow.case_id == _CASE)
-    .order_by(PartnerRequestRow.id)
+    select(*_columns(_requests, views.RequestView, derived=("clarifications",)))
+    .where(_requests.c.case_id == _CASE)
+    .order_by(_requests.c.id)
 )
 _CLARIFICATIONS = (
     select(
-        ClarificationRow.id,
-        ClarificationRow.request_id,
-        ClarificationRow.sent_on,
-        ClarificationRow.missing,
-        ClarificationRow.resolved_on,
+        _clarifications.c.id,
+        _clarifications.c.request_id,
+        _clarifications.c.sent_on,
+        _clarifications.c.missing,
+        _clarifications.c.resolved_on,
     )
-    .join(PartnerRequestRow, ClarificationRow.request_id == PartnerRequestRow.id)
-    .where(PartnerRequestRow.case_id == _CASE)
-    .order_by(ClarificationRow.id)
+    .join(_requests, _clarifications.c.request_id == _requests.c.id)
+    .where(_requests.c.case_id == _CASE)
+    .order_by(_clarifications.c.id)
 )
 _ASSESSMENTS = (
-    select(*_columns(AssessmentRow, views.AssessmentView, derived=("superseded_by_id",)))
-    .where(AssessmentRow.case_id == _CASE)
-    .order_by(AssessmentRow.id)
+    select(*_columns(_assessments, views.AssessmentView, derived=("superseded_by_id",)))
+    .where(_assessments.c.case_id == _CASE)
+    .order_by(_assessments.c.id)
 )
 _DISCLOSURES = (
-    select(*_columns(DisclosureRow, views.DisclosureView, derived=("item_ids",)), DisclosureRow.items)
-    .where(DisclosureRow.case_id == _CASE)
-    .order_by(DisclosureRow.id)
+    select(*_columns(_disclosures, views.DisclosureView, derived=("item_ids",)), _disclosures.c["items"])
+    .where(_disclosures.c.case_id == _CASE)
+    .order_by(_disclosures.c.id)
 )
 _TIMELINE = (
-    select(*_columns(CaseEventRow, views.TimelineEntry))
-    .where(CaseEventRow.case_id == _CASE)
-    .order_by(CaseEventRow.id)
+    select(*_columns(_events, views.TimelineEntry)).where(_events.c.case_id == _CASE).order_by(_events.c.id)
 )
 
 
@@ -319,15 +330,17 @@ def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
 
 
 _LIMIT: BindParameter[date] = bindparam("limit")
+_DUE_LIST = TypeAdapter(list[views.DueItem])
+_cases = _table(CaseRow)
 _DUE_CASES = (
-    select(CaseRow.id, CaseRow.next_due_on, CaseRow.next_due_kind)
-    .where(CaseRow.next_due_on.is_not(None), CaseRow.next_due_on <= _LIMIT)
-    .order_by(CaseRow.next_due_on, CaseRow.id)
+    select(_cases.c.id, _cases.c.next_due_on, _cases.c.next_due_kind)
+    .where(_cases.c.next_due_on.is_not(None), _cases.c.next_due_on <= _LIMIT)
+    .order_by(_cases.c.next_due_on, _cases.c.id)
 )
 _DUE_REQUESTS = (
-    select(PartnerRequestRow.id, PartnerRequestRow.case_id, PartnerRequestRow.due_on)
-    .where(PartnerRequestRow.status.in_(OPEN_REQUEST_STATUSES), PartnerRequestRow.due_on <= _LIMIT)
-    .order_by(PartnerRequestRow.due_on, PartnerRequestRow.id)
+    select(_requests.c.id, _requests.c.case_id, _requests.c.due_on)
+    .where(_requests.c.status.in_(OPEN_REQUEST_STATUSES), _requests.c.due_on <= _LIMIT)
+    .order_by(_requests.c.due_on, _requests.c.id)
 )
 
 
@@ -338,27 +351,26 @@ def due_items(
     limit = {"limit": calendar.add_working_days(today, within_working_days)}
     left: dict[date, int] = {}  # many items share a due date; count its working days once
 
-    def due(kind: str, case_id: int, item_id: int | None, due_on: date) -> views.DueItem:
+    def due(kind: str, case_id: int, item_id: int | None, due_on: date) -> dict[str, Any]:
         if due_on not in left:
             left[due_on] = calendar.working_days_between(today, due_on)
-        return views.DueItem(
-            kind=kind,
-            case_id=case_id,
-            item_id=item_id,
-            due_on=due_on,
-            overdue=due_on < today,
-            working_days_left=left[due_on],
-        )
+        return {
+            "kind": kind,
+            "case_id": case_id,
+            "item_id": item_id,
+            "due_on": due_on,
+            "overdue": due_on < today,
+            "working_days_left": left[due_on],
+        }
 
     s = uow.session
-    found: list[views.DueItem] = []
-    for case_id, due_on, kind in s.execute(_DUE_CASES, limit):
-        # Both are non-null: the WHERE clause guarantees it.
-        assert due_on is not None
-        assert kind is not None
-        found.append(due(kind, case_id, None, due_on))
-    for request_id, case_id, due_on in s.execute(_DUE_REQUESTS, limit):
-        found.append(due(DueKind.PARTNER_REQUEST.value, case_id, request_id, due_on))
+    rows = [due(kind, case_id, None, due_on) for case_id, due_on, kind in s.execute(_DUE_CASES, limit).all()]
+    request_kind = DueKind.PARTNER_REQUEST.value
+    rows += [
+        due(request_kind, case_id, request_id, due_on)
+        for request_id, case_id, due_on in s.execute(_DUE_REQUESTS, limit).all()
+    ]
+    found = _DUE_LIST.validate_python(rows)  # one call for the whole list, not one per item
     found.sort(key=lambda item: (item.due_on, item.case_id, item.kind))
     uow.audit.record(actor=actor, event="case:due:view", entity=f"within:{within_working_days}")
     uow.commit()

@@ -23,8 +23,9 @@ from prevent_ig.domain.records.audit_chain import (
 ADVISORY_LOCK_KEY = 0x70726576  # "prev"
 READ_BATCH = 10_000
 # Built once: every append runs these, and building a statement costs more than running it.
-APPEND = insert(cast(Table, AuditEventRow.__table__))
-HEAD = select(AuditEventRow.seq, AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
+_events = cast(Table, AuditEventRow.__table__)  # Core, not the mapped class: no ORM machinery per append
+APPEND = insert(_events)
+HEAD = select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)
 ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 

@@ -63,10 +63,10 @@ def as_json(value: BaseModel | Sequence[BaseModel], *, status_code: int = 200) -
     would have it validated again and serialised on the event loop after another thread hand-off; the
     ``response_model`` each route declares still describes the body in the OpenAPI document."""
     if isinstance(value, BaseModel):
-        body = value.model_dump_json()
+        body = value.__pydantic_serializer__.to_json(value)
     else:
         model: type[BaseModel] = type(value[0]) if value else BaseModel
-        body = _list_of(model).dump_json(list(value)).decode()
+        body = _list_of(model).dump_json(list(value))
     return Response(body, status_code=status_code, media_type="application/json")
 
 
