@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from prevent_ig.adapters.records.database import SqliteWriterGate, writer_gate
+from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, writer_gate
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.cases import view_case
@@ -122,3 +122,38 @@ def test_each_sqlite_file_has_one_gate_in_a_process(tmp_path: Path) -> None:
     assert isinstance(first, SqliteWriterGate)
     assert writer_gate(f"sqlite:///{tmp_path / 'a.sqlite3'}") is first
     assert writer_gate(f"sqlite:///{tmp_path / 'b.sqlite3'}") is not first
+
+
+def test_the_writer_gate_gives_up_after_its_timeout_when_another_process_holds_it(tmp_path: Path) -> None:
+    lock_path = tmp_path / "db.sqlite3.writer-lock"
+    gate = SqliteWriterGate(lock_path, timeout=0.2)
+    other = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)  # as another process would hold it
+    fcntl.flock(other, fcntl.LOCK_EX)
+    try:
+        with pytest.raises(DatabaseBusyError, match="another process"), gate():
+            pass
+    finally:
+        os.close(other)
+    with gate():  # free again: it goes in, and lets go afterwards
+        assert _locked_elsewhere(lock_path)
+    assert not _locked_elsewhere(lock_path)
+
+
+def test_the_writer_gate_gives_up_after_its_timeout_when_another_thread_holds_it(tmp_path: Path) -> None:
+    gate = SqliteWriterGate(tmp_path / "db.sqlite3.writer-lock", timeout=0.2)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate():
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    try:
+        with pytest.raises(DatabaseBusyError, match="this process"), gate():
+            pass
+    finally:
+        release.set()
+        holder.join(10)

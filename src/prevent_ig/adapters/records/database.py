@@ -9,6 +9,7 @@ advisory lock instead (see ``audit_log``).
 import fcntl
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
@@ -64,28 +65,37 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
 
 
+class DatabaseBusyError(RuntimeError):
+    """Another writer held the database for longer than the busy timeout."""
+
+
 class SqliteWriterGate:
     """Lets one writer at a time begin a transaction on a SQLite file, and hands over at once.
 
     SQLite itself allows one writer; a second ``BEGIN IMMEDIATE`` waits in SQLite's busy handler, which
     polls with sleeps of up to 100 ms, so under load writers would mostly be asleep while the lock is
-    free. Here threads queue on a lock and processes on an exclusive ``flock`` of a file beside the
-    database, and the kernel wakes the next writer the moment the last one finishes. Re-entrant within a
-    thread, so a nested unit of work fails in SQLite's own way (busy timeout) rather than hanging.
+    free. Here threads queue on a lock (woken the moment it is released) and processes on an exclusive
+    ``flock`` of a file beside the database, polled every millisecond at most. Both waits end with
+    ``DatabaseBusyError`` after the busy timeout, as SQLite's own would, so a writer stuck in another
+    process cannot hang this one. Re-entrant within a thread, so a nested unit of work fails in SQLite's
+    own way (busy timeout) rather than hanging.
     """
 
-    def __init__(self, lock_path: Path) -> None:
+    def __init__(self, lock_path: Path, *, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
         self._lock_path = lock_path
+        self._timeout = timeout
         self._thread_lock = threading.RLock()
         self._depth = 0
         self._descriptor: int | None = None
 
     @contextmanager
     def __call__(self) -> Iterator[None]:
-        with self._thread_lock:
+        deadline = time.monotonic() + self._timeout
+        if not self._thread_lock.acquire(timeout=self._timeout):
+            raise DatabaseBusyError(f"another writer in this process held {self._lock_path} too long")
+        try:
             if self._depth == 0:
-                self._descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+                self._descriptor = self._lock_file(deadline)
             self._depth += 1
             try:
                 yield
@@ -94,6 +104,22 @@ class SqliteWriterGate:
                 if self._depth == 0 and self._descriptor is not None:
                     os.close(self._descriptor)  # closing releases the flock
                     self._descriptor = None
+        finally:
+            self._thread_lock.release()
+
+    def _lock_file(self, deadline: float) -> int:
+        descriptor = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        pause = 0.00005
+        while True:
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return descriptor
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    os.close(descriptor)
+                    raise DatabaseBusyError(f"another process held {self._lock_path} too long") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.001)
 
 
 _gates: dict[str, SqliteWriterGate] = {}
