@@ -1,7 +1,7 @@
 """Load: concurrent clients against the app on loopback, beside a bare endpoint, SQLite and PostgreSQL.
 
     .venv/bin/python bench/load.py [--cases 100000] [--clients 50] [--seconds 20] [--workers 1]
-                                   [--warm-up 3] [--rounds 4] [--postgres-url URL]
+                                   [--warm-up 3] [--rounds 4] [--postgres-url URL] [--no-sqlite]
 
 The database is filled with --cases synthetic cases (PostgreSQL only if --postgres-url names an
 empty database). The app runs as `prevent-ig serve` runs it (uvicorn, --workers processes, access log
@@ -266,13 +266,15 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--postgres-url", default=None)
+    parser.add_argument("--no-sqlite", action="store_true", help="measure PostgreSQL only")
     parser.add_argument("--workers", type=int, default=1, help="server processes, the same for both")
     parser.add_argument("--warm-up", type=float, default=3, help="seconds of load before measuring")
     parser.add_argument("--rounds", type=int, default=4, help="alternations of bare and app in --seconds")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        print(f"SQLite, {args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s each:")
-        run(f"sqlite:///{Path(tmp) / 'load.sqlite3'}", args, Path(tmp))
+        if not args.no_sqlite:
+            print(f"SQLite, {args.cases:,} cases, {args.clients} clients, {args.seconds:.0f} s each:")
+            run(f"sqlite:///{Path(tmp) / 'load.sqlite3'}", args, Path(tmp))
         if args.postgres_url:
             print(f"PostgreSQL, {args.cases:,} cases:")
             run(args.postgres_url, args, Path(tmp))
