@@ -4,17 +4,17 @@ import asyncio
 import socket
 
 import uvicorn
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
-from prevent_ig.entrypoints.web.server import NoDelayH11Protocol
+from prevent_ig.entrypoints.web.server import NoDelayHttpToolsProtocol
 
 
 async def _empty_app(scope: object, receive: object, send: object) -> None:
     return None
 
 
-def _no_delay_on_accepted_connection(protocol: type[H11Protocol]) -> int:
+def _no_delay_on_accepted_connection(protocol: type[HttpToolsProtocol]) -> int:
     """Accept one connection on a listener bound as uvicorn binds it for several workers (protocol
     number 0) and read TCP_NODELAY off the server's side of it."""
 
@@ -48,9 +48,9 @@ def _no_delay_on_accepted_connection(protocol: type[H11Protocol]) -> int:
 
 
 def test_our_protocol_turns_nagle_off_on_a_socket_bound_without_a_protocol_number() -> None:
-    assert _no_delay_on_accepted_connection(NoDelayH11Protocol) != 0
+    assert _no_delay_on_accepted_connection(NoDelayHttpToolsProtocol) != 0
 
 
 def test_uvicorns_own_protocol_leaves_nagle_on_there_which_is_why_ours_exists() -> None:
     # If this starts failing, uvicorn or asyncio has fixed Kludex/uvicorn#3149 and ours can go.
-    assert _no_delay_on_accepted_connection(H11Protocol) == 0
+    assert _no_delay_on_accepted_connection(HttpToolsProtocol) == 0
