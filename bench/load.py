@@ -180,8 +180,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def report(label: str, timings: dict[str, list[float]], seconds: float) -> None:
-    total = sum(len(v) for v in timings.values())
-    print(f"  {label}: {total / seconds:,.0f} requests/s")
+    print(f"  {label}: {count(timings) / seconds:,.0f} requests/s")
     for kind, values in sorted(timings.items()):
         print(
             f"    {kind:<12} n={len(values):>6}  p50 {percentile(values, 50) * 1000:7.1f} ms  "

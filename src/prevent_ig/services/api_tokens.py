@@ -8,11 +8,11 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
+from prevent_ig.adapters.records.tables import table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -86,7 +86,7 @@ class Identified:
 
 # Every API call runs this. Built once, it runs from SQLAlchemy's compiled cache; written against the
 # table (Core), it skips the ORM's loading machinery.
-_tokens = cast(Table, ApiTokenRow.__table__)
+_tokens = table_of(ApiTokenRow)
 _BY_HASH = select(
     _tokens.c.id,
     _tokens.c.service,

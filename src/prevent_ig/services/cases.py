@@ -2,14 +2,13 @@
 
 from dataclasses import asdict, dataclass
 from datetime import date
-from typing import Any, cast
+from typing import Any
 
 from pydantic import TypeAdapter
 from sqlalchemy import BindParameter, Table, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
-    Base,
     CaseEventRow,
     CaseRow,
     ClarificationRow,
@@ -18,6 +17,7 @@ from prevent_ig.adapters.records.tables import (
     NotificationRow,
     PartnerRequestRow,
     SubjectRow,
+    table_of,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
@@ -177,10 +177,6 @@ def view_case(*, uow: UnitOfWork, actor: str, case_id: int) -> views.CaseDetail:
     return detail
 
 
-def _table(row: type[Base]) -> Table:
-    return cast(Table, row.__table__)
-
-
 def _columns(table: Table, view: type[views.View], *, derived: tuple[str, ...] = ()) -> list[Any]:
     """The table's columns that the view shows, so a case's reads load nothing it does not return."""
     return [table.c[name] for name in view.model_fields if name not in derived]
@@ -191,11 +187,11 @@ def _columns(table: Table, view: type[views.View], *, derived: tuple[str, ...] =
 # the cost of each read, measured).
 _CASE: BindParameter[int] = bindparam("case_id")
 _consents, _requests, _clarifications = (
-    _table(ConsentRow),
-    _table(PartnerRequestRow),
-    _table(ClarificationRow),
+    table_of(ConsentRow),
+    table_of(PartnerRequestRow),
+    table_of(ClarificationRow),
 )
-_assessments, _disclosures, _events = _table(AssessmentRow), _table(DisclosureRow), _table(CaseEventRow)
+_assessments, _disclosures, _events = table_of(AssessmentRow), table_of(DisclosureRow), table_of(CaseEventRow)
 _CONSENTS = (
     select(*_columns(_consents, views.ConsentView))
     .where(_consents.c.case_id == _CASE)
@@ -331,7 +327,7 @@ def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
 
 _LIMIT: BindParameter[date] = bindparam("limit")
 _DUE_LIST = TypeAdapter(list[views.DueItem])
-_cases = _table(CaseRow)
+_cases = table_of(CaseRow)
 _DUE_CASES = (
     select(_cases.c.id, _cases.c.next_due_on, _cases.c.next_due_kind)
     .where(_cases.c.next_due_on.is_not(None), _cases.c.next_due_on <= _LIMIT)

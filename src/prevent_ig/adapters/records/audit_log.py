@@ -7,12 +7,12 @@ last line of defence ``prev_hash`` is unique, so a fork would fail to commit rat
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, insert, select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
-from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.adapters.records.tables import AuditEventRow, table_of
 from prevent_ig.domain.records.audit_chain import (
     GENESIS_HASH,
     AuditEvent,
@@ -23,7 +23,7 @@ from prevent_ig.domain.records.audit_chain import (
 ADVISORY_LOCK_KEY = 0x70726576  # "prev"
 READ_BATCH = 10_000
 # Built once: every append runs these, and building a statement costs more than running it.
-_events = cast(Table, AuditEventRow.__table__)  # Core, not the mapped class: no ORM machinery per append
+_events = table_of(AuditEventRow)
 APPEND = insert(_events)
 HEAD = select(_events.c.seq, _events.c.hash).order_by(_events.c.seq.desc()).limit(1)
 ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
@@ -73,13 +73,12 @@ class AuditLog:
             self._append(described)
         self.pending.clear()
 
-    def _append(self, described: dict[str, Any]) -> AuditEvent:
+    def _append(self, described: dict[str, Any]) -> None:
         seq, prev = self._locked_head()
         fields = {"seq": seq + 1, "at": utc_timestamp(self._now()), **described, "prev_hash": prev}
         new_hash = event_hash(**fields)
         self._session.execute(APPEND, {**fields, "hash": new_hash})
         self._head = (seq + 1, new_hash)
-        return AuditEvent(**fields, hash=new_hash)
 
     def _locked_head(self) -> tuple[int, str]:
         if self._head is None:
@@ -88,8 +87,7 @@ class AuditLog:
                 # when it began, so a head read in the statement that waits for the lock would be
                 # stale (tried; test_concurrent_processes_never_fork_the_chain caught it).
                 self._session.execute(ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
-            row = self._session.execute(HEAD).first()
-            self._head = (row.seq, row.hash) if row else (0, GENESIS_HASH)
+            self._head = head(self._session)
         return self._head
 
 

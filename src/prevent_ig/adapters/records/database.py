@@ -1,9 +1,10 @@
 """Engines and sessions for SQLite (embedded default) and PostgreSQL.
 
-SQLite runs in WAL mode with foreign keys on, and every transaction starts with ``BEGIN IMMEDIATE``
-so that it takes the write lock at once: two processes can then never interleave audit appends, and a
-writer waits (busy timeout) instead of failing half-way. On PostgreSQL the audit log takes an
-advisory lock instead (see ``audit_log``).
+SQLite runs in WAL mode with foreign keys on, and every writing transaction starts with
+``BEGIN IMMEDIATE`` so that it takes the write lock at once (read-only ones begin ``DEFERRED``): two
+processes can then never interleave audit appends, and a writer waits instead of failing half-way,
+queueing first at the ``SqliteWriterGate`` below. On PostgreSQL the audit log takes an advisory lock
+instead (see ``audit_log``).
 """
 
 import fcntl

@@ -72,16 +72,18 @@ class UnitOfWork:
 
     def commit(self) -> None:
         if not self._read_only:
-            self.session.commit()
-            self.audit.transaction_ended()
+            self._commit()
             return
         self.session.rollback()  # ends the read; nothing was written in it
         if not self.audit.pending:
             return
         with self._writer_gate():
             self.audit.append_pending()
-            self.session.commit()
-            self.audit.transaction_ended()
+            self._commit()
+
+    def _commit(self) -> None:
+        self.session.commit()
+        self.audit.transaction_ended()
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

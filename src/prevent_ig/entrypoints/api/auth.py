@@ -49,7 +49,8 @@ def token_guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
         identity = found.identity
         permitted = allows(identity.role, permission)
         if found.stale_last_use or not permitted:
-            await run_in_threadpool(_note_call, records, identity, permitted, request.url.path)
+            refused = None if permitted else request.url.path
+            await run_in_threadpool(_note_call, records, identity, refused, found.stale_last_use)
         request.state.identity = identity
         if not permitted:
             raise ApiForbiddenError
@@ -60,13 +61,14 @@ def token_guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
     return check
 
 
-def _note_call(records: Records, identity: TokenIdentity, permitted: bool, path: str) -> None:
+def _note_call(records: Records, identity: TokenIdentity, refused_path: str | None, stale: bool) -> None:
+    """Audit a refused call and note the token's use when it is due, in one unit of work."""
     with records.new_unit_of_work() as uow:
-        if not permitted:
-            uow.audit.record(actor=identity.actor, event="api:call:refuse", entity=path)
+        if refused_path is not None:
+            uow.audit.record(actor=identity.actor, event="api:call:refuse", entity=refused_path)
             uow.commit()
-    with records.new_unit_of_work() as uow:
-        note_use(uow=uow, token_id=identity.id)
+        if stale:
+            note_use(uow=uow, token_id=identity.id)
 
 
 def identity_of(request: Request) -> TokenIdentity:

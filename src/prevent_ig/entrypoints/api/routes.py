@@ -99,7 +99,7 @@ async def assess_endpoint(request: Request) -> Response:
             change={"outcome": decision.outcome, "decisive": decision.decisive},
         )
         uow.commit()
-    return Response(decision.model_dump_json(), media_type="application/json")
+    return as_json(decision)
 
 
 @router.endpoint(
