@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import make_engine, make_session_factory, writer_gate
+from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 
@@ -49,10 +50,19 @@ class Db:
         self.engine = make_engine(self.url)
         self.factory = make_session_factory(self.engine)
         self.gate = writer_gate(self.url)
+        self.read_audit = ReadAuditAppender(
+            self.factory, audit_key=AUDIT_KEY, now=self.clock, writer_gate=self.gate
+        )
 
     def uow(self) -> UnitOfWork:
-        """As the app builds it (bootstrap.build_records), writer gate included."""
-        return UnitOfWork(self.factory, audit_key=AUDIT_KEY, now=self.clock, writer_gate=self.gate)
+        """As the app builds it (bootstrap.build_records): writer gate and shared read audit included."""
+        return UnitOfWork(
+            self.factory,
+            audit_key=AUDIT_KEY,
+            now=self.clock,
+            writer_gate=self.gate,
+            read_audit=self.read_audit,
+        )
 
     def admin_execute(self, *statements: str) -> None:
         """Raw SQL as the database owner would run it (used to simulate tampering)."""

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from prevent_ig.adapters.engine_config_file import load_engine_config
 from prevent_ig.adapters.records.database import is_sqlite, make_engine, make_session_factory, writer_gate
+from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.settings import AuditSettings, DatabaseSettings, EngineSettings
@@ -60,10 +61,13 @@ def build_records(
     factory = make_session_factory(engine)
     key = audit_key(audit, database.data_dir)
     gate = writer_gate(url)
+    read_audit = ReadAuditAppender(factory, audit_key=key, now=now, writer_gate=gate)
     return Records(
         engine=engine,
         engine_config=load_engine_config(engine_settings.engine_config),
-        new_unit_of_work=lambda: UnitOfWork(factory, audit_key=key, now=now, writer_gate=gate),
+        new_unit_of_work=lambda: UnitOfWork(
+            factory, audit_key=key, now=now, writer_gate=gate, read_audit=read_audit
+        ),
         url=url,
     )
 

@@ -55,7 +55,8 @@ class AuditLog:
     ) -> None:
         """Append one event in the current transaction; ``change`` is digested, never stored.
 
-        In a reading unit of work the event waits in ``pending`` until the unit of work commits."""
+        In a reading unit of work the event waits in ``pending`` until the unit of work commits, and is
+        then appended by ``read_audit``."""
         digest = change_digest(self._key, change) if change is not None else None
         described = {"actor": actor, "event": event, "case_id": case_id, "entity": entity, "digest": digest}
         if self._deferred:
@@ -67,11 +68,15 @@ class AuditLog:
         """Forget the head read under the lock: the next transaction must read it again under its own."""
         self._head = None
 
-    def append_pending(self) -> None:
-        """Append the events a reading unit of work recorded, in the transaction now beginning."""
-        for described in self.pending:
+    def take_pending(self) -> list[dict[str, Any]]:
+        """The events a reading unit of work recorded, for ``read_audit`` to append."""
+        taken, self.pending = self.pending, []
+        return taken
+
+    def append_described(self, events: list[dict[str, Any]]) -> None:
+        """Append events recorded earlier (by reads), in this log's transaction, in their order."""
+        for described in events:
             self._append(described)
-        self.pending.clear()
 
     def _append(self, described: dict[str, Any]) -> None:
         seq, prev = self._locked_head()

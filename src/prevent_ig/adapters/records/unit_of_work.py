@@ -4,9 +4,10 @@ Leaving the ``with`` block without ``commit()`` rolls everything back, so a use 
 way leaves neither half a record nor an audit event claiming it happened.
 
 A use case that only reads (``reading()``) still leaves an audit event: it reads in a transaction that
-takes no lock, and its ``commit()`` then appends the events it recorded in a short write transaction of
-their own. The caller answers only after that commit, so no case data leaves without its audit event,
-and readers never hold the writers' lock while they gather a whole case.
+takes no lock, and its ``commit()`` then hands the events it recorded to ``read_audit``, which commits
+them in a short write transaction shared with other reads finishing at the same time. The caller
+answers only after that commit, so no case data leaves without its audit event, and readers never hold
+the writers' lock while they gather a whole case.
 """
 
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from prevent_ig.adapters.records.audit_log import AuditLog
 from prevent_ig.adapters.records.database import READ_ONLY
+from prevent_ig.adapters.records.read_audit import ReadAuditAppender, commit_read_events
 
 WriterGate = Callable[[], AbstractContextManager[object]]
 
@@ -34,10 +36,15 @@ class UnitOfWork:
         audit_key: bytes,
         now: Callable[[], datetime],
         writer_gate: WriterGate = nullcontext,
+        read_audit: ReadAuditAppender | None = None,
     ) -> None:
         self._factory = session_factory
         self._audit_key = audit_key
         self._writer_gate = writer_gate
+        # Shared by all units of work on a database (bootstrap builds one), so concurrent reads group.
+        self._read_audit = read_audit or ReadAuditAppender(
+            session_factory, audit_key=audit_key, now=now, writer_gate=writer_gate
+        )
         self.now = now
         self._read_only = False
         self._held = ExitStack()
@@ -71,17 +78,11 @@ class UnitOfWork:
             self._held.close()
 
     def commit(self) -> None:
-        if not self._read_only:
-            self._commit()
+        if self._read_only:
+            self.session.rollback()  # ends the read; nothing was written in it
+            if self.audit.pending:
+                commit_read_events(self._read_audit, self.audit.take_pending())
             return
-        self.session.rollback()  # ends the read; nothing was written in it
-        if not self.audit.pending:
-            return
-        with self._writer_gate():
-            self.audit.append_pending()
-            self._commit()
-
-    def _commit(self) -> None:
         self.session.commit()
         self.audit.transaction_ended()
 

@@ -12,6 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
+from prevent_ig.adapters.records.read_audit import append_collected, collecting
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
 from prevent_ig.services.api_tokens import TokenIdentity, identify, note_use
@@ -81,7 +82,8 @@ def _dispatched(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
 
     A SQLite call takes microseconds in this process, and SQLite lets one writer in at a time anyway;
     handing each request to a thread and back then costs more than the work, and threads queueing for
-    the interpreter lock after every database call cost more still (measured: bench/load.py). Against
+    the interpreter lock after every database call cost more still (measured: bench/load.py). Reads
+    made on the loop have their audit events written in groups, one write per turn of the loop. Against
     PostgreSQL the work waits on the network and on other processes' locks, so it runs in the pool
     where the waiting blocks nothing else.
     """
@@ -91,7 +93,12 @@ def _dispatched(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
     @functools.wraps(function)
     async def run(**arguments: Any) -> Any:
         if records_of(arguments["request"]).embedded:
-            return function(**arguments)
+            # The reads' audit events are committed together with those of the other requests this
+            # turn of the loop (read_audit), and only then does the answer go out.
+            with collecting() as collected:
+                answer = function(**arguments)
+            await append_collected(collected)
+            return answer
         return await run_in_threadpool(functools.partial(function, **arguments))
 
     return run

@@ -1,0 +1,163 @@
+"""Audit events of reads, committed in groups.
+
+Every read of case data leaves an audit event, and the reader answers only once that event is
+committed (see ``unit_of_work``). Written one read at a time, each event would cost a write
+transaction of its own: SQLite's write lock, or PostgreSQL's advisory lock on the chain head, then a
+commit. Here the events of reads that finish at about the same time share one transaction, as a
+database's group commit does: the first reader to find no group being written writes everything queued
+so far, and the readers whose events it took wait for that commit and share its outcome.
+
+Two ways in, one per way of serving:
+
+- ``append`` blocks the calling thread until its events are committed. Reads served by a thread pool
+  (the web pages, the API on PostgreSQL) group among themselves.
+- ``collecting`` and ``append_collected`` serve reads run on an event loop (the API on SQLite, see
+  ``entrypoints.api.auth``): reads that commit inside ``collecting()`` leave their events with the
+  collector, and the caller awaits ``append_collected`` before it answers. The events of every request
+  handled in the same turn of the loop are written together at the end of that turn.
+
+A group either commits whole or fails whole, and every reader in a failed group gets the error, so no
+reader answers with data whose audit event did not land.
+"""
+
+import asyncio
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from datetime import datetime
+from typing import Any, TypeAlias
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from prevent_ig.adapters.records.audit_log import AuditLog
+
+Described = dict[str, Any]
+"""An event as ``AuditLog.record`` described it; its time and place in the chain come when written."""
+_LoopGroup: TypeAlias = list[tuple[list[Described], asyncio.Future[None]]]
+
+
+class _Ticket:
+    __slots__ = ("done", "error", "events")
+
+    def __init__(self, events: list[Described]) -> None:
+        self.events = events
+        self.done = False
+        self.error: BaseException | None = None
+
+
+class ReadAuditAppender:
+    """One per database per process, shared by every unit of work so that their reads can group."""
+
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        *,
+        audit_key: bytes,
+        now: Callable[[], datetime],
+        writer_gate: Callable[[], AbstractContextManager[object]] = nullcontext,
+    ) -> None:
+        self._factory = session_factory
+        self._audit_key = audit_key
+        self._now = now
+        self._writer_gate = writer_gate
+        self._queue: list[_Ticket] = []
+        self._queue_lock = threading.Lock()
+        self._writing = threading.Lock()
+        self._loop_groups: dict[asyncio.AbstractEventLoop, _LoopGroup] = {}
+
+    @property
+    def waiting(self) -> int:
+        """Readers queued for the next group (the one being written, if any, not counted)."""
+        with self._queue_lock:
+            return len(self._queue)
+
+    def append(self, events: list[Described]) -> None:
+        """Return once ``events`` are committed, in this thread's transaction or another reader's."""
+        ticket = _Ticket(events)
+        with self._queue_lock:
+            self._queue.append(ticket)
+        with self._writing:
+            if not ticket.done:
+                with self._queue_lock:
+                    group, self._queue = self._queue, []
+                self._write_group(group)
+        if ticket.error is not None:
+            raise ticket.error
+
+    def _write_group(self, group: list[_Ticket]) -> None:
+        try:
+            with self._writer_gate(), self._factory() as session:
+                AuditLog(session, key=self._audit_key, now=self._now).append_described(
+                    [event for ticket in group for event in ticket.events]
+                )
+                session.commit()
+        except BaseException as error:  # every reader in the group must learn that its event did not land
+            for ticket in group:
+                ticket.error = error
+        for ticket in group:
+            ticket.done = True
+
+    async def append_soon(self, events: list[Described]) -> None:
+        """Return once ``events`` are committed, together with those of the loop's other requests
+        this turn. Runs the write on the loop itself: the database is embedded (see module doc)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[None] = loop.create_future()
+        group = self._loop_groups.setdefault(loop, [])
+        group.append((events, future))
+        if len(group) == 1:
+            loop.call_soon(self._write_loop_group, loop)
+        await future
+
+    def _write_loop_group(self, loop: asyncio.AbstractEventLoop) -> None:
+        group = self._loop_groups.pop(loop, [])
+        try:
+            self.append([event for events, _ in group for event in events])
+        except Exception as error:  # handed to every waiting reader, who raises it
+            for _, future in group:
+                if not future.done():
+                    future.set_exception(error)
+        else:
+            for _, future in group:
+                if not future.done():
+                    future.set_result(None)
+
+
+class CollectedReads:
+    """Events of reads committed inside ``collecting()``, each with the appender that writes it."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[ReadAuditAppender, list[Described]]] = []
+
+
+_collector: ContextVar[CollectedReads | None] = ContextVar("prevent_ig_read_audit_collector", default=None)
+
+
+@contextmanager
+def collecting() -> Iterator[CollectedReads]:
+    """Reads committed inside this block leave their events here, unwritten: the caller must await
+    ``append_collected`` before it lets any of the data read go out."""
+    collected = CollectedReads()
+    token = _collector.set(collected)
+    try:
+        yield collected
+    finally:
+        _collector.reset(token)
+
+
+async def append_collected(collected: CollectedReads) -> None:
+    """Return once every collected event is committed (one group per database)."""
+    by_appender: dict[ReadAuditAppender, list[Described]] = {}
+    for appender, events in collected.events:
+        by_appender.setdefault(appender, []).extend(events)
+    for appender, events in by_appender.items():
+        await appender.append_soon(events)
+
+
+def commit_read_events(appender: ReadAuditAppender, events: list[Described]) -> None:
+    """Hand a read's events to the collector of this context if there is one, else commit them now."""
+    collected = _collector.get()
+    if collected is not None:
+        collected.events.append((appender, events))
+    else:
+        appender.append(events)
