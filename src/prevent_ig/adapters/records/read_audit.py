@@ -13,8 +13,8 @@ Two ways in, one per way of serving:
   (the web pages, the API on PostgreSQL) group among themselves.
 - ``collecting`` and ``append_collected`` serve reads run on an event loop (the API on SQLite, see
   ``entrypoints.api.auth``): reads that commit inside ``collecting()`` leave their events with the
-  collector, and the caller awaits ``append_collected`` before it answers. The events of every request
-  handled in the same turn of the loop are written together at the end of that turn.
+  collector, and the caller awaits ``append_collected`` before it answers. The events of the requests
+  the loop handles in one turn are written together, by the first of them to resume.
 
 A group either commits whole or fails whole, and every reader in a failed group gets the error, so no
 reader answers with data whose audit event did not land.
@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +34,6 @@ from prevent_ig.adapters.records.audit_log import AuditLog
 
 Described = dict[str, Any]
 """An event as ``AuditLog.record`` described it; its time and place in the chain come when written."""
-_LoopGroup: TypeAlias = list[tuple[list[Described], asyncio.Future[None]]]
 
 
 class _Ticket:
@@ -64,7 +63,6 @@ class ReadAuditAppender:
         self._queue: list[_Ticket] = []
         self._queue_lock = threading.Lock()
         self._writing = threading.Lock()
-        self._loop_groups: dict[asyncio.AbstractEventLoop, _LoopGroup] = {}
 
     @property
     def waiting(self) -> int:
@@ -74,9 +72,24 @@ class ReadAuditAppender:
 
     def append(self, events: list[Described]) -> None:
         """Return once ``events`` are committed, in this thread's transaction or another reader's."""
+        self._lead_or_follow(self._enqueue(events))
+
+    async def append_soon(self, events: list[Described]) -> None:
+        """Return once ``events`` are committed, with those of the other requests the loop is
+        handling this turn. Writes on the loop itself: the database is embedded (see module doc)."""
+        ticket = self._enqueue(events)
+        # Let the requests already waiting to run queue their events first; the first of them to
+        # resume writes them all and answers at once, and the others find their events written.
+        await asyncio.sleep(0)
+        self._lead_or_follow(ticket)
+
+    def _enqueue(self, events: list[Described]) -> _Ticket:
         ticket = _Ticket(events)
         with self._queue_lock:
             self._queue.append(ticket)
+        return ticket
+
+    def _lead_or_follow(self, ticket: _Ticket) -> None:
         with self._writing:
             if not ticket.done:
                 with self._queue_lock:
@@ -97,30 +110,6 @@ class ReadAuditAppender:
                 ticket.error = error
         for ticket in group:
             ticket.done = True
-
-    async def append_soon(self, events: list[Described]) -> None:
-        """Return once ``events`` are committed, together with those of the loop's other requests
-        this turn. Runs the write on the loop itself: the database is embedded (see module doc)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        group = self._loop_groups.setdefault(loop, [])
-        group.append((events, future))
-        if len(group) == 1:
-            loop.call_soon(self._write_loop_group, loop)
-        await future
-
-    def _write_loop_group(self, loop: asyncio.AbstractEventLoop) -> None:
-        group = self._loop_groups.pop(loop, [])
-        try:
-            self.append([event for events, _ in group for event in events])
-        except Exception as error:  # handed to every waiting reader, who raises it
-            for _, future in group:
-                if not future.done():
-                    future.set_exception(error)
-        else:
-            for _, future in group:
-                if not future.done():
-                    future.set_result(None)
 
 
 class CollectedReads:
