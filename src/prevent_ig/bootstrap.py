@@ -12,10 +12,16 @@ from datetime import UTC, datetime
 from functools import cached_property
 from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from prevent_ig.adapters.engine_config_file import load_engine_config
-from prevent_ig.adapters.records.database import is_sqlite, make_engine, make_session_factory, writer_gate
+from prevent_ig.adapters.records.database import (
+    READ_ONLY,
+    is_sqlite,
+    make_engine,
+    make_session_factory,
+    writer_gate,
+)
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
@@ -28,12 +34,17 @@ class ConfigurationError(RuntimeError):
     """Settings are missing or wrong; the message says which and how to fix it."""
 
 
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 @dataclass(frozen=True)
 class Records:
     engine: Engine
     engine_config: EngineConfig
     new_unit_of_work: Callable[[], UnitOfWork]
     url: str
+    now: Callable[[], datetime] = utc_now
 
     @cached_property
     def embedded(self) -> bool:
@@ -41,9 +52,10 @@ class Records:
         network round trip."""
         return is_sqlite(self.url)
 
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+    def lookup(self) -> Connection:
+        """A connection for one read outside any unit of work (the API's token check): no session, no
+        audit log, and on SQLite no write lock. Use it in a ``with`` block."""
+        return self.engine.connect().execution_options(**{READ_ONLY: True})
 
 
 def build_records(
@@ -69,6 +81,7 @@ def build_records(
             factory, audit_key=key, now=now, writer_gate=gate, read_audit=read_audit
         ),
         url=url,
+        now=now,
     )
 
 

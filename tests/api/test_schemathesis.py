@@ -32,7 +32,9 @@ def lead_token(db: Db) -> str:
 
 @pytest.fixture
 def api_schema(db: Db, lead_token: str) -> schemathesis.BaseSchema:
-    records = Records(engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url)
+    records = Records(
+        engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url, now=db.clock
+    )
     app = create_app(records=records, web=WebSettings(demo_mode=True))
     loaded = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     loaded.config.headers = {"Authorization": f"Bearer {lead_token}"}

@@ -38,7 +38,9 @@ class Browser:
 
 
 def make_client(db: Db) -> TestClient:
-    records = Records(engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url)
+    records = Records(
+        engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url, now=db.clock
+    )
     app = create_app(records=records, web=WebSettings(demo_mode=True, secure_cookies=True))
     return TestClient(app, base_url="https://testserver")
 

@@ -7,9 +7,9 @@ same permissions as the web app through the same ``allows`` check.
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
 from prevent_ig.adapters.records.tables import table_of
@@ -97,15 +97,17 @@ _BY_HASH = select(
 ).where(_tokens.c.token_hash == bindparam("token_hash"))
 
 
-def identify(*, uow: UnitOfWork, token: str) -> Identified | None:
-    """The token's identity if it is known, unexpired and not revoked. Only reads."""
+def identify(*, connection: Connection, token: str, now: datetime) -> Identified | None:
+    """The token's identity if it is known, unexpired and not revoked. Only reads, on a plain
+    connection: it runs before every API call, where a unit of work (session, audit log) would cost
+    more than the lookup itself."""
     if not token.startswith(PREFIX):
         return None
-    row = uow.session.execute(_BY_HASH, {"token_hash": _hash(token)}).first()
-    now = uow.now().replace(tzinfo=None)
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    row = connection.execute(_BY_HASH, {"token_hash": _hash(token)}).first()
+    moment = now.replace(tzinfo=None)
+    if row is None or row.revoked_at is not None or row.expires_at <= moment:
         return None
-    stale = row.last_used_at is None or now - row.last_used_at > LAST_USED_GRANULARITY
+    stale = row.last_used_at is None or moment - row.last_used_at > LAST_USED_GRANULARITY
     return Identified(TokenIdentity(id=row.id, service=row.service, role=Role(row.role)), stale)
 
 

@@ -43,8 +43,8 @@ def token_guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
         if scheme.lower() != "bearer" or not token:
             raise ApiUnauthorisedError
         records = records_of(request)
-        with records.new_unit_of_work().reading() as uow:
-            found = identify(uow=uow, token=token.strip())
+        with records.lookup() as connection:
+            found = identify(connection=connection, token=token.strip(), now=records.now())
         if found is None:
             raise ApiUnauthorisedError
         identity = found.identity
