@@ -7,7 +7,7 @@ EXAMPLES := $(sort $(wildcard examples/*.json))
 WEB_STATIC := src/prevent_ig/entrypoints/web/static
 FRONTEND := $(WEB_STATIC)/build/.stamp
 
-.PHONY: run totp examples system-libraries test lint typecheck unit bench clean schema frontend
+.PHONY: run totp examples system-libraries test lint typecheck unit bench clean schema frontend screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -75,6 +75,10 @@ typecheck: $(STAMP)
 
 unit: $(STAMP) $(FRONTEND) system-libraries
 	$(BIN)/pytest
+
+## screenshots: refresh docs/screenshots from the browser tests (an ordinary test run leaves them alone)
+screenshots: $(STAMP) $(FRONTEND) system-libraries
+	PREVENT_IG_SCREENSHOTS=1 $(BIN)/pytest tests/e2e
 
 ## bench: the benchmarks (kept out of `make test` and CI)
 bench: $(STAMP)

@@ -7,6 +7,7 @@ Never run `playwright install`: it would download its own browser. With PREVENT_
 
 import os
 import socket
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ ARGS = [
 ]
 PASSWORD = "correct horse battery staple"
 SCREENSHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+SCRATCH_SCREENSHOTS = Path(tempfile.gettempdir()) / "prevent-ig-screenshots"
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 AUDIT_KEY = b"e2e-audit-key-0123456789abcdef-0123456789"
 
@@ -145,8 +147,11 @@ def check_accessibility(page: Page) -> None:
 
 
 def screenshot(page: Page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    """Render the page to a PNG: into docs/screenshots under `make screenshots`, else a temporary
+    directory, so an ordinary test run never leaves the committed pictures changed."""
+    folder = SCREENSHOTS if os.environ.get("PREVENT_IG_SCREENSHOTS") == "1" else SCRATCH_SCREENSHOTS
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def sign_in(page: Page, app: LiveApp, username: str) -> None:
