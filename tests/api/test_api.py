@@ -5,7 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import CaseRow, SubjectRow
+from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, SubjectRow
 from prevent_ig.domain.access import ROLE_PERMISSIONS, Permission, Role
 from prevent_ig.entrypoints.api.app import create_api
 from prevent_ig.entrypoints.web.auth import page_routes
@@ -105,6 +105,15 @@ def test_a_practitioner_token_cannot_read_a_case_it_did_not_raise(api, auth, db:
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
     practitioner = auth(Role.PRACTITIONER)
     assert api.get(f"/api/v1/cases/{case_id}", headers=practitioner).status_code == 404
+    with db.uow() as uow:
+        newest = uow.session.execute(
+            select(AuditEventRow.event, AuditEventRow.case_id, AuditEventRow.actor).order_by(
+                AuditEventRow.seq.desc()
+            )
+        ).first()
+    assert newest is not None
+    assert (newest.event, newest.case_id) == ("case:record:refuse", case_id)  # a refused look, not a view
+    assert newest.actor.startswith("token:")
     own_id = api.post("/api/v1/cases", json=CASE, headers=practitioner).json()["id"]
     assert api.get(f"/api/v1/cases/{own_id}", headers=practitioner).status_code == 200
     assert [c["id"] for c in api.get("/api/v1/cases", headers=practitioner).json()] == [own_id]
@@ -236,7 +245,6 @@ def test_nul_characters_are_refused_before_reaching_the_database(api, auth, db: 
 
 
 def test_every_permitted_call_leaves_an_audit_event_with_the_token_as_actor(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
-    from prevent_ig.adapters.records.tables import AuditEventRow  # noqa: PLC0415
 
     lead = auth(Role.PREVENT_LEAD)
     auditor = auth(Role.AUDITOR)

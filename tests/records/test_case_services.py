@@ -13,6 +13,7 @@ from prevent_ig.adapters.records.tables import (
     DisclosureRow,
     SubjectRow,
 )
+from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose, RecipientType
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
@@ -55,7 +56,7 @@ def advance(db: Db, case_id: int, move: Move, on: date = TODAY, **kw: object) ->
 def test_raising_a_concern_records_subject_case_timeline_and_audit(db: Db) -> None:
     case_id = open_case(db)
     with db.uow() as uow:
-        detail = view_case(uow=uow, actor="lead.a", case_id=case_id)
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert detail.stage == "concern_raised"
     assert detail.subject.nhs_number == "9990000018"
     assert detail.timeline[0].kind == "concern_raised"
@@ -142,7 +143,7 @@ def test_referral_is_refused_until_a_followed_share_assessment_exists(db: Db) ->
     assess_case(db, case_id)
     advance(db, case_id, Move.REFER)
     with db.uow() as uow:
-        assert view_case(uow=uow, actor="x", case_id=case_id).stage == "referred"
+        assert view_case(uow=uow, actor="x", case_id=case_id, role=Role.PREVENT_LEAD).stage == "referred"
 
 
 def test_a_superseded_share_assessment_no_longer_authorises_referral(db: Db) -> None:
@@ -227,7 +228,7 @@ def test_exit_closes_with_reason_and_schedules_reviews_on_the_due_list(db: Db) -
     advance(db, case_id, Move.START_SCREENING, on=date(2026, 5, 5))
     advance(db, case_id, Move.EXIT, on=date(2026, 5, 31), exit_reason=ExitReason.SIGNPOSTED)
     with db.uow() as uow:
-        detail = view_case(uow=uow, actor="lead.a", case_id=case_id)
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert (detail.stage, detail.exit_reason) == ("closed", "signposted")
     assert (detail.review_6_due_on, detail.review_12_due_on) == (date(2026, 11, 30), date(2027, 5, 31))
     with db.uow() as uow:
@@ -448,4 +449,25 @@ def test_audit_chain_verifies_after_a_realistic_history(db: Db) -> None:
 
 def test_missing_case_is_not_found(db: Db) -> None:
     with pytest.raises(NotFoundError, match="case 42"), db.uow() as uow:
-        view_case(uow=uow, actor="x", case_id=42)
+        view_case(uow=uow, actor="x", case_id=42, role=Role.PREVENT_LEAD)
+
+
+def test_a_practitioner_sees_only_the_cases_they_raised_and_a_refused_look_is_audited_as_one(db: Db) -> None:
+    others = open_case(db)  # raised by clinician.a
+    before = events(db)
+    with pytest.raises(NotFoundError, match=f"case {others} does not exist"), db.uow().reading() as uow:
+        view_case(uow=uow, actor="practitioner.p", case_id=others, role=Role.PRACTITIONER)
+    assert events(db) == [*before, "case:record:refuse"]
+    with db.uow().reading() as uow:
+        seen = view_case(uow=uow, actor="lead.a", case_id=others, role=Role.PREVENT_LEAD)
+    assert seen.id == others
+    with db.uow().reading() as uow:
+        own = view_case(uow=uow, actor="clinician.a", case_id=others, role=Role.PRACTITIONER)
+    assert own.raised_by == "clinician.a"
+    assert events(db) == [*before, "case:record:refuse", "case:record:view", "case:record:view"]
+
+
+def test_the_operator_without_a_role_sees_every_case(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow().reading() as uow:
+        assert view_case(uow=uow, actor="cli", case_id=case_id, role=None).id == case_id

@@ -10,9 +10,15 @@ import pytest
 from sqlalchemy import event, func, select
 
 from prevent_ig.adapters.records.database import DatabaseBusyError
-from prevent_ig.adapters.records.read_audit import ReadAuditAppender, append_collected, collecting
+from prevent_ig.adapters.records.read_audit import (
+    CollectedReads,
+    ReadAuditAppender,
+    append_collected,
+    collecting,
+)
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.cases import view_case
 from tests.fixtures_db import AUDIT_KEY, Db
@@ -133,8 +139,9 @@ def test_a_read_committed_while_collecting_is_written_only_when_the_collection_i
     counts: list[int] = []
 
     async def answer() -> None:
-        with collecting() as collected, db.uow().reading() as uow:
-            view_case(uow=uow, actor="lead.a", case_id=case_id)
+        collected = CollectedReads()
+        with collecting(collected), db.uow().reading() as uow:
+            view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
         counts.append(event_count(db))  # the caller must not answer yet
         await append_collected(collected)
 
@@ -148,5 +155,5 @@ def test_a_unit_of_work_without_a_shared_appender_still_audits_its_reads(db: Db)
     case_id = open_case(db)
     before = event_count(db)
     with UnitOfWork(db.factory, audit_key=AUDIT_KEY, now=db.clock, writer_gate=db.gate).reading() as uow:
-        view_case(uow=uow, actor="lead.a", case_id=case_id)
+        view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert event_count(db) == before + 1

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, writer_gate
 from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.cases import view_case
 from tests.fixtures_db import Db
@@ -30,7 +31,7 @@ def test_a_read_is_audited_when_the_reading_unit_of_work_commits(db: Db) -> None
     case_id = open_case(db)
     before = events(db)
     with db.uow().reading() as uow:
-        detail = view_case(uow=uow, actor="lead.a", case_id=case_id)
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert detail.id == case_id
     assert events(db) == [*before, ("case:record:view", case_id)]
     with db.uow() as uow:
@@ -61,7 +62,7 @@ def test_events_of_several_reads_chain_in_order(db: Db) -> None:
     before = events(db)
     for case_id in case_ids:
         with db.uow().reading() as uow:
-            view_case(uow=uow, actor="lead.a", case_id=case_id)
+            view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert events(db) == [*before, *(("case:record:view", c) for c in case_ids)]
     with db.uow() as uow:
         assert audit_service.verify(uow=uow).ok

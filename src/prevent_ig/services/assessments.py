@@ -15,7 +15,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.cases import get_case_row, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 
 
@@ -83,7 +83,7 @@ def record_assessment(
     except IntegrityError:
         raise RefusedError(f"assessment {supersedes_id} has already been superseded") from None
     verb = "followed" if lead_decision is LeadDecision.FOLLOW else "departed from"
-    add_timeline(
+    record_case_step(
         uow,
         case_id=case.id,
         on=today,
@@ -91,11 +91,7 @@ def record_assessment(
         kind="assessment",
         summary=f"Assessment {row.id} ({assessment.purpose.value}): engine said "
         f"{decision.outcome.value}; lead {verb} it.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:assessment:create",
-        case_id=case.id,
         entity=f"assessment:{row.id}",
         change={
             "input": row.input,

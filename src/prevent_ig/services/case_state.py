@@ -1,12 +1,29 @@
 """Translate between a case's database row and the domain's pathway state."""
 
+from datetime import date
+from typing import Protocol
+
 from prevent_ig.adapters.records.tables import CaseRow
 from prevent_ig.domain.pathway.deadlines import next_due
 from prevent_ig.domain.pathway.machine import CaseState
 from prevent_ig.domain.pathway.stages import ClosureKind, ExitReason, Stage
 
 
-def state_of(row: CaseRow) -> CaseState:
+class StateColumns(Protocol):
+    """What ``state_of`` reads: a mapped ``CaseRow``, or a row a Core select of those columns returned."""
+
+    stage: str
+    opened_on: date
+    closed_on: date | None
+    closure: str | None
+    exit_reason: str | None
+    information_request_on: date | None
+    information_due_on: date | None
+    review_6_due_on: date | None
+    review_12_due_on: date | None
+
+
+def state_of(row: StateColumns) -> CaseState:
     return CaseState(
         stage=Stage(row.stage),
         opened_on=row.opened_on,

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import BindParameter, Table, bindparam, func, select
+from sqlalchemy import BindParameter, Row, Table, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
@@ -20,7 +20,7 @@ from prevent_ig.adapters.records.tables import (
     table_of,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.access import Role
+from prevent_ig.domain.access import Role, may_view_case
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.deadlines import DueKind
@@ -85,7 +85,7 @@ def raise_concern(
     )
     uow.session.add(case)
     uow.session.flush()
-    add_timeline(
+    record_case_step(
         uow,
         case_id=case.id,
         on=on,
@@ -93,11 +93,7 @@ def raise_concern(
         kind="concern_raised",
         summary="Concern raised and passed to the Prevent lead.",
         to_stage=Stage.CONCERN_RAISED,
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:subject:create",
-        case_id=case.id,
         entity=f"subject:{subject_row.id}",
         change={**asdict(subject), "nhs_number": nhs_number},
     )
@@ -160,6 +156,35 @@ def add_timeline(
     )
 
 
+def record_case_step(
+    uow: UnitOfWork,
+    *,
+    case_id: int,
+    on: date,
+    actor: str,
+    kind: str,
+    summary: str,
+    event: str,
+    entity: str,
+    change: dict[str, Any] | None = None,
+    from_stage: Stage | None = None,
+    to_stage: Stage | None = None,
+) -> None:
+    """A step in a case's life, recorded twice in the use case's transaction: in the timeline, which
+    people read, and in the audit chain, which proves who did it (its ``change`` only as a digest)."""
+    add_timeline(
+        uow,
+        case_id=case_id,
+        on=on,
+        actor=actor,
+        kind=kind,
+        summary=summary,
+        from_stage=from_stage,
+        to_stage=to_stage,
+    )
+    uow.audit.record(actor=actor, event=event, case_id=case_id, entity=entity, change=change)
+
+
 def get_case_row(uow: UnitOfWork, case_id: int, *, for_update: bool = False) -> CaseRow:
     """The case row; ``for_update`` locks it until commit so two writers cannot both act on one version."""
     case = uow.session.get(CaseRow, case_id, with_for_update={"of": CaseRow} if for_update else None)
@@ -168,9 +193,19 @@ def get_case_row(uow: UnitOfWork, case_id: int, *, for_update: bool = False) -> 
     return case
 
 
-def view_case(*, uow: UnitOfWork, actor: str, case_id: int) -> views.CaseDetail:
-    """The whole case, for a person entitled to see it; the read itself is audited."""
-    case = get_case_row(uow, case_id)
+def view_case(*, uow: UnitOfWork, actor: str, case_id: int, role: Role | None) -> views.CaseDetail:
+    """The whole case, its read audited. ``role`` is the viewer's, and brings the rule of who may see
+    which case (``may_view_case``) with it; ``None`` only for the server's own operator (the CLI).
+
+    A case the viewer may not see answers exactly as a case that does not exist, so ids cannot be
+    probed; the refused attempt is audited (``case:record:refuse``), never recorded as a view."""
+    case = uow.session.execute(_CASE_WITH_SUBJECT, {"case_id": case_id}).first()
+    if case is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    if role is not None and not may_view_case(role, actor=actor, raised_by=case.raised_by):
+        uow.audit.record(actor=actor, event="case:record:refuse", case_id=case.id, entity=f"case:{case.id}")
+        uow.commit()
+        raise NotFoundError(f"case {case_id} does not exist")
     detail = _detail(uow, case)
     uow.audit.record(actor=actor, event="case:record:view", case_id=case.id, entity=f"case:{case.id}")
     uow.commit()
@@ -227,9 +262,16 @@ _DISCLOSURES = (
 _TIMELINE = (
     select(*_columns(_events, views.TimelineEntry)).where(_events.c.case_id == _CASE).order_by(_events.c.id)
 )
+_cases, _subjects = table_of(CaseRow), table_of(SubjectRow)
+_SUBJECT_FIELDS = tuple(views.SubjectView.model_fields)
+_CASE_WITH_SUBJECT = (
+    select(_cases, *(_subjects.c[name].label(f"subject__{name}") for name in _SUBJECT_FIELDS))
+    .join(_subjects, _subjects.c.id == _cases.c.subject_id)
+    .where(_cases.c.id == _CASE)
+)
 
 
-def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
+def _detail(uow: UnitOfWork, case: Row[Any]) -> views.CaseDetail:
     s = uow.session
     by_case = {"case_id": case.id}
     assessments = s.execute(_ASSESSMENTS, by_case).all()
@@ -255,7 +297,7 @@ def _detail(uow: UnitOfWork, case: CaseRow) -> views.CaseDetail:
         next_due_on=case.next_due_on,
         allowed_moves=[m.value for m in allowed_moves(state_of(case))],
         version=case.version,
-        subject=views.SubjectView.model_validate(case.subject, from_attributes=True),
+        subject=views.SubjectView(**{name: case._mapping[f"subject__{name}"] for name in _SUBJECT_FIELDS}),
         consents=[
             views.ConsentView.model_validate(c, from_attributes=True) for c in s.execute(_CONSENTS, by_case)
         ],

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import ConsentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
-from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.cases import get_case_row, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 SCOPES = ("sharing", "channel_support")
@@ -63,18 +63,14 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     )
     uow.session.add(row)
     uow.session.flush()
-    add_timeline(
+    record_case_step(
         uow,
         case_id=case.id,
         on=on,
         actor=actor,
         kind="consent",
         summary=f"Consent ({consent.scope.replace('_', ' ')}) recorded: {consent.status.value}.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:consent:create",
-        case_id=case.id,
         entity=f"consent:{row.id}",
         change=asdict(consent),
     )
@@ -109,18 +105,14 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, consent_id: int, on: date) 
                     entity=f"disclosure:{disclosure.id}",
                     change={"consent_withdrawn_on": on},
                 )
-    add_timeline(
+    record_case_step(
         uow,
         case_id=row.case_id,
         on=on,
         actor=actor,
         kind="consent",
         summary=f"Consent withdrawn; {len(flagged)} earlier disclosure(s) flagged for follow-up.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:consent:withdraw",
-        case_id=row.case_id,
         entity=f"consent:{row.id}",
         change={"withdrawn_on": on},
     )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.services.cases import add_timeline
+from prevent_ig.services.cases import record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -74,7 +74,7 @@ def record_disclosure(
     )
     uow.session.add(row)
     uow.session.flush()
-    add_timeline(
+    record_case_step(
         uow,
         case_id=assessment.case_id,
         on=on,
@@ -82,11 +82,7 @@ def record_disclosure(
         kind="disclosure",
         summary=f"Disclosure {row.id} to {recipient['name']} ({len(items)} item(s)), "
         f"{MARKING}, by {method.replace('_', ' ')}.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:disclosure:create",
-        case_id=assessment.case_id,
         entity=f"disclosure:{row.id}",
         change={"items": row.items, "recipient": recipient},
     )

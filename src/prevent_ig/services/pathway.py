@@ -19,7 +19,7 @@ from prevent_ig.domain.pathway.machine import (
 )
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services.case_state import state_of, write_state
-from prevent_ig.services.cases import add_timeline, age_on, get_case_row
+from prevent_ig.services.cases import age_on, get_case_row, record_case_step
 from prevent_ig.services.errors import RefusedError, StaleVersionError
 
 CHANNEL_SUPPORT = "channel_support"
@@ -58,7 +58,7 @@ def advance_case(
     summary = f"{move.value.replace('_', ' ').capitalize()}."
     if exit_reason is not None:
         summary = f"Exited the pathway: {exit_reason.value.replace('_', ' ')}."
-    add_timeline(
+    record_case_step(
         uow,
         case_id=case.id,
         on=on,
@@ -67,11 +67,7 @@ def advance_case(
         summary=summary,
         from_stage=before.stage,
         to_stage=after.stage,
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:stage:change",
-        case_id=case.id,
         entity=f"case:{case.id}",
         change={"from": before.stage, "to": after.stage, "move": move, "on": on, "exit_reason": exit_reason},
     )

@@ -11,7 +11,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
-from prevent_ig.services.cases import add_timeline, get_case_row
+from prevent_ig.services.cases import get_case_row, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 RESPONSE_WORKING_DAYS = 5
@@ -60,18 +60,14 @@ def record_partner_request(
     )
     uow.session.add(row)
     uow.session.flush()
-    add_timeline(
+    record_case_step(
         uow,
         case_id=case.id,
         on=request.received_on,
         actor=actor,
         kind="partner_request",
         summary=f"Request {row.id} received from {request.organisation}; due {due.isoformat()}.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:request:create",
-        case_id=case.id,
         entity=f"request:{row.id}",
         change=asdict(request),
     )
@@ -99,18 +95,14 @@ def ask_for_clarification(
     uow.session.add(clarification)
     row.status = "awaiting_clarification"
     uow.session.flush()
-    add_timeline(
+    record_case_step(
         uow,
         case_id=row.case_id,
         on=on,
         actor=actor,
         kind="clarification",
         summary=f"Clarification {clarification.id} asked of the requestor for request {row.id}.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:request:clarify",
-        case_id=row.case_id,
         entity=f"clarification:{clarification.id}",
         change={"missing": missing, "on": on},
     )
@@ -130,18 +122,14 @@ def clarification_received(
             clarification.resolved_on = on
     row.status = "open"
     row.due_on = calendar.add_working_days(on, RESPONSE_WORKING_DAYS)
-    add_timeline(
+    record_case_step(
         uow,
         case_id=row.case_id,
         on=on,
         actor=actor,
         kind="clarification",
         summary=f"Clarification received for request {row.id}; now due {row.due_on.isoformat()}.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:request:update",
-        case_id=row.case_id,
         entity=f"request:{row.id}",
         change={"status": "open", "due_on": row.due_on},
     )
@@ -162,18 +150,14 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
         raise RefusedError(f"request {request_id} was already answered on {row.answered_on}")
     row.status = "answered"
     row.answered_on = on
-    add_timeline(
+    record_case_step(
         uow,
         case_id=row.case_id,
         on=on,
         actor=actor,
         kind="partner_request",
         summary=f"Request {row.id} answered.",
-    )
-    uow.audit.record(
-        actor=actor,
         event="case:request:update",
-        case_id=row.case_id,
         entity=f"request:{row.id}",
         change={"status": "answered", "answered_on": on},
     )

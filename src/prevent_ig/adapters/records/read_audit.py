@@ -123,10 +123,10 @@ _collector: ContextVar[CollectedReads | None] = ContextVar("prevent_ig_read_audi
 
 
 @contextmanager
-def collecting() -> Iterator[CollectedReads]:
-    """Reads committed inside this block leave their events here, unwritten: the caller must await
-    ``append_collected`` before it lets any of the data read go out."""
-    collected = CollectedReads()
+def collecting(collected: CollectedReads) -> Iterator[CollectedReads]:
+    """Reads committed inside this block leave their events in ``collected``, unwritten: the caller
+    must await ``append_collected`` before it lets any of the data read go out, and also when the
+    block raised (what was committed before the error happened)."""
     token = _collector.set(collected)
     try:
         yield collected

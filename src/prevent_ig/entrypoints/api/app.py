@@ -14,8 +14,9 @@ from prevent_ig.bootstrap import Records
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.entrypoints.api.auth import ApiForbiddenError, ApiUnauthorisedError
-from prevent_ig.entrypoints.api.problems import Problem, problem
+from prevent_ig.entrypoints.api.problems import Problem, problem, service_problem
 from prevent_ig.entrypoints.api.routes import router
+from prevent_ig.services.errors import ServiceError
 
 MAX_BODY_BYTES = 1_000_000
 API_PREFIX = "/api/v1"
@@ -120,6 +121,12 @@ def _add_problem_handlers(api: FastAPI) -> None:
     @api.exception_handler(ApiForbiddenError)
     async def forbidden(_request: Request, _error: ApiForbiddenError) -> Response:
         return problem(403, "forbidden", "Forbidden", "This token's role does not allow this operation")
+
+    @api.exception_handler(ServiceError)
+    async def refused(_request: Request, error: ServiceError) -> Response:
+        # Every use case's refusal (not found, stale version, invalid field, rules) maps one way for
+        # every endpoint; the unit of work it escaped from has rolled back, so nothing was written.
+        return service_problem(error)
 
     @api.exception_handler(RequestValidationError)
     async def invalid(_request: Request, error: RequestValidationError) -> Response:

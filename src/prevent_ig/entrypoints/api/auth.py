@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from prevent_ig.adapters.records.read_audit import append_collected, collecting
+from prevent_ig.adapters.records.read_audit import CollectedReads, append_collected, collecting
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
 from prevent_ig.services.api_tokens import TokenIdentity, identify, note_use
@@ -95,10 +95,14 @@ def _dispatched(function: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         if records_of(arguments["request"]).embedded:
             # The reads' audit events are committed together with those of the other requests this
             # turn of the loop (read_audit), and only then does the answer go out.
-            with collecting() as collected:
-                answer = function(**arguments)
-            await append_collected(collected)
-            return answer
+            collected = CollectedReads()
+            try:
+                with collecting(collected):
+                    return function(**arguments)
+            finally:
+                # Also when the endpoint raised: a read it committed first (a refused look at a case,
+                # say) is audited as it would be anywhere else.
+                await append_collected(collected)
         return await run_in_threadpool(functools.partial(function, **arguments))
 
     return run

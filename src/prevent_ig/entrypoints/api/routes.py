@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
 
 from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, PartnerRequestRow
-from prevent_ig.domain.access import Permission, may_view_case
+from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
-from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem, service_problem
+from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem
 from prevent_ig.entrypoints.api.schemas import (
     MAX_ID,
     CaseIn,
@@ -32,7 +32,7 @@ from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, due_items, list_cases, raise_concern, view_case
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
-from prevent_ig.services.errors import RefusedError, ServiceError, StaleVersionError
+from prevent_ig.services.errors import RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
@@ -113,26 +113,23 @@ async def assess_endpoint(request: Request) -> Response:
 def create_case(request: Request, body: CaseIn) -> Any:
     identity = identity_of(request)
     s = body.subject
-    try:
-        with records_of(request).new_unit_of_work() as uow:
-            case_id = raise_concern(
-                uow=uow,
-                actor=identity.actor,
-                concern=body.concern,
-                owner=body.owner,
-                on=date.today(),
-                subject=NewSubject(
-                    role=s.role,
-                    given_name=s.given_name,
-                    family_name=s.family_name,
-                    date_of_birth=s.date_of_birth,
-                    address=s.address,
-                    nhs_number=s.nhs_number,
-                    adult_at_risk=s.adult_at_risk,
-                ),
-            )
-    except ServiceError as error:
-        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        case_id = raise_concern(
+            uow=uow,
+            actor=identity.actor,
+            concern=body.concern,
+            owner=body.owner,
+            on=date.today(),
+            subject=NewSubject(
+                role=s.role,
+                given_name=s.given_name,
+                family_name=s.family_name,
+                date_of_birth=s.date_of_birth,
+                address=s.address,
+                nhs_number=s.nhs_number,
+                adult_at_risk=s.adult_at_risk,
+            ),
+        )
     return as_json(Created(id=case_id), status_code=201)
 
 
@@ -160,10 +157,7 @@ def cases(request: Request) -> Any:
 def case(request: Request, case_id: RecordId) -> Any:
     identity = identity_of(request)
     with records_of(request).new_unit_of_work().reading() as uow:
-        row = uow.session.get(CaseRow, case_id)
-        if row is None or not may_view_case(identity.role, actor=identity.actor, raised_by=row.raised_by):
-            return not_found(f"case {case_id}")
-        return as_json(view_case(uow=uow, actor=identity.actor, case_id=case_id))
+        return as_json(view_case(uow=uow, actor=identity.actor, case_id=case_id, role=identity.role))
 
 
 @router.endpoint(
@@ -190,12 +184,10 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
                 information_request_on=body.information_request_on,
                 expected_version=body.version,
             )
-    except StaleVersionError as stale:
-        return service_problem(stale)
     except RefusedError as refusal:
+        if isinstance(refusal, StaleVersionError):
+            raise  # 409, as for every endpoint (app.py)
         return problem(422, "transition-refused", "Move not allowed", str(refusal))
-    except ServiceError as error:
-        return service_problem(error)
     with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(CaseRow, case_id)
         assert row is not None
@@ -221,17 +213,14 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
 )
 def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
     identity = identity_of(request)
-    try:
-        with records_of(request).new_unit_of_work() as uow:
-            request_id = record_partner_request(
-                uow=uow,
-                actor=identity.actor,
-                case_id=case_id,
-                calendar=records_of(request).engine_config.calendar,
-                request=NewPartnerRequest(**body.model_dump()),
-            )
-    except ServiceError as error:
-        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        request_id = record_partner_request(
+            uow=uow,
+            actor=identity.actor,
+            case_id=case_id,
+            calendar=records_of(request).engine_config.calendar,
+            request=NewPartnerRequest(**body.model_dump()),
+        )
     return as_json(Created(id=request_id), status_code=201)
 
 
@@ -283,22 +272,19 @@ def _decision_out(row: AssessmentRow) -> DecisionOut:
 )
 def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> Any:
     identity = identity_of(request)
-    try:
-        with records_of(request).new_unit_of_work() as uow:
-            decision_id = record_assessment(
-                uow=uow,
-                actor=identity.actor,
-                case_id=case_id,
-                assessment_json=json.dumps(body.assessment),
-                config=records_of(request).engine_config,
-                today=date.today(),
-                lead_decision=LeadDecision(body.lead_decision),
-                lead_reason=body.lead_reason,
-                request_id=body.request_id,
-                supersedes_id=body.supersedes_id,
-            )
-    except ServiceError as error:
-        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        decision_id = record_assessment(
+            uow=uow,
+            actor=identity.actor,
+            case_id=case_id,
+            assessment_json=json.dumps(body.assessment),
+            config=records_of(request).engine_config,
+            today=date.today(),
+            lead_decision=LeadDecision(body.lead_decision),
+            lead_reason=body.lead_reason,
+            request_id=body.request_id,
+            supersedes_id=body.supersedes_id,
+        )
     with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(AssessmentRow, decision_id)
         assert row is not None
@@ -339,18 +325,15 @@ def get_decision(request: Request, decision_id: RecordId) -> Any:
 )
 def create_disclosure(request: Request, decision_id: RecordId, body: DisclosureIn) -> Any:
     identity = identity_of(request)
-    try:
-        with records_of(request).new_unit_of_work() as uow:
-            disclosure_id = record_disclosure(
-                uow=uow,
-                actor=identity.actor,
-                assessment_id=decision_id,
-                method=body.method,
-                on=body.on or date.today(),
-                items=[ReleasedItem(id=i.id, content=i.content) for i in body.items],
-            )
-    except ServiceError as error:
-        return service_problem(error)
+    with records_of(request).new_unit_of_work() as uow:
+        disclosure_id = record_disclosure(
+            uow=uow,
+            actor=identity.actor,
+            assessment_id=decision_id,
+            method=body.method,
+            on=body.on or date.today(),
+            items=[ReleasedItem(id=i.id, content=i.content) for i in body.items],
+        )
     return as_json(Created(id=disclosure_id), status_code=201)
 
 

@@ -89,7 +89,8 @@ def cases_show(case_id: int, as_json: JsonOption = False) -> None:
     records = _records()
     try:
         with records.new_unit_of_work() as uow:
-            detail = case_service.view_case(uow=uow, actor=CLI_ACTOR, case_id=case_id)
+            # The server's operator sees every case (role None): the CLI runs with the database's rights.
+            detail = case_service.view_case(uow=uow, actor=CLI_ACTOR, case_id=case_id, role=None)
     except ServiceError as error:
         _fail(str(error))
     if as_json:
