@@ -15,7 +15,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.services.cases import get_case_row, record_case_step
+from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 
 
@@ -51,18 +51,18 @@ def record_assessment(
         raise AssessmentInputProblemsError(error.problems) from None
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
-    case = get_case_row(uow, case_id)
+    require_case(uow, case_id)
     if request_id is not None:
         request = uow.session.get(PartnerRequestRow, request_id)
-        if request is None or request.case_id != case.id:
+        if request is None or request.case_id != case_id:
             raise NotFoundError(f"partner request {request_id} is not part of case {case_id}")
     if supersedes_id is not None:
         earlier = uow.session.get(AssessmentRow, supersedes_id)
-        if earlier is None or earlier.case_id != case.id:
+        if earlier is None or earlier.case_id != case_id:
             raise NotFoundError(f"assessment {supersedes_id} is not part of case {case_id}")
     decision = assess(assessment, config, today=today)
     row = AssessmentRow(
-        case_id=case.id,
+        case_id=case_id,
         request_id=request_id,
         supersedes_id=supersedes_id,
         purpose=assessment.purpose.value,
@@ -85,7 +85,7 @@ def record_assessment(
     verb = "followed" if lead_decision is LeadDecision.FOLLOW else "departed from"
     record_case_step(
         uow,
-        case_id=case.id,
+        case_id=case_id,
         on=today,
         actor=actor,
         kind="assessment",

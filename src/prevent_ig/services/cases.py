@@ -185,6 +185,14 @@ def record_case_step(
     uow.audit.record(actor=actor, event=event, case_id=case_id, entity=entity, change=change)
 
 
+def require_case(uow: UnitOfWork, case_id: int) -> int:
+    """That the case exists, for use cases that only attach a record to it: one indexed read, no row
+    loaded into the session."""
+    if uow.session.execute(_CASE_ID, {"case_id": case_id}).first() is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    return case_id
+
+
 def get_case_row(uow: UnitOfWork, case_id: int, *, for_update: bool = False) -> CaseRow:
     """The case row; ``for_update`` locks it until commit so two writers cannot both act on one version."""
     case = uow.session.get(CaseRow, case_id, with_for_update={"of": CaseRow} if for_update else None)
@@ -264,6 +272,7 @@ _TIMELINE = (
 )
 _cases, _subjects = table_of(CaseRow), table_of(SubjectRow)
 _SUBJECT_FIELDS = tuple(views.SubjectView.model_fields)
+_CASE_ID = select(_cases.c.id).where(_cases.c.id == _CASE)
 _CASE_WITH_SUBJECT = (
     select(_cases, *(_subjects.c[name].label(f"subject__{name}") for name in _SUBJECT_FIELDS))
     .join(_subjects, _subjects.c.id == _cases.c.subject_id)
@@ -369,7 +378,6 @@ def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
 
 _LIMIT: BindParameter[date] = bindparam("limit")
 _DUE_LIST = TypeAdapter(list[views.DueItem])
-_cases = table_of(CaseRow)
 _DUE_CASES = (
     select(_cases.c.id, _cases.c.next_due_on, _cases.c.next_due_kind)
     .where(_cases.c.next_due_on.is_not(None), _cases.c.next_due_on <= _LIMIT)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import ConsentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
-from prevent_ig.services.cases import get_case_row, record_case_step
+from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 SCOPES = ("sharing", "channel_support")
@@ -49,9 +49,9 @@ def _check(consent: NewConsent) -> None:
 
 def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
     _check(consent)
-    case = get_case_row(uow, case_id)
+    require_case(uow, case_id)
     row = ConsentRow(
-        case_id=case.id,
+        case_id=case_id,
         sought=consent.status is not ConsentStatus.NOT_SOUGHT,
         recorded_on=on,
         **{
@@ -65,7 +65,7 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     uow.session.flush()
     record_case_step(
         uow,
-        case_id=case.id,
+        case_id=case_id,
         on=on,
         actor=actor,
         kind="consent",

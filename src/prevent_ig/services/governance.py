@@ -6,7 +6,7 @@ from datetime import date
 from prevent_ig.adapters.records.tables import CaldicottLogRow, DataSharingAgreementRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import AdviserRole
-from prevent_ig.services.cases import get_case_row
+from prevent_ig.services.cases import require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 
@@ -25,7 +25,7 @@ def log_caldicott_advice(*, uow: UnitOfWork, actor: str, entry: CaldicottEntry, 
         if not getattr(entry, name).strip():
             raise InvalidFieldError(name, "must not be blank")
     if entry.case_id is not None:
-        get_case_row(uow, entry.case_id)
+        require_case(uow, entry.case_id)
     row = CaldicottLogRow(**{**asdict(entry), "adviser_role": entry.adviser_role.value}, logged_on=on)
     uow.session.add(row)
     uow.session.flush()

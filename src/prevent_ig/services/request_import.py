@@ -20,7 +20,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.documents.intake import ChannelProposal, propose_secure_channel
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
-from prevent_ig.services.cases import get_case_row
+from prevent_ig.services.cases import require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from prevent_ig.services.transactions import enlisted
@@ -83,7 +83,7 @@ def import_request_email(
     except MalformedEmailError as error:
         raise InvalidFieldError(error.field, error.message) from None
     if case_id is not None:
-        get_case_row(uow, case_id)
+        require_case(uow, case_id)
     earlier = uow.session.scalar(select(RequestDraftRow.id).where(RequestDraftRow.raw_sha256 == email.sha256))
     if earlier is not None:
         raise RefusedError(f"this email was already imported as draft {earlier}")

@@ -11,7 +11,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
-from prevent_ig.services.cases import get_case_row, record_case_step
+from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 RESPONSE_WORKING_DAYS = 5
@@ -45,10 +45,10 @@ def record_partner_request(
     unknown = [p for p in request.legal_powers_cited if p not in catalogue_ids()]
     if unknown:
         raise InvalidFieldError("legal_powers_cited", f"not in the catalogue: {', '.join(unknown)}")
-    case = get_case_row(uow, case_id)
+    require_case(uow, case_id)
     due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
     row = PartnerRequestRow(
-        case_id=case.id,
+        case_id=case_id,
         **{
             **asdict(request),
             "email": email,
@@ -62,7 +62,7 @@ def record_partner_request(
     uow.session.flush()
     record_case_step(
         uow,
-        case_id=case.id,
+        case_id=case_id,
         on=request.received_on,
         actor=actor,
         kind="partner_request",

@@ -285,10 +285,11 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
             request_id=body.request_id,
             supersedes_id=body.supersedes_id,
         )
-    with records_of(request).new_unit_of_work().reading() as uow:
+        # Committed, and still in this session's identity map (nothing expires on commit): no re-read.
         row = uow.session.get(AssessmentRow, decision_id)
         assert row is not None
-        return as_json(_decision_out(row), status_code=201)
+        out = _decision_out(row)
+    return as_json(out, status_code=201)
 
 
 @router.endpoint(
