@@ -21,6 +21,7 @@ from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import make_engine, make_session_factory, writer_gate
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.bootstrap import Records
 from prevent_ig.domain.config import EngineConfig
 
 PG_URL = os.environ.get("PREVENT_IG_TEST_DATABASE_URL")
@@ -62,6 +63,16 @@ class Db:
             now=self.clock,
             writer_gate=self.gate,
             read_audit=self.read_audit,
+        )
+
+    def records(self) -> Records:
+        """What the web app and the API are built on, over this database and this clock."""
+        return Records(
+            engine=self.engine,
+            engine_config=self.config,
+            new_unit_of_work=self.uow,
+            url=self.url,
+            now=self.clock,
         )
 
     def admin_execute(self, *statements: str) -> None:

@@ -245,7 +245,6 @@ def test_nul_characters_are_refused_before_reaching_the_database(api, auth, db: 
 
 
 def test_every_permitted_call_leaves_an_audit_event_with_the_token_as_actor(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
-
     lead = auth(Role.PREVENT_LEAD)
     auditor = auth(Role.AUDITOR)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]

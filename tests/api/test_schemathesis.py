@@ -13,7 +13,6 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.api_tokens import create_token
@@ -32,10 +31,7 @@ def lead_token(db: Db) -> str:
 
 @pytest.fixture
 def api_schema(db: Db, lead_token: str) -> schemathesis.BaseSchema:
-    records = Records(
-        engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url, now=db.clock
-    )
-    app = create_app(records=records, web=WebSettings(demo_mode=True))
+    app = create_app(records=db.records(), web=WebSettings(demo_mode=True))
     loaded = schemathesis.openapi.from_asgi("/api/v1/openapi.json", app)
     loaded.config.headers = {"Authorization": f"Bearer {lead_token}"}
     return loaded

@@ -8,7 +8,6 @@ import pyotp
 import pytest
 from fastapi.testclient import TestClient
 
-from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
@@ -38,10 +37,7 @@ class Browser:
 
 
 def make_client(db: Db) -> TestClient:
-    records = Records(
-        engine=db.engine, engine_config=db.config, new_unit_of_work=db.uow, url=db.url, now=db.clock
-    )
-    app = create_app(records=records, web=WebSettings(demo_mode=True, secure_cookies=True))
+    app = create_app(records=db.records(), web=WebSettings(demo_mode=True, secure_cookies=True))
     return TestClient(app, base_url="https://testserver")
 
 

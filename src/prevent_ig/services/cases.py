@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import BindParameter, Row, Table, bindparam, func, select
+from sqlalchemy import BindParameter, Row, Select, Table, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
@@ -185,12 +185,11 @@ def record_case_step(
     uow.audit.record(actor=actor, event=event, case_id=case_id, entity=entity, change=change)
 
 
-def require_case(uow: UnitOfWork, case_id: int) -> int:
+def require_case(uow: UnitOfWork, case_id: int) -> None:
     """That the case exists, for use cases that only attach a record to it: one indexed read, no row
     loaded into the session."""
     if uow.session.execute(_CASE_ID, {"case_id": case_id}).first() is None:
         raise NotFoundError(f"case {case_id} does not exist")
-    return case_id
 
 
 def get_case_row(uow: UnitOfWork, case_id: int, *, for_update: bool = False) -> CaseRow:
@@ -220,11 +219,6 @@ def view_case(*, uow: UnitOfWork, actor: str, case_id: int, role: Role | None) -
     return detail
 
 
-def _columns(table: Table, view: type[views.View], *, derived: tuple[str, ...] = ()) -> list[Any]:
-    """The table's columns that the view shows, so a case's reads load nothing it does not return."""
-    return [table.c[name] for name in view.model_fields if name not in derived]
-
-
 # A case view runs these on every read. Built once, each runs from SQLAlchemy's compiled cache; written
 # against the tables (Core), not the mapped classes, they skip the ORM's loading machinery (about half
 # the cost of each read, measured).
@@ -235,16 +229,20 @@ _consents, _requests, _clarifications = (
     table_of(ClarificationRow),
 )
 _assessments, _disclosures, _events = table_of(AssessmentRow), table_of(DisclosureRow), table_of(CaseEventRow)
-_CONSENTS = (
-    select(*_columns(_consents, views.ConsentView))
-    .where(_consents.c.case_id == _CASE)
-    .order_by(_consents.c.id)
-)
-_REQUESTS = (
-    select(*_columns(_requests, views.RequestView, derived=("clarifications",)))
-    .where(_requests.c.case_id == _CASE)
-    .order_by(_requests.c.id)
-)
+
+
+def _of_case(
+    table: Table, view: type[views.View], *, derived: tuple[str, ...] = (), also: tuple[Any, ...] = ()
+) -> Select[Any]:
+    """One table's rows of the case, in the order they were recorded, with only the columns the view
+    shows (less ``derived``, the fields built from other data, plus ``also``): a case's reads load
+    nothing they do not return."""
+    shown = [table.c[name] for name in view.model_fields if name not in derived]
+    return select(*shown, *also).where(table.c.case_id == _CASE).order_by(table.c.id)
+
+
+_CONSENTS = _of_case(_consents, views.ConsentView)
+_REQUESTS = _of_case(_requests, views.RequestView, derived=("clarifications",))
 _CLARIFICATIONS = (
     select(
         _clarifications.c.id,
@@ -257,19 +255,11 @@ _CLARIFICATIONS = (
     .where(_requests.c.case_id == _CASE)
     .order_by(_clarifications.c.id)
 )
-_ASSESSMENTS = (
-    select(*_columns(_assessments, views.AssessmentView, derived=("superseded_by_id",)))
-    .where(_assessments.c.case_id == _CASE)
-    .order_by(_assessments.c.id)
+_ASSESSMENTS = _of_case(_assessments, views.AssessmentView, derived=("superseded_by_id",))
+_DISCLOSURES = _of_case(
+    _disclosures, views.DisclosureView, derived=("item_ids",), also=(_disclosures.c["items"],)
 )
-_DISCLOSURES = (
-    select(*_columns(_disclosures, views.DisclosureView, derived=("item_ids",)), _disclosures.c["items"])
-    .where(_disclosures.c.case_id == _CASE)
-    .order_by(_disclosures.c.id)
-)
-_TIMELINE = (
-    select(*_columns(_events, views.TimelineEntry)).where(_events.c.case_id == _CASE).order_by(_events.c.id)
-)
+_TIMELINE = _of_case(_events, views.TimelineEntry)
 _cases, _subjects = table_of(CaseRow), table_of(SubjectRow)
 _SUBJECT_FIELDS = tuple(views.SubjectView.model_fields)
 _CASE_ID = select(_cases.c.id).where(_cases.c.id == _CASE)

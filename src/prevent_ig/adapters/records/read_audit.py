@@ -123,13 +123,13 @@ _collector: ContextVar[CollectedReads | None] = ContextVar("prevent_ig_read_audi
 
 
 @contextmanager
-def collecting(collected: CollectedReads) -> Iterator[CollectedReads]:
+def collecting(collected: CollectedReads) -> Iterator[None]:
     """Reads committed inside this block leave their events in ``collected``, unwritten: the caller
     must await ``append_collected`` before it lets any of the data read go out, and also when the
     block raised (what was committed before the error happened)."""
     token = _collector.set(collected)
     try:
-        yield collected
+        yield
     finally:
         _collector.reset(token)
 

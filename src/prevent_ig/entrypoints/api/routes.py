@@ -4,13 +4,14 @@ import json
 from collections.abc import Sequence
 from datetime import date
 from functools import cache
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import AssessmentRow, Base, CaseRow, PartnerRequestRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
@@ -53,6 +54,9 @@ DECISION_REF = {
 }
 
 
+CommittedRow = TypeVar("CommittedRow", bound=Base)
+
+
 @cache
 def _list_of(model: type[BaseModel]) -> TypeAdapter[list[Any]]:
     return TypeAdapter(list[model])  # type: ignore[valid-type]
@@ -68,6 +72,14 @@ def as_json(value: BaseModel | Sequence[BaseModel], *, status_code: int = 200) -
         model: type[BaseModel] = type(value[0]) if value else BaseModel
         body = _list_of(model).dump_json(list(value))
     return Response(body, status_code=status_code, media_type="application/json")
+
+
+def _committed(uow: UnitOfWork, row_type: type[CommittedRow], row_id: int) -> CommittedRow:
+    """The row the use case just wrote and committed, from its session: nothing expires on commit, so
+    the answer needs no second unit of work and no re-read."""
+    row = uow.session.get(row_type, row_id)
+    assert row is not None
+    return row
 
 
 def not_found(what: str) -> Response:
@@ -184,15 +196,8 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
                 information_request_on=body.information_request_on,
                 expected_version=body.version,
             )
-    except RefusedError as refusal:
-        if isinstance(refusal, StaleVersionError):
-            raise  # 409, as for every endpoint (app.py)
-        return problem(422, "transition-refused", "Move not allowed", str(refusal))
-    with records_of(request).new_unit_of_work().reading() as uow:
-        row = uow.session.get(CaseRow, case_id)
-        assert row is not None
-        return as_json(
-            CaseState(
+            row = _committed(uow, CaseRow, case_id)
+            state = CaseState(
                 id=row.id,
                 stage=row.stage,
                 version=row.version,
@@ -200,7 +205,11 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
                 exit_reason=row.exit_reason,
                 next_due_on=row.next_due_on,
             )
-        )
+    except RefusedError as refusal:
+        if isinstance(refusal, StaleVersionError):
+            raise  # 409, as for every endpoint (app.py)
+        return problem(422, "transition-refused", "Move not allowed", str(refusal))
+    return as_json(state)
 
 
 @router.endpoint(
@@ -285,10 +294,7 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
             request_id=body.request_id,
             supersedes_id=body.supersedes_id,
         )
-        # Committed, and still in this session's identity map (nothing expires on commit): no re-read.
-        row = uow.session.get(AssessmentRow, decision_id)
-        assert row is not None
-        out = _decision_out(row)
+        out = _decision_out(_committed(uow, AssessmentRow, decision_id))
     return as_json(out, status_code=201)
 
 
