@@ -208,33 +208,6 @@ def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, auth, db: Db) -> No
     assert (count(db, CaseRow), count(db, SubjectRow)) == before
 
 
-INJECTIONS = [
-    "Robert'); DROP TABLE cases;--",
-    "<script>alert('x')</script>",
-    '"><img src=x onerror=alert(1)>',
-    "{{ 7*7 }}",
-    "' OR '1'='1",
-]
-
-
-def test_injection_strings_are_stored_as_text_and_escaped_in_pages(api, auth, db: Db, as_role) -> None:  # type: ignore[no-untyped-def]
-    lead = auth(Role.PREVENT_LEAD)
-    ids = []
-    for text in INJECTIONS:
-        body = {**CASE, "concern": text, "subject": {**CASE["subject"], "given_name": text, "address": text}}
-        ids.append(api.post("/api/v1/cases", json=body, headers=lead).json()["id"])
-    for case_id, text in zip(ids, INJECTIONS, strict=True):
-        stored = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
-        assert stored["concern"] == text and stored["subject"]["given_name"] == text
-    browser = as_role(Role.PREVENT_LEAD, "lead.escape")
-    for case_id in ids:
-        page = browser.client.get(f"/cases/{case_id}").text
-        assert "<script>alert" not in page and "<img src=x" not in page
-        assert ">49<" not in page  # the template expression was not evaluated
-    assert "&lt;script&gt;" in browser.client.get(f"/cases/{ids[1]}").text
-    assert count(db, CaseRow) == len(INJECTIONS)
-
-
 def test_nul_characters_are_refused_before_reaching_the_database(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
     lead = auth(Role.PREVENT_LEAD)
     body = {**CASE, "subject": {**CASE["subject"], "given_name": "\u0000"}}
