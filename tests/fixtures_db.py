@@ -18,7 +18,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
-from prevent_ig.adapters.records.database import make_engine, make_session_factory, writer_gate
+from prevent_ig.adapters.records.database import (
+    make_engine,
+    make_read_engine,
+    make_session_factory,
+    writer_gate,
+)
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records
@@ -49,7 +54,9 @@ class Db:
 
     def __post_init__(self) -> None:
         self.engine = make_engine(self.url)
+        self.read_engine = make_read_engine(self.url, self.engine)
         self.factory = make_session_factory(self.engine)
+        self.read_factory = make_session_factory(self.read_engine)
         self.gate = writer_gate(self.url)
         self.read_audit = ReadAuditAppender(
             self.factory, audit_key=AUDIT_KEY, now=self.clock, writer_gate=self.gate
@@ -63,6 +70,7 @@ class Db:
             now=self.clock,
             writer_gate=self.gate,
             read_audit=self.read_audit,
+            read_session_factory=self.read_factory,
         )
 
     def records(self) -> Records:
@@ -73,6 +81,7 @@ class Db:
             new_unit_of_work=self.uow,
             url=self.url,
             now=self.clock,
+            read_engine=self.read_engine,
         )
 
     def admin_execute(self, *statements: str) -> None:
@@ -142,6 +151,7 @@ def db(
     database = Db(url=next(urls), backend=request.param, clock=Clock(), config=EngineConfig())
     yield database
     database.engine.dispose()
+    database.read_engine.dispose()
     next(urls, None)
 
 

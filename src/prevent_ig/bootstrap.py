@@ -19,6 +19,7 @@ from prevent_ig.adapters.records.database import (
     READ_ONLY,
     is_sqlite,
     make_engine,
+    make_read_engine,
     make_session_factory,
     writer_gate,
 )
@@ -45,6 +46,8 @@ class Records:
     new_unit_of_work: Callable[[], UnitOfWork]
     url: str
     now: Callable[[], datetime] = utc_now
+    read_engine: Engine | None = None
+    """Where the token check reads (``make_read_engine``); ``engine`` when not given."""
 
     @cached_property
     def embedded(self) -> bool:
@@ -55,7 +58,7 @@ class Records:
     def lookup(self) -> Connection:
         """A connection for one read outside any unit of work (the API's token check): no session, no
         audit log, and on SQLite no write lock. Use it in a ``with`` block."""
-        return self.engine.connect().execution_options(**{READ_ONLY: True})
+        return (self.read_engine or self.engine).connect().execution_options(**{READ_ONLY: True})
 
 
 def build_records(
@@ -70,7 +73,8 @@ def build_records(
     engine_settings = engine_settings or EngineSettings()
     url = database.url()
     engine = make_engine(url)
-    factory = make_session_factory(engine)
+    read_engine = make_read_engine(url, engine)
+    factory, read_factory = make_session_factory(engine), make_session_factory(read_engine)
     key = audit_key(audit, database.data_dir)
     gate = writer_gate(url)
     read_audit = ReadAuditAppender(factory, audit_key=key, now=now, writer_gate=gate)
@@ -78,10 +82,16 @@ def build_records(
         engine=engine,
         engine_config=load_engine_config(engine_settings.engine_config),
         new_unit_of_work=lambda: UnitOfWork(
-            factory, audit_key=key, now=now, writer_gate=gate, read_audit=read_audit
+            factory,
+            audit_key=key,
+            now=now,
+            writer_gate=gate,
+            read_audit=read_audit,
+            read_session_factory=read_factory,
         ),
         url=url,
         now=now,
+        read_engine=read_engine,
     )
 
 

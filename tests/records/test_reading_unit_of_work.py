@@ -8,10 +8,11 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import DBAPIError
 
 from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, writer_gate
-from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow
 from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.cases import view_case
@@ -158,3 +159,18 @@ def test_the_writer_gate_gives_up_after_its_timeout_when_another_thread_holds_it
     finally:
         release.set()
         holder.join(10)
+
+
+def test_a_write_strayed_into_a_reading_unit_of_work_never_lands(db: Db) -> None:
+    # On PostgreSQL reads run in autocommit on connections the server holds read-only
+    # (database.make_read_engine), so the server itself refuses the write; on SQLite the read's
+    # transaction is rolled back. Either way nothing is written.
+    case_id = open_case(db)
+    with (
+        pytest.raises(DBAPIError) if db.backend == "postgresql" else nullcontext(),
+        db.uow().reading() as uow,
+    ):
+        uow.session.execute(update(CaseRow).where(CaseRow.id == case_id).values(owner="stray.write"))
+        uow.commit()
+    with db.uow() as uow:
+        assert uow.session.get_one(CaseRow, case_id).owner != "stray.write"

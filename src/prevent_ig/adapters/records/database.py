@@ -40,6 +40,31 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+READ_ONLY_SERVER_OPTION = "-c default_transaction_read_only=on"
+
+
+def make_read_engine(url: str, engine: Engine) -> Engine:
+    """The engine that reading units of work and the API's token check use.
+
+    SQLite: ``engine`` itself (a read begins ``DEFERRED`` and takes no lock). PostgreSQL: a pool of its
+    own whose connections are in autocommit and which the server holds read-only. Each read then costs
+    one round trip, with no ``BEGIN`` and ``ROLLBACK`` around it. That changes nothing about what the
+    read sees: under READ COMMITTED (the default, and ours) every statement takes its own snapshot,
+    inside a transaction or not. A write that strays into a reading unit of work is refused by the
+    server rather than committed (tested).
+    """
+    if is_sqlite(url):
+        return engine
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": READ_ONLY_SERVER_OPTION},
+    )
+
+
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_on_begin).
     dbapi_connection.isolation_level = None

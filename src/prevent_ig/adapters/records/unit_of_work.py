@@ -37,8 +37,11 @@ class UnitOfWork:
         now: Callable[[], datetime],
         writer_gate: WriterGate = nullcontext,
         read_audit: ReadAuditAppender | None = None,
+        read_session_factory: sessionmaker[Session] | None = None,
     ) -> None:
         self._factory = session_factory
+        # Reads on PostgreSQL go to a read-only pool in autocommit (database.make_read_engine).
+        self._read_factory = read_session_factory or session_factory
         self._audit_key = audit_key
         self._writer_gate = writer_gate
         # Shared by all units of work on a database (bootstrap builds one), so concurrent reads group.
@@ -47,22 +50,29 @@ class UnitOfWork:
         )
         self.now = now
         self._read_only = False
+        self._streaming = False
         self._held = ExitStack()
 
     def __enter__(self) -> Self:
         if not self._read_only:
             self._held.enter_context(self._writer_gate())
-        self.session = self._factory()
+        short_read = self._read_only and not self._streaming
+        self.session = (self._read_factory if short_read else self._factory)()
         self.audit = AuditLog(self.session, key=self._audit_key, now=self.now, deferred=self._read_only)
         if self._read_only:
             self.session.connection(execution_options={READ_ONLY: True})
         return self
 
-    def reading(self) -> Self:
+    def reading(self, *, streaming: bool = False) -> Self:
         """Open for reads only: the transaction takes no write lock, so readers never queue behind
         writers; audit events recorded meanwhile are appended by ``commit()``. Writing anything else in
-        such a unit of work is a programming error."""
+        such a unit of work is a programming error (on PostgreSQL the server refuses it).
+
+        ``streaming`` is for a read that streams rows through a server-side cursor (the whole audit
+        chain), which PostgreSQL allows only inside a transaction: it reads in one, rather than on the
+        read-only autocommit connections other reads use."""
         self._read_only = True
+        self._streaming = streaming
         return self
 
     def __exit__(

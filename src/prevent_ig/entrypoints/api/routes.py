@@ -371,7 +371,7 @@ def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> A
     summary="Verify the whole audit chain",
 )
 def verify(request: Request) -> Any:
-    with records_of(request).new_unit_of_work().reading() as uow:
+    with records_of(request).new_unit_of_work().reading(streaming=True) as uow:
         result = audit_service.verify(uow=uow)
         uow.audit.record(actor=identity_of(request).actor, event="audit:chain:verify")
         uow.commit()
