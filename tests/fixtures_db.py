@@ -84,6 +84,16 @@ class Db:
             read_engine=self.read_engine,
         )
 
+    def cli_env(self, data_dir: Path) -> dict[str, str | None]:
+        """The environment for a `prevent-ig` command on this database, with this audit key and the
+        built-in engine configuration (``None`` unsets a variable the shell may have set)."""
+        return {
+            "PREVENT_IG_DATABASE_URL": self.url,
+            "PREVENT_IG_DATA_DIR": str(data_dir),
+            "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
+            "PREVENT_IG_ENGINE_CONFIG": None,
+        }
+
     def admin_execute(self, *statements: str) -> None:
         """Raw SQL as the database owner would run it (used to simulate tampering)."""
         with self.engine.begin() as connection:

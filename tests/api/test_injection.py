@@ -39,7 +39,7 @@ from prevent_ig.services.documents import save_referral_answers
 from tests.api.conftest import Tokens
 from tests.builders import REQUEST_COMPLETE, input_data
 from tests.documents.builders import pdf_pages
-from tests.fixtures_db import AUDIT_KEY, Db
+from tests.fixtures_db import Db
 
 ATTACK = (
     "<script>alert('x')</script> \"><img src=x onerror=alert(1)> {{ 7*7 }} ' OR '1'='1'; DROP TABLE cases;--"
@@ -92,7 +92,13 @@ class Made:
     """The IG adviser's queue and form as they were before the advice was given."""
 
 
-def request_body() -> dict[str, Any]:
+LACKING = {"proforma": False, "consent_position_stated": False, "specific": False}
+"""The checklist answers (guidance section 5) that make a partner request incomplete."""
+
+
+def request_body(**checklist: bool) -> dict[str, Any]:
+    """A partner request for the API: the builders' complete checklist, less any answers given."""
+    answers = {name: value for name, value in REQUEST_COMPLETE.items() if name != "received"}
     return {
         "organisation": attack("R1"),
         "person": attack("R2"),
@@ -100,14 +106,10 @@ def request_body() -> dict[str, Any]:
         "email": "channel@northshire.gov.uk",
         "recipient_type": "channel_panel",
         "purpose": "channel_information_gathering",
-        "received_on": "2026-11-23",
+        "received_on": REQUEST_COMPLETE["received"],
         "items_requested": [attack("R4")],
-        "proforma": True,
-        "secure_channel": True,
-        "consent_position_stated": True,
-        "reason_given": True,
-        "specific": True,
-        "legal_powers_cited": ["CTSA2015.s38"],
+        **answers,
+        **checklist,
     }
 
 
@@ -157,13 +159,7 @@ def made(api: TestClient, auth: Tokens, db: Db, as_role: Any) -> Made:
     case_id = created(api.post("/api/v1/cases", json=case, headers=lead))
     on_case = f"/api/v1/cases/{case_id}"
     complete = created(api.post(f"{on_case}/requests", json=request_body(), headers=lead))
-    incomplete_body = {
-        **request_body(),
-        "proforma": False,
-        "consent_position_stated": False,
-        "specific": False,
-    }
-    incomplete = created(api.post(f"{on_case}/requests", json=incomplete_body, headers=lead))
+    incomplete = created(api.post(f"{on_case}/requests", json=request_body(**LACKING), headers=lead))
 
     item = {
         "id": "identity",
@@ -198,13 +194,12 @@ def made(api: TestClient, auth: Tokens, db: Db, as_role: Any) -> Made:
             headers=lead,
         )
     )
-    lacking = {**REQUEST_COMPLETE, "proforma": False, "consent_position_stated": False, "specific": False}
     awaiting = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
     clarify_id = created(
         api.post(
             f"{on_case}/decisions",
             json={
-                "assessment": answer_to(lacking, ig_advice=awaiting),
+                "assessment": answer_to({**REQUEST_COMPLETE, **LACKING}, ig_advice=awaiting),
                 "lead_decision": "follow",
                 "request_id": incomplete,
             },
@@ -264,9 +259,12 @@ def test_every_free_text_field_is_stored_exactly_as_written(
         "C1": detail["concern"],
         "C2": detail["owner"],
     }
-    for request in detail["requests"]:
-        stored |= {"R1": request["organisation"], "R2": request["person"], "R3": request["role"]}
-        stored["R4"] = request["items_requested"][0]
+    requests = detail["requests"]
+    assert len(requests) == 2
+    for request in requests:  # the complete one and the incomplete one hold the same strings
+        texts = [request["organisation"], request["person"], request["role"], *request["items_requested"]]
+        assert texts == [attack(tag) for tag in ("R1", "R2", "R3", "R4")]
+    stored |= dict(zip(("R1", "R2", "R3", "R4"), texts, strict=True))
     stored["A5"] = {d["id"]: d for d in detail["assessments"]}[made.referral_id]["lead_reason"]
     with db.uow() as uow:
         for prefix, decision_id in (("A", made.referral_id), ("Q", made.share_id)):
@@ -351,13 +349,18 @@ def path_of(template: str, made: Made) -> str:
     )
 
 
+def fetched(client: TestClient, templates: dict[str, set[str]], made: Made) -> dict[str, Any]:
+    """Each page or document of ``templates`` for this case, as the client gets it; each must be there."""
+    responses = {template: client.get(path_of(template, made)) for template in templates}
+    for template, response in responses.items():
+        assert response.status_code == 200, template
+    return responses
+
+
 def test_pages_show_each_string_as_text_and_none_as_markup(as_role: Any, made: Made) -> None:
     lead = as_role(Role.PREVENT_LEAD, "lead.attack")
-    shown = {}
-    for template in LEAD_PAGES:
-        response = lead.client.get(path_of(template, made))
-        assert response.status_code == 200, template
-        shown[template] = shown_on_page(template, response.text)
+    pages = fetched(lead.client, LEAD_PAGES, made)
+    shown = {template: shown_on_page(template, response.text) for template, response in pages.items()}
     assert shown == LEAD_PAGES
     advised = {template: shown_on_page(template, body) for template, body in made.advice_pages.items()}
     assert advised == ADVISER_PAGES
@@ -398,13 +401,9 @@ out the vulnerabilities answer (F2) because the decision to refer released no he
 
 def test_documents_carry_each_string_as_written(as_role: Any, made: Made) -> None:
     lead = as_role(Role.PREVENT_LEAD, "lead.attack")
-    shown = {}
-    for template in DOCUMENTS:
-        response = lead.client.get(path_of(template, made))
-        assert response.status_code == 200, template
-        assert response.headers["content-type"] == "application/pdf"
-        shown[template] = shown_in_pdf(response.content)
-    assert shown == DOCUMENTS
+    documents = fetched(lead.client, DOCUMENTS, made)
+    assert {response.headers["content-type"] for response in documents.values()} == {"application/pdf"}
+    assert {template: shown_in_pdf(response.content) for template, response in documents.items()} == DOCUMENTS
 
 
 # --- Exports: the command line --------------------------------------------------------------------
@@ -412,12 +411,7 @@ def test_documents_carry_each_string_as_written(as_role: Any, made: Made) -> Non
 
 @pytest.fixture
 def env(db: Db, tmp_path: Path) -> dict[str, str | None]:
-    return {
-        "PREVENT_IG_DATABASE_URL": db.url,
-        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
-        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
-        "PREVENT_IG_ENGINE_CONFIG": None,
-    }
+    return db.cli_env(tmp_path / "data")
 
 
 def run(env: dict[str, str | None], *args: str) -> str:

@@ -11,19 +11,14 @@ from typer.testing import CliRunner
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.entrypoints.cli.documents import documents_app
 from tests.documents.builders import CONTENTS, partner_request, pdf_pages, referral
-from tests.fixtures_db import AUDIT_KEY, Db
+from tests.fixtures_db import Db
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def env(db: Db, tmp_path: Path) -> dict[str, str | None]:
-    return {
-        "PREVENT_IG_DATABASE_URL": db.url,
-        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
-        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
-        "PREVENT_IG_ENGINE_CONFIG": None,
-    }
+    return db.cli_env(tmp_path / "data")
 
 
 def test_referral_and_disclosure_pdfs_from_the_command_line(

@@ -14,7 +14,7 @@ from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_mes
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.entrypoints.cli.documents import mail_app
 from tests.documents.builders import POLICE, pdf_pages, referral
-from tests.fixtures_db import AUDIT_KEY, Db
+from tests.fixtures_db import Db
 from tests.mail.smtp_server import SmtpServer, free_port
 
 runner = CliRunner()
@@ -22,13 +22,7 @@ runner = CliRunner()
 
 @pytest.fixture
 def env(db: Db, smtp: SmtpServer, tmp_path: Path) -> dict[str, str | None]:
-    return {
-        "PREVENT_IG_DATABASE_URL": db.url,
-        "PREVENT_IG_DATA_DIR": str(tmp_path / "data"),
-        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
-        "PREVENT_IG_ENGINE_CONFIG": None,
-        **smtp.env(),
-    }
+    return {**db.cli_env(tmp_path / "data"), **smtp.env()}
 
 
 def test_send_then_deliver_then_status_from_the_command_line(

@@ -30,7 +30,7 @@ from prevent_ig.services.request_import import (
     list_drafts,
     view_draft,
 )
-from tests.fixtures_db import AUDIT_KEY, TODAY, Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import open_case
 
 PROFORMA = b"%PDF-1.7\nsynthetic request proforma\n%%EOF\n"
@@ -331,11 +331,7 @@ runner = CliRunner()
 
 
 def test_requests_import_from_the_command_line(db: Db, tmp_path: Path) -> None:
-    env = {
-        "PREVENT_IG_DATABASE_URL": db.url,
-        "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
-        "PREVENT_IG_ENGINE_CONFIG": None,
-    }
+    env = db.cli_env(tmp_path / "data")
     good = tmp_path / "request.eml"
     good.write_bytes(request_email())
     result = runner.invoke(requests_app, ["import", str(good), "--today", "2026-11-26"], env=env)
