@@ -13,6 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
+
 
 def create() -> Starlette:
     # A plain engine, not prevent-ig's: its SQLite transactions begin IMMEDIATE (taking the write lock
@@ -34,10 +36,18 @@ def create() -> Starlette:
     return Starlette(routes=[Route("/row/{case_id:int}", row)])
 
 
+def served() -> Starlette:
+    """As served by bench/load.py: built like ``prevent-ig serve`` builds the app, long-lived objects
+    frozen (src/prevent_ig/entrypoints/web/memory.py), so that the collector treats all sides alike."""
+    app = create()
+    freeze_long_lived_objects()
+    return app
+
+
 if __name__ == "__main__":
     import sys
 
     from prevent_ig.entrypoints.web.server import serve
 
     # Served exactly as `prevent-ig serve` serves the app: same server, protocol, log level, processes.
-    serve("bench.bare_app:create", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))
+    serve("bench.bare_app:served", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))

@@ -17,6 +17,7 @@ from prevent_ig.adapters.records.tables import CaseRow, table_of
 from prevent_ig.bootstrap import build_records
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
+from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 
 _cases = table_of(CaseRow)
 ROW = select(_cases.c.id, _cases.c.stage, _cases.c.owner, _cases.c.opened_on).where(
@@ -46,9 +47,17 @@ def create() -> FastAPI:
     return app
 
 
+def served() -> FastAPI:
+    """As served by bench/load.py: built like ``prevent-ig serve`` builds the app, long-lived objects
+    frozen (src/prevent_ig/entrypoints/web/memory.py), so that the collector treats all sides alike."""
+    app = create()
+    freeze_long_lived_objects()
+    return app
+
+
 if __name__ == "__main__":
     import sys
 
     from prevent_ig.entrypoints.web.server import serve
 
-    serve("bench.floor_app:create", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))
+    serve("bench.floor_app:served", host="127.0.0.1", port=int(sys.argv[1]), workers=int(sys.argv[2]))

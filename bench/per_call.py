@@ -95,9 +95,10 @@ async def asgi_call(
     return statuses[0]
 
 
-def calls_for(cases: int) -> list[Call]:
-    """The calls to time; each app finds its database in the environment when it is created."""
-    app = create_app(records=build_records(), web=WebSettings())
+def calls_for(cases: int, app: Asgi | None = None) -> list[Call]:
+    """The calls to time; each app finds its database in the environment when it is created.
+    ``app`` is prevent-ig as some caller built it (default: ``create_app``, as the tests build it)."""
+    app = app or create_app(records=build_records(), web=WebSettings())
     decision = json.dumps({"assessment": ASSESSMENT, "lead_decision": "follow"}).encode()
 
     def any_case(prefix: str, suffix: str = "") -> Callable[[random.Random], str]:
@@ -135,14 +136,21 @@ def python_calls_per_request(call: Call, token: str, count: int) -> float:
     return float(stats.total_calls) / count
 
 
-def measure(url: str, args: argparse.Namespace, data_dir: Path) -> None:
+def prepared(url: str, cases: int, data_dir: Path) -> str:
+    """Fill the database with ``cases`` cases and point this process's environment (which the apps
+    read when they are built) at it; an API token of a Prevent lead."""
     os.environ.update(
         PREVENT_IG_DATABASE_URL=url, PREVENT_IG_DATA_DIR=str(data_dir), PREVENT_IG_AUDIT_KEY=AUDIT_KEY
     )
-    populate(url, args.cases, due=200)
+    populate(url, cases, due=200)
     factory = make_session_factory(make_engine(url))
     with UnitOfWork(factory, audit_key=AUDIT_KEY.encode(), now=utc_now) as uow:
         _, token = create_token(uow=uow, actor="bench", service="per call", role=Role.PREVENT_LEAD, days=1)
+    return token
+
+
+def measure(url: str, args: argparse.Namespace, data_dir: Path) -> None:
+    token = prepared(url, args.cases, data_dir)
     calls = calls_for(args.cases)
 
     async def rounds() -> dict[str, list[float]]:

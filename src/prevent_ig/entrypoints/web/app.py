@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
+from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 from prevent_ig.entrypoints.web.routes import (
     advice,
     assessment,
@@ -58,7 +59,9 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app as ``prevent-ig serve`` runs it, built in each worker process from the environment."""
-    return create_app(records=build_records(), web=WebSettings())
+    app = create_app(records=build_records(), web=WebSettings())
+    freeze_long_lived_objects()
+    return app
 
 
 # documents before requests: its /requests/import must match before /requests/{request_id}.
