@@ -8,16 +8,16 @@ from contextlib import nullcontext
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import event, select, update
 from sqlalchemy.exc import DBAPIError
 
 from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, writer_gate
 from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow
 from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
-from prevent_ig.services.cases import view_case
-from tests.fixtures_db import Db
-from tests.records.helpers import open_case
+from prevent_ig.services.cases import raise_concern, view_case
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import new_subject, open_case
 
 
 def events(db: Db) -> list[tuple[str, int | None]]:
@@ -174,3 +174,29 @@ def test_a_write_strayed_into_a_reading_unit_of_work_never_lands(db: Db) -> None
         uow.commit()
     with db.uow() as uow:
         assert uow.session.get_one(CaseRow, case_id).owner != "stray.write"
+
+
+def test_what_a_use_case_wrote_is_still_in_hand_after_it_commits_and_returns_only_the_id(db: Db) -> None:
+    """An API answer built from the row just committed must not cost a second transaction (on SQLite
+    it would take the write lock again) nor a second read of the row."""
+    statements: list[str] = []
+
+    def note(_connection: object, _cursor: object, statement: str, *_rest: object) -> None:
+        statements.append(statement)
+
+    with db.uow() as uow:
+        case_id = raise_concern(  # adds the rows, commits, and hands back only the id
+            uow=uow,
+            actor="clinician.a",
+            subject=new_subject(),
+            concern="Synthetic concern noticed in clinic.",
+            owner="lead.a",
+            on=TODAY,
+        )
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            case = uow.session.get(CaseRow, case_id)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        assert case is not None and case.id == case_id
+    assert statements == []

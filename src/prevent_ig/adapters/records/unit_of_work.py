@@ -52,6 +52,7 @@ class UnitOfWork:
         self._read_only = False
         self._streaming = False
         self._held = ExitStack()
+        self._kept: list[object] = []
 
     def __enter__(self) -> Self:
         if not self._read_only:
@@ -85,6 +86,7 @@ class UnitOfWork:
             self.session.rollback()
             self.session.close()
         finally:
+            self._kept = []
             self._held.close()
 
     def commit(self) -> None:
@@ -95,6 +97,11 @@ class UnitOfWork:
             return
         self.session.commit()
         self.audit.transaction_ended()
+        # The session holds what it loaded and wrote only weakly; a use case that returns just an id
+        # lets its rows go, and the caller's ``session.get`` for the answer would then read them back
+        # in a new transaction (on SQLite one that takes the write lock). Held here until the unit of
+        # work ends, they are still in hand (tested).
+        self._kept = list(self.session.identity_map.values())
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
