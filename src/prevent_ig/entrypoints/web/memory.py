@@ -31,12 +31,12 @@ def freeze_long_lived_objects(*, refreezes: int = REFREEZES) -> None:
     left = [refreezes]
 
     def after_full_collection(phase: str, info: dict[str, Any]) -> None:
-        if phase != "stop" or info["generation"] != OLDEST_GENERATION:
+        # Once done it stays registered, inert: CPython walks ``gc.callbacks`` by index while calling
+        # them, so removing itself here would make the callback after it miss this call.
+        if left[0] <= 0 or phase != "stop" or info["generation"] != OLDEST_GENERATION:
             return
         gc.freeze()
         left[0] -= 1
-        if left[0] <= 0:
-            gc.callbacks.remove(after_full_collection)
 
     if refreezes > 0:
         gc.callbacks.append(after_full_collection)
