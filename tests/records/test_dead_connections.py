@@ -45,9 +45,10 @@ def pool(request: pytest.FixtureRequest) -> Iterator[Pools]:
 
     def make(ping_after_idle: float) -> Engine:
         engine = make_engine(PG_URL, ping_after_idle=ping_after_idle)
+        made.append(engine)
         if request.param == "reads":
             engine = make_read_engine(PG_URL, engine, ping_after_idle=ping_after_idle)
-        made.append(engine)
+            made.append(engine)
         return engine
 
     yield make
@@ -61,6 +62,31 @@ def test_a_connection_that_died_while_idle_is_replaced_before_use(pool: Pools) -
     kill(first)
     time.sleep(IDLE * 2)
     assert backend_of(engine) != first  # no error: the ping found it dead and the pool reconnected
+
+
+def test_after_a_restart_one_failed_ping_recycles_every_older_connection(
+    pool: Pools, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A restart or failover kills every pooled connection at once: the first dead one found makes the
+    pool recycle the rest too, rather than each failing a ping of its own."""
+    engine = pool(IDLE)
+    with engine.connect() as one, engine.connect() as two:  # two connections in the pool
+        killed = {int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)}
+    for backend in killed:
+        kill(backend)
+    time.sleep(IDLE * 2)
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection: object) -> bool:
+        pings.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    with engine.connect() as one, engine.connect() as two:
+        now = {int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)}
+    assert len(now) == 2 and not now & killed
+    assert len(pings) == 1  # the second old connection was recycled unpinged
 
 
 def test_a_connection_back_out_within_the_idle_time_is_not_pinged(pool: Pools) -> None:

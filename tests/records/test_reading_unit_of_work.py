@@ -2,6 +2,7 @@
 
 import fcntl
 import os
+import sqlite3
 import threading
 import time
 from contextlib import nullcontext
@@ -9,9 +10,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import event, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
-from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, writer_gate
+from prevent_ig.adapters.records.database import DatabaseBusyError, SqliteWriterGate, make_engine, writer_gate
 from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow
 from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
@@ -200,3 +201,22 @@ def test_what_a_use_case_wrote_is_still_in_hand_after_it_commits_and_returns_onl
             event.remove(db.engine, "before_cursor_execute", note)
         assert case is not None and case.id == case_id
     assert statements == []
+
+
+def test_a_transaction_the_locked_file_refuses_to_begin_raises_sqlalchemys_error(tmp_path: Path) -> None:
+    """Callers wait out an outage by catching SQLAlchemy's ``OperationalError`` (the mail worker
+    does): a ``BEGIN IMMEDIATE`` refused by a file another program holds must raise that, not the
+    driver's own error."""
+    path = tmp_path / "locked.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        with engine.connect() as connection:  # the pool's one connection, told to give up quickly
+            connection.connection.driver_connection.execute("PRAGMA busy_timeout=50")
+            connection.rollback()
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(OperationalError, match="locked"), engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    finally:
+        holder.close()
+        engine.dispose()

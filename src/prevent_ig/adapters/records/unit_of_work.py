@@ -101,6 +101,7 @@ class UnitOfWork:
         # lets its rows go, and the caller's ``session.get`` for the answer would then read them back
         # in a new transaction (on SQLite one that takes the write lock). Held here until the unit of
         # work ends, they are still in hand (tested).
+        self._kept = []  # what an earlier commit of this unit of work kept, unless still in hand
         self._kept = list(self.session.identity_map.values())
 
 

@@ -20,7 +20,10 @@ from typing import Any
 OLDEST_GENERATION = 2
 REFREEZES = 3
 """Full collections after start-up whose survivors are frozen too. The few objects of requests in
-flight at those moments are frozen with them, once; after the last, nothing more is frozen."""
+flight at those moments are frozen with them; those that later become garbage in a reference cycle
+are never freed, a few kilobytes at most for the worker's life. After the last, nothing more is
+frozen. (On a CPython whose collector is incremental, as planned for 3.14, automatic passes may never
+report the oldest generation: the refreezes then never happen, and only the start-up freeze helps.)"""
 
 
 def freeze_long_lived_objects(*, refreezes: int = REFREEZES) -> None:
