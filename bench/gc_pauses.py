@@ -12,10 +12,9 @@ through the app, as bench/per_call.py runs it, in a fresh process per side and r
 Each side warms up with --warm-up calls of the mix (a worker that has served for a few seconds), then
 every collection during --calls more is timed through ``gc.callbacks``. Printed per side: the full
 (oldest-generation) collections, their median, longest and total pause, and all collections' time per
-call. A full collection stops every request in flight,
-so its longest pause lands on the tail latency bench/load.py reports; the ratio of the two sides'
-longest pauses is the figure to judge by. The sides alternate, so a slow spell falls on both alike.
-A temporary SQLite file holds the data.
+call. A full collection stops every request in flight, so its longest pause lands on the tail
+latency bench/load.py reports; the ratio of the two sides' longest pauses is the figure to judge by.
+The sides alternate, so a slow spell falls on both alike. A temporary SQLite file holds the data.
 """
 
 import argparse
@@ -34,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from bench.per_call import MIX, calls_for, prepared, run_calls
+from bench.per_call import MIX, app_calls, prepared, run_calls
 from prevent_ig.bootstrap import build_records
 from prevent_ig.entrypoints.web.app import app_from_environment, create_app
 from prevent_ig.settings import WebSettings
@@ -51,7 +50,8 @@ def one_side(side: str, cases: int, count: int, warm_up: int, token: str, seed: 
         app = app_from_environment()
     else:
         app = create_app(records=build_records(), web=WebSettings())
-    calls = {call.kind: call for call in calls_for(cases, app) if call.kind in MIX}
+    # Only the app's calls: the bench's other apps would add objects of their own to the collector's walk.
+    calls = {call.kind: call for call in app_calls(cases, app)}
     collections: Collections = []
     began = [0.0]
 

@@ -95,21 +95,27 @@ async def asgi_call(
     return statuses[0]
 
 
-def calls_for(cases: int, app: Asgi | None = None) -> list[Call]:
-    """The calls to time; each app finds its database in the environment when it is created.
-    ``app`` is prevent-ig as some caller built it (default: ``create_app``, as the tests build it)."""
-    app = app or create_app(records=build_records(), web=WebSettings())
+def _any_case(cases: int, prefix: str, suffix: str = "") -> Callable[[random.Random], str]:
+    return lambda rng: f"{prefix}{rng.randint(1, cases)}{suffix}"
+
+
+def app_calls(cases: int, app: Asgi) -> list[Call]:
+    """prevent-ig's own calls, the load mix's three kinds, on ``app`` as the caller built it."""
     decision = json.dumps({"assessment": ASSESSMENT, "lead_decision": "follow"}).encode()
-
-    def any_case(prefix: str, suffix: str = "") -> Callable[[random.Random], str]:
-        return lambda rng: f"{prefix}{rng.randint(1, cases)}{suffix}"
-
     return [
-        Call("bare row", bare_app.create(), "GET", any_case("/row/"), authorised=False),
-        Call("floor row", floor_app.create(), "GET", any_case("/row/")),
-        Call("case view", app, "GET", any_case("/api/v1/cases/")),
+        Call("case view", app, "GET", _any_case(cases, "/api/v1/cases/")),
         Call("due list", app, "GET", lambda _rng: "/api/v1/due"),
-        Call("assessment", app, "POST", any_case("/api/v1/cases/", "/decisions"), decision),
+        Call("assessment", app, "POST", _any_case(cases, "/api/v1/cases/", "/decisions"), decision),
+    ]
+
+
+def calls_for(cases: int) -> list[Call]:
+    """The calls to time, the app built as the tests build it; each app finds its database in the
+    environment when it is created."""
+    return [
+        Call("bare row", bare_app.create(), "GET", _any_case(cases, "/row/"), authorised=False),
+        Call("floor row", floor_app.create(), "GET", _any_case(cases, "/row/")),
+        *app_calls(cases, create_app(records=build_records(), web=WebSettings())),
     ]
 
 

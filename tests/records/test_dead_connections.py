@@ -37,6 +37,19 @@ def kill(backend: int) -> None:
         admin.dispose()
 
 
+def counted_pings(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The connections the pool pings from now on; each ping still goes to the server."""
+    pinged: list[object] = []
+    ping = engine.dialect.do_ping
+
+    def counted_ping(dbapi_connection: object) -> bool:
+        pinged.append(dbapi_connection)
+        return ping(dbapi_connection)
+
+    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    return pinged
+
+
 @pytest.fixture(params=["writes", "reads"])
 def pool(request: pytest.FixtureRequest) -> Iterator[Pools]:
     """An engine of either of the app's pools, with one connection that has been used once."""
@@ -75,14 +88,7 @@ def test_after_a_restart_one_failed_ping_recycles_every_older_connection(
     for backend in killed:
         kill(backend)
     time.sleep(IDLE * 2)
-    pings: list[object] = []
-    ping = engine.dialect.do_ping
-
-    def counted_ping(dbapi_connection: object) -> bool:
-        pings.append(dbapi_connection)
-        return ping(dbapi_connection)
-
-    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    pings = counted_pings(engine, monkeypatch)
     with engine.connect() as one, engine.connect() as two:
         now = {int(c.execute(text("SELECT pg_backend_pid()")).scalar_one()) for c in (one, two)}
     assert len(now) == 2 and not now & killed
@@ -107,13 +113,6 @@ def test_a_connection_is_pinged_only_when_it_has_sat_idle(
 ) -> None:
     engine = pool(ping_after_idle)
     first = backend_of(engine)  # a new connection is not pinged: it has just proved itself
-    seen: list[object] = []
-    ping = engine.dialect.do_ping
-
-    def counted_ping(dbapi_connection: object) -> bool:
-        seen.append(dbapi_connection)
-        return ping(dbapi_connection)  # the real ping, to the server
-
-    monkeypatch.setattr(engine.dialect, "do_ping", counted_ping)
+    seen = counted_pings(engine, monkeypatch)
     assert [backend_of(engine) for _ in range(4)] == [first] * 4
     assert len(seen) == pings
