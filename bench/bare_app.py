@@ -19,7 +19,11 @@ from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 def create() -> Starlette:
     # A plain engine, not prevent-ig's: its SQLite transactions begin IMMEDIATE (taking the write lock
     # for every read), which would handicap the baseline as soon as it runs more than one process.
-    engine = create_engine(os.environ["PREVENT_IG_DATABASE_URL"])
+    # The same number of pooled connections as prevent-ig's pools when bench/load.py sets one.
+    size = os.environ.get("PREVENT_IG_DATABASE_POOL_SIZE")
+    engine = create_engine(
+        os.environ["PREVENT_IG_DATABASE_URL"], **({"pool_size": int(size), "max_overflow": 0} if size else {})
+    )
 
     async def row(request: Request) -> JSONResponse:
         with engine.connect() as connection:

@@ -50,6 +50,9 @@ from prevent_ig.domain.access import Role
 from prevent_ig.services.api_tokens import create_token
 
 ROOT = Path(__file__).parents[1]
+POSTGRES_CONNECTIONS = 90
+"""What the three servers may hold open together on PostgreSQL, under its default max_connections of
+100: each server process keeps one pool (bare) or two (floor, app), all of PREVENT_IG_DATABASE_POOL_SIZE."""
 MAX_REQUESTS = 200_000
 Request = tuple[str, str, str, object]
 Timings = dict[str, list[float]]
@@ -204,6 +207,10 @@ def run(url: str, args: argparse.Namespace, data_dir: Path) -> None:
         "PREVENT_IG_DATA_DIR": str(data_dir),
         "PREVENT_IG_AUDIT_KEY": "load-bench-key-load-bench-key-load-bench-key",
     }
+    if not url.startswith("sqlite"):
+        pool_size = max(1, min(10, POSTGRES_CONNECTIONS // (5 * workers)))
+        env["PREVENT_IG_DATABASE_POOL_SIZE"] = str(pool_size)
+        print(f"  (each process's pools hold {pool_size} PostgreSQL connections)")
     app_port, bare_port, floor_port = free_port(), free_port(), free_port()
     app = start(
         [sys.executable, "-m", "prevent_ig", "serve"],

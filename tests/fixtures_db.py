@@ -9,7 +9,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import (
+    BUSY_TIMEOUT_SECONDS,
     make_engine,
     make_read_engine,
     make_session_factory,
@@ -51,13 +52,15 @@ class Db:
     backend: str
     clock: Clock
     config: EngineConfig
+    busy_timeout: float = BUSY_TIMEOUT_SECONDS
+    """How long a call waits for the write lock or a pooled connection (the app's setting)."""
 
     def __post_init__(self) -> None:
-        self.engine = make_engine(self.url)
-        self.read_engine = make_read_engine(self.url, self.engine)
+        self.engine = make_engine(self.url, busy_timeout=self.busy_timeout)
+        self.read_engine = make_read_engine(self.url, self.engine, busy_timeout=self.busy_timeout)
         self.factory = make_session_factory(self.engine)
         self.read_factory = make_session_factory(self.read_engine)
-        self.gate = writer_gate(self.url)
+        self.gate = writer_gate(self.url, timeout=self.busy_timeout)
         self.read_audit = ReadAuditAppender(
             self.factory, audit_key=AUDIT_KEY, now=self.clock, writer_gate=self.gate
         )
@@ -93,6 +96,15 @@ class Db:
             "PREVENT_IG_AUDIT_KEY": AUDIT_KEY.decode(),
             "PREVENT_IG_ENGINE_CONFIG": None,
         }
+
+    def impatient(self, busy_timeout: float) -> "Db":
+        """The same database, reached by pools that give up after ``busy_timeout`` seconds (dispose
+        of it with ``close()``)."""
+        return replace(self, busy_timeout=busy_timeout)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        self.read_engine.dispose()
 
     def admin_execute(self, *statements: str) -> None:
         """Raw SQL as the database owner would run it (used to simulate tampering)."""
@@ -160,8 +172,7 @@ def db(
     urls = fresh_database_url(request.param, tmp_path, sqlite_template, pg_template)
     database = Db(url=next(urls), backend=request.param, clock=Clock(), config=EngineConfig())
     yield database
-    database.engine.dispose()
-    database.read_engine.dispose()
+    database.close()
     next(urls, None)
 
 

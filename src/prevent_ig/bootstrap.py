@@ -72,11 +72,12 @@ def build_records(
     audit = audit or AuditSettings()
     engine_settings = engine_settings or EngineSettings()
     url = database.url()
-    engine = make_engine(url)
-    read_engine = make_read_engine(url, engine)
+    timeout, pool_size = database.database_busy_timeout_seconds, database.database_pool_size
+    engine = make_engine(url, busy_timeout=timeout, pool_size=pool_size)
+    read_engine = make_read_engine(url, engine, busy_timeout=timeout, pool_size=pool_size)
     factory, read_factory = make_session_factory(engine), make_session_factory(read_engine)
     key = audit_key(audit, database.data_dir)
-    gate = writer_gate(url)
+    gate = writer_gate(url, timeout=timeout)
     read_audit = ReadAuditAppender(factory, audit_key=key, now=now, writer_gate=gate)
     return Records(
         engine=engine,

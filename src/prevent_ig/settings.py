@@ -37,6 +37,22 @@ class DatabaseSettings(BaseSettings):
         "default: the SQLite file prevent-ig.sqlite3 in data_dir.",
     )
 
+    database_busy_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=600,
+        description="How long a call waits for the database (SQLite's write lock, a free pooled "
+        "PostgreSQL connection) before it gives up; the API then answers 503 and nothing is changed.",
+    )
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="PostgreSQL connections each process keeps for writes, and as many again for reads: "
+        "a process never opens more than twice this. Keep processes x 2 x this under the server's "
+        "max_connections (web threads above this wait for a connection rather than open one).",
+    )
+
     def url(self) -> str:
         if self.database_url:
             return self.database_url

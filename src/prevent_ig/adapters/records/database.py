@@ -8,6 +8,7 @@ instead (see ``audit_log``).
 """
 
 import fcntl
+import functools
 import os
 import threading
 import time
@@ -21,7 +22,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
-BUSY_TIMEOUT_MS = 30_000
+BUSY_TIMEOUT_SECONDS = 30.0
+"""How long a writer waits for SQLite's write lock, or a caller for a pooled PostgreSQL connection."""
+POOL_SIZE = 10
+"""PostgreSQL connections per process per pool (one pool for writes, one for reads)."""
 
 
 def is_sqlite(url: str) -> bool:
@@ -32,17 +36,41 @@ PING_AFTER_IDLE_SECONDS = 1.0
 """A pooled PostgreSQL connection idle for longer than this is checked before it is handed out."""
 
 
-def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> Engine:
+def make_engine(
+    url: str,
+    *,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+    pool_size: int = POOL_SIZE,
+) -> Engine:
+    """The engine for writes (and, on SQLite, for reads too).
+
+    On PostgreSQL the pool is fixed at ``pool_size`` with no overflow: a burst of requests then
+    queues for a connection in the process (for up to ``busy_timeout``) instead of opening more, so
+    the connections all the processes may open can be counted against the server's
+    ``max_connections``. Past that limit the server refuses new ones, and every request meeting the
+    refusal would fail (seen under bench/load.py with four processes).
+
+    Waits for a lock end after ``busy_timeout`` too: SQLite's busy timeout, and PostgreSQL's
+    ``lock_timeout`` (unlimited by default), so a transaction left holding the audit chain's lock
+    cannot hold every writer of every process for ever; they fail, retryably, instead."""
     if not is_sqlite(url):
-        # Room for the thread pool that serves requests (FastAPI runs up to 40 at once).
-        engine = create_engine(url, pool_size=20, max_overflow=20)
+        engine = create_engine(
+            url,
+            pool_size=pool_size,
+            max_overflow=0,
+            pool_timeout=busy_timeout,
+            connect_args={"options": f"-c lock_timeout={round(busy_timeout * 1000)}"},
+        )
         ping_when_idle(engine, after=ping_after_idle)
         return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-    event.listen(engine, "connect", _sqlite_on_connect)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    event.listen(
+        engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_ms=round(busy_timeout * 1000))
+    )
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
@@ -50,7 +78,14 @@ def make_engine(url: str, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -
 READ_ONLY_SERVER_OPTION = "-c default_transaction_read_only=on"
 
 
-def make_read_engine(url: str, engine: Engine, *, ping_after_idle: float = PING_AFTER_IDLE_SECONDS) -> Engine:
+def make_read_engine(
+    url: str,
+    engine: Engine,
+    *,
+    ping_after_idle: float = PING_AFTER_IDLE_SECONDS,
+    busy_timeout: float = BUSY_TIMEOUT_SECONDS,
+    pool_size: int = POOL_SIZE,
+) -> Engine:
     """The engine that reading units of work and the API's token check use.
 
     SQLite: ``engine`` itself (a read begins ``DEFERRED`` and takes no lock). PostgreSQL: a pool of its
@@ -64,8 +99,9 @@ def make_read_engine(url: str, engine: Engine, *, ping_after_idle: float = PING_
         return engine
     read_engine = create_engine(
         url,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_timeout,
         isolation_level="AUTOCOMMIT",
         connect_args={"options": READ_ONLY_SERVER_OPTION},
     )
@@ -110,13 +146,13 @@ def ping_when_idle(engine: Engine, *, after: float) -> None:
     event.listen(engine, "checkout", checked_out)
 
 
-def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any, *, busy_timeout_ms: int) -> None:
     # Let SQLAlchemy, not the sqlite3 module, decide when transactions begin (see _sqlite_on_begin).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
     # WAL with NORMAL sync: a committed transaction survives the process being killed (tested with
     # SIGKILL); only a power cut may lose the last commits. Production deployments use PostgreSQL.
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -155,7 +191,7 @@ class SqliteWriterGate:
     own way (busy timeout) rather than hanging.
     """
 
-    def __init__(self, lock_path: Path, *, timeout: float = BUSY_TIMEOUT_MS / 1000) -> None:
+    def __init__(self, lock_path: Path, *, timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self._lock_path = lock_path
         self._timeout = timeout
         self._thread_lock = threading.RLock()
@@ -196,12 +232,15 @@ class SqliteWriterGate:
                 pause = min(pause * 2, 0.001)
 
 
-_gates: dict[str, SqliteWriterGate] = {}
+_gates: dict[tuple[str, float], SqliteWriterGate] = {}
 _gates_lock = threading.Lock()
 
 
-def writer_gate(url: str) -> Callable[[], AbstractContextManager[object]]:
-    """The gate every writing unit of work passes on this database (one per file per process)."""
+def writer_gate(
+    url: str, *, timeout: float = BUSY_TIMEOUT_SECONDS
+) -> Callable[[], AbstractContextManager[object]]:
+    """The gate every writing unit of work passes on this database (one per file and timeout per
+    process: in practice one, since a process reads its settings once)."""
     if not is_sqlite(url):
         return nullcontext  # PostgreSQL: row locks and the audit advisory lock order the writers
     database = make_url(url).database
@@ -209,4 +248,6 @@ def writer_gate(url: str) -> Callable[[], AbstractContextManager[object]]:
         return nullcontext
     path = str(Path(database).resolve())
     with _gates_lock:
-        return _gates.setdefault(path, SqliteWriterGate(Path(path + ".writer-lock")))
+        return _gates.setdefault(
+            (path, timeout), SqliteWriterGate(Path(path + ".writer-lock"), timeout=timeout)
+        )

@@ -49,6 +49,15 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
     404: _described("No such record (or not visible to this token)"),
     413: _described("Body larger than 1 MB"),
     422: _described("Invalid input; each error names its field"),
+    503: {
+        **_described("The database could not take the call just now; nothing to fix in the request"),
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before trying again",
+                "schema": {"type": "integer"},
+            }
+        },
+    },
 }
 CONFLICT = {409: _described("The case changed since you read it, or the rules refuse the change")}
 

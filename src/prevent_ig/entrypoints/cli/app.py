@@ -218,5 +218,22 @@ app.command("openapi")(web.openapi_command)
 app.command("serve")(web.serve_command)
 
 
+DATABASE_UNAVAILABLE_EXIT = 75
+"""EX_TEMPFAIL of sysexits.h: a temporary failure; the same command may succeed later."""
+
+
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:
+        # Imported here: it loads the PostgreSQL driver, which `prevent-ig assess` never needs.
+        from prevent_ig.adapters.records.availability import described, is_database_unavailable  # noqa: PLC0415
+
+        if not is_database_unavailable(error):
+            raise
+        typer.echo(
+            f"prevent-ig: the database could not take this command just now ({described(error)}): it is "
+            "busy, unreachable or refusing connections. Try again shortly.",
+            err=True,
+        )
+        raise SystemExit(DATABASE_UNAVAILABLE_EXIT) from None

@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
+from prevent_ig.entrypoints.database_trouble import answer_database_unavailable
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
 from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 from prevent_ig.entrypoints.web.routes import (
@@ -110,6 +111,21 @@ def _add_error_pages(app: FastAPI) -> None:
             paragraphs=["Check the address, or go back to your home page."],
             link={"href": "/", "text": "Go to your home page"},
         )
+
+    answer_database_unavailable(
+        app,
+        lambda request: render(
+            request,
+            "message.html",
+            status_code=503,
+            heading="Sorry, the service is busy",
+            paragraphs=[
+                "The records database could not take your request just now. Wait a minute, then try "
+                "again. If this keeps happening, tell your IT service desk.",
+            ],
+            link={"href": "/", "text": "Go to your home page"},
+        ),
+    )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
