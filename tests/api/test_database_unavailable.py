@@ -186,3 +186,16 @@ def test_the_cli_exits_75_when_the_database_server_is_down(tmp_path: Path) -> No
     assert result.returncode == 75, result.stderr
     assert "(OperationalError (SQLSTATE none))" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_fault_is_a_500_problem_not_a_503(api: TestClient, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    """A fault that trying again would not mend (here a table gone from under the app) is not dressed up
+    as "busy": the API answers 500 with a problem document, and the web app a 500 page."""
+    lead = auth(Role.PREVENT_LEAD)
+    assert api.get("/api/v1/due", headers=lead).status_code == 200
+    db.admin_execute("DROP TABLE partner_requests" + (" CASCADE" if db.backend == "postgresql" else ""))
+    broken = api.get("/api/v1/due", headers=lead)
+    assert broken.status_code == 500
+    assert broken.headers["content-type"] == "application/problem+json"
+    assert "retry-after" not in broken.headers
+    assert broken.json()["type"].endswith("/internal")

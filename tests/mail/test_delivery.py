@@ -2,15 +2,16 @@
 STARTTLS with a login, retried while the server is down, and never lost or doubled."""
 
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.smtp import SmtpTransport
+from prevent_ig.adapters.records.database import DatabaseBusyError
 from prevent_ig.adapters.records.tables import (
     AuditEventRow,
     DisclosureRow,
@@ -31,6 +32,7 @@ from prevent_ig.services.outbox import (
     send_disclosure,
     send_referral,
 )
+from tests.api.test_database_unavailable import write_lock_held
 from tests.documents.builders import CONTENTS, NOT_SECURE, POLICE, partner_request, pdf_pages, referral
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, USERNAME, SmtpServer
@@ -299,7 +301,7 @@ def test_wrong_credentials_or_an_untrusted_certificate_keep_the_message_queued(
 
 def test_the_worker_loop_waits_out_a_database_outage_and_stops_when_asked(db: Db, smtp: SmtpServer) -> None:
     queued = queue_referral(db)
-    outages = [OperationalError("SELECT 1", {}, Exception("synthetic: database restarting"))] * 2
+    outages = [DatabaseBusyError("another writer held the database too long")] * 2
     stop = threading.Event()
 
     def new_uow() -> UnitOfWork:
@@ -330,3 +332,46 @@ def test_the_worker_loop_waits_out_a_database_outage_and_stops_when_asked(db: Db
     assert outages == [] and smtp.message_ids() == [queued.message_id]
     [row] = outbox_rows(db)
     assert (row.status, row.worker) == ("sent", "loop")
+
+
+def test_a_sent_message_is_recorded_once_the_database_lets_go_and_is_not_sent_again(
+    db: Db, smtp: SmtpServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lock held past the busy timeout just after the message went: the worker records the
+    delivery when the lock is released (well within the lease) rather than leave it to be resent."""
+    queued = queue_referral(db)
+    impatient = db.impatient(0.2)
+    locked = threading.Event()
+
+    def hold_the_lock() -> None:
+        with write_lock_held(db):
+            locked.set()
+            time.sleep(1.0)  # five busy timeouts
+
+    holder = threading.Thread(target=hold_the_lock)
+
+    class LockAfterSending(SmtpTransport):
+        def deliver(self, *, envelope_from: str, envelope_to: str, raw: bytes) -> None:
+            super().deliver(envelope_from=envelope_from, envelope_to=envelope_to, raw=raw)
+            holder.start()
+            locked.wait(5)
+
+    try:
+        done = deliver_due(
+            new_uow=impatient.uow,
+            transport=LockAfterSending(smtp.settings()),
+            policy=POLICY,
+            worker="patient",
+            clock=Clock(),
+        )
+    finally:
+        holder.join()
+        impatient.close()
+    assert [d.result for d in done] == [Result.SENT]
+    assert "database unavailable" in caplog.text  # it did meet the lock, and waited it out
+    assert smtp.message_ids() == [queued.message_id]
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts) == ("sent", 1)
+    assert deliver(db, smtp, Clock()) == []
+    with db.uow().reading(streaming=True) as uow:
+        assert audit_service.verify(uow=uow).ok

@@ -216,3 +216,28 @@ def test_a_cancelled_statement_is_unavailable_and_a_syntax_error_is_a_fault(engi
     assert isinstance(cancelled, OperationalError) and is_database_unavailable(cancelled)
     broken = error_of(lambda: run(engine, "SELEC 1"))
     assert isinstance(broken, DBAPIError) and not is_database_unavailable(broken)
+
+
+@needs_postgres
+def test_a_wrong_database_name_is_a_fault_not_unavailability(engines: list[Engine]) -> None:
+    """libpq gives a failed connection no SQLSTATE; a misconfiguration must not read as "try again"."""
+    assert PG_URL is not None
+    wrong = (
+        make_url(PG_URL).set(database=f"no_such_{uuid.uuid4().hex[:8]}").render_as_string(hide_password=False)
+    )
+    engine = make_engine(wrong)
+    engines.append(engine)
+    error = error_of(engine.connect)
+    assert isinstance(error, OperationalError)
+    assert not is_database_unavailable(error)
+
+
+@needs_postgres
+def test_options_in_the_url_are_kept_beside_the_lock_timeout(engines: list[Engine]) -> None:
+    assert PG_URL is not None
+    url = make_url(PG_URL).update_query_dict({"options": "-c statement_timeout=4321"})
+    engine = make_engine(url.render_as_string(hide_password=False), busy_timeout=1.5)
+    engines.append(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SHOW statement_timeout")).scalar() == "4321ms"
+        assert connection.execute(text("SHOW lock_timeout")).scalar() == "1500ms"

@@ -1,10 +1,17 @@
-"""The one answer, on the API and the web app alike, to a database that cannot take a call just now.
+"""The one answer, on the API and the web app alike, to a database error.
 
-See ``adapters.records.availability`` for which errors count. The log line names the route and the
-error's code only: ids may appear in a path, personal data never does.
+A database that cannot take a call just now (see ``adapters.records.availability``) gets ``unavailable``
+with ``Retry-After``; any other database error is a fault of ours or of the deployment and gets
+``failed`` (a 500). Both are answered here rather than left to the server: the API is mounted inside
+the web app, and an error escaping it after its 500 went out would reach the web app's handler with
+the response already started (Starlette then logs a RuntimeError in place of the real error).
+
+The log names the route, the error's kind and code, and for a fault where in our code it happened;
+never the driver's message, which can quote personal data (ids may appear in a path; names never do).
 """
 
 import logging
+import traceback
 from collections.abc import Callable
 
 from fastapi import FastAPI, Request
@@ -16,19 +23,20 @@ from prevent_ig.adapters.records.availability import RETRY_AFTER_SECONDS, descri
 from prevent_ig.adapters.records.database import DatabaseBusyError
 
 log = logging.getLogger(__name__)
+Answer = Callable[[Request], Response]
 
 
-def answer_database_unavailable(app: FastAPI, answer: Callable[[Request], Response]) -> None:
-    """Answer with ``answer(request)`` and ``Retry-After`` when a call meets an unavailable database;
-    any other database error stays a server error."""
-
-    async def unavailable(request: Request, error: Exception) -> Response:
+def answer_database_errors(app: FastAPI, *, unavailable: Answer, failed: Answer) -> None:
+    async def database_error(request: Request, error: Exception) -> Response:
+        where = f"{request.method} {request.url.path}"
         if not is_database_unavailable(error):
-            raise error
-        log.warning("database could not take %s %s: %s", request.method, request.url.path, described(error))
-        response = answer(request)
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            log.error("database error on %s: %s\n%s", where, described(error), frames)
+            return failed(request)
+        log.warning("database could not take %s: %s", where, described(error))
+        response = unavailable(request)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
     for kind in (DBAPIError, PoolTimeoutError, DatabaseBusyError):
-        app.add_exception_handler(kind, unavailable)
+        app.add_exception_handler(kind, database_error)

@@ -14,6 +14,7 @@ import logging
 import os
 import socket
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,9 +23,9 @@ from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import and_, or_, select
-from sqlalchemy.exc import OperationalError
 
 from prevent_ig.adapters.mail.errors import PermanentDeliveryError, TransientDeliveryError
+from prevent_ig.adapters.records.availability import described, is_database_unavailable
 from prevent_ig.adapters.records.tables import NotificationRow, OutboxMessageRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
@@ -107,7 +108,37 @@ def deliver_next(
         return _settle_failure(new_uow, claim, error=str(error), permanent=True, policy=policy, now=clock())
     except TransientDeliveryError as error:
         return _settle_failure(new_uow, claim, error=str(error), permanent=False, policy=policy, now=clock())
-    return _settle_sent(new_uow, claim, worker=worker, now=clock())
+    return _settle_sent_within_lease(new_uow, claim, worker=worker, clock=clock, lease=policy.lease)
+
+
+SETTLE_PAUSE_LIMIT_SECONDS = 5.0
+
+
+def _settle_sent_within_lease(
+    new_uow: Callable[[], UnitOfWork], claim: _Claim, *, worker: str, clock: Clock, lease: timedelta
+) -> Delivery:
+    """Record a sent message, trying again while the database cannot take it, until the lease ends.
+
+    The message has gone: if the record of it failed for good, the lease would run out and the message
+    be sent a second time. A database that is busy (a lock held past the busy timeout) or briefly
+    unreachable is therefore waited out here, while the lease keeps other workers off the message;
+    settling twice is harmless (the second finds it sent). Past the lease, another worker may resend:
+    delivery is at least once, never silently lost."""
+    deadline = time.monotonic() + lease.total_seconds()
+    pause = 0.05
+    while True:
+        try:
+            return _settle_sent(new_uow, claim, worker=worker, now=clock())
+        except Exception as error:
+            if not is_database_unavailable(error) or time.monotonic() + pause >= deadline:
+                raise
+            log.warning(
+                "message %s sent; database unavailable (%s), recording it again",
+                claim.outbox_id,
+                described(error),
+            )
+            time.sleep(pause)
+            pause = min(pause * 2, SETTLE_PAUSE_LIMIT_SECONDS)
 
 
 def deliver_due(
@@ -154,8 +185,10 @@ def run_worker(
             delivered = deliver_due(
                 new_uow=new_uow, transport=transport, policy=policy, worker=name, clock=clock, stop=stop
             )
-        except OperationalError as error:
-            log.warning("mail worker %s: database unavailable (%s); waiting", name, type(error.orig).__name__)
+        except Exception as error:
+            if not is_database_unavailable(error):
+                raise
+            log.warning("mail worker %s: database unavailable (%s); waiting", name, described(error))
             delivered = []
         if not delivered:
             stop.wait(poll_seconds)

@@ -22,11 +22,16 @@ from prevent_ig.adapters.records.database import DatabaseBusyError
 RETRY_AFTER_SECONDS = 5
 """What the API and the web app suggest a caller waits before trying again."""
 
-_SQLITE_BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
-# PostgreSQL SQLSTATEs (appendix A of its manual) of a server that cannot take the call now.
-_POSTGRES_UNAVAILABLE_CLASSES = frozenset({"08", "53"})  # connection exception; insufficient resources
+# PostgreSQL SQLSTATEs (appendix A of its manual) of a server that cannot take the call now. Not all
+# of class 53 (a full disk or memory needs an operator, not a retry), nor 08P01 (a protocol bug).
 _POSTGRES_UNAVAILABLE_STATES = frozenset(
     {
+        "08000",  # connection_exception
+        "08003",  # connection_does_not_exist
+        "08006",  # connection_failure
+        "08001",  # sqlclient_unable_to_establish_sqlconnection
+        "08004",  # sqlserver_rejected_establishment_of_sqlconnection
+        "53300",  # too_many_connections
         "40001",  # serialization_failure
         "40P01",  # deadlock_detected
         "55P03",  # lock_not_available
@@ -49,14 +54,33 @@ def is_database_unavailable(error: BaseException) -> bool:
     cause = error.orig
     if isinstance(cause, sqlite3.Error):
         # Errors the sqlite3 module raises itself (a closed connection, say) carry no code.
-        return getattr(cause, "sqlite_errorcode", 0) & 0xFF in _SQLITE_BUSY_CODES
+        return getattr(cause, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_BUSY
     if isinstance(cause, psycopg.Error):
-        state = cause.sqlstate
-        if state is None:
-            # No answer from a server at all: refused, unreachable, or the connection dropped.
-            return isinstance(cause, psycopg.OperationalError)
-        return state[:2] in _POSTGRES_UNAVAILABLE_CLASSES or state in _POSTGRES_UNAVAILABLE_STATES
+        if cause.sqlstate is not None:
+            return cause.sqlstate in _POSTGRES_UNAVAILABLE_STATES
+        return isinstance(cause, psycopg.OperationalError) and _unreachable(cause)
     return False
+
+
+# libpq reports a failure to connect with no SQLSTATE, so the message is all there is to tell a
+# server that is down or full from a wrong password, database name or host (which need fixing).
+_UNREACHABLE_MESSAGES = (
+    "connection refused",
+    "too many clients",
+    "too many connections",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "the database system is in recovery mode",
+    "server closed the connection unexpectedly",
+    "timeout expired",
+    "connection timed out",
+    "no route to host",
+)
+
+
+def _unreachable(error: psycopg.OperationalError) -> bool:
+    message = str(error).lower()
+    return any(phrase in message for phrase in _UNREACHABLE_MESSAGES)
 
 
 def described(error: BaseException) -> str:

@@ -9,6 +9,7 @@ instead (see ``audit_log``).
 
 import fcntl
 import functools
+import math
 import os
 import threading
 import time
@@ -60,22 +61,39 @@ def make_engine(
             pool_size=pool_size,
             max_overflow=0,
             pool_timeout=busy_timeout,
-            connect_args={"options": f"-c lock_timeout={round(busy_timeout * 1000)}"},
+            **_postgres_options(url, busy_timeout),
         )
         ping_when_idle(engine, after=ping_after_idle)
         return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout}, hide_parameters=True)
     event.listen(
-        engine, "connect", functools.partial(_sqlite_on_connect, busy_timeout_ms=round(busy_timeout * 1000))
+        engine,
+        "connect",
+        functools.partial(_sqlite_on_connect, busy_timeout_ms=max(1, round(busy_timeout * 1000))),
     )
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
 
 
 READ_ONLY_SERVER_OPTION = "-c default_transaction_read_only=on"
+
+
+def _postgres_options(url: str, busy_timeout: float, *extra: str) -> dict[str, Any]:
+    """Connection arguments bounding every wait by ``busy_timeout``: for a lock (``lock_timeout``,
+    unlimited by default) and for the connection itself (``connect_timeout``, else the system's TCP
+    timeout of minutes when a host drops packets). Options already given, in the URL's ``options``
+    or in ``PGOPTIONS``, are kept: an explicit ``options`` argument would replace both."""
+    given = [make_url(url).query.get("options"), os.environ.get("PGOPTIONS")]
+    ours = [f"-c lock_timeout={max(1, round(busy_timeout * 1000))}", *extra]
+    options = " ".join(part for part in [*given, *ours] if isinstance(part, str) and part)
+    # libpq counts connect_timeout in whole seconds and treats anything under 2 as 2.
+    return {
+        "connect_args": {"options": options, "connect_timeout": max(2, math.ceil(busy_timeout))},
+        "hide_parameters": True,
+    }
 
 
 def make_read_engine(
@@ -103,7 +121,7 @@ def make_read_engine(
         max_overflow=0,
         pool_timeout=busy_timeout,
         isolation_level="AUTOCOMMIT",
-        connect_args={"options": READ_ONLY_SERVER_OPTION},
+        **_postgres_options(url, busy_timeout, READ_ONLY_SERVER_OPTION),
     )
     ping_when_idle(read_engine, after=ping_after_idle)
     return read_engine

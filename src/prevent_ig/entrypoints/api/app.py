@@ -16,7 +16,7 @@ from prevent_ig.domain.law.decision import Decision
 from prevent_ig.entrypoints.api.auth import ApiForbiddenError, ApiUnauthorisedError
 from prevent_ig.entrypoints.api.problems import Problem, problem, service_problem
 from prevent_ig.entrypoints.api.routes import router
-from prevent_ig.entrypoints.database_trouble import answer_database_unavailable
+from prevent_ig.entrypoints.database_trouble import answer_database_errors
 from prevent_ig.services.errors import ServiceError
 
 MAX_BODY_BYTES = 1_000_000
@@ -145,15 +145,16 @@ def _add_problem_handlers(api: FastAPI) -> None:
     async def bad_encoding(_request: Request, _error: UnicodeDecodeError) -> Response:
         return problem(400, "bad-encoding", "Body is not UTF-8", "Send the body as UTF-8 JSON")
 
-    answer_database_unavailable(
+    answer_database_errors(
         api,
-        lambda _request: problem(
+        unavailable=lambda _request: problem(
             503,
             "database-unavailable",
             "Service unavailable",
             "The database could not take this call just now (busy, unreachable or refusing connections). "
             "Try again after the seconds in Retry-After.",
         ),
+        failed=lambda _request: problem(500, "internal", "Internal error", "The call failed; it is logged."),
     )
 
     @api.exception_handler(StarletteHTTPException)

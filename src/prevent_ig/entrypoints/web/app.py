@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
-from prevent_ig.entrypoints.database_trouble import answer_database_unavailable
+from prevent_ig.entrypoints.database_trouble import answer_database_errors
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
 from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 from prevent_ig.entrypoints.web.routes import (
@@ -112,9 +112,9 @@ def _add_error_pages(app: FastAPI) -> None:
             link={"href": "/", "text": "Go to your home page"},
         )
 
-    answer_database_unavailable(
+    answer_database_errors(
         app,
-        lambda request: render(
+        unavailable=lambda request: render(
             request,
             "message.html",
             status_code=503,
@@ -123,6 +123,14 @@ def _add_error_pages(app: FastAPI) -> None:
                 "The records database could not take your request just now. Wait a minute, then try "
                 "again. If this keeps happening, tell your IT service desk.",
             ],
+            link={"href": "/", "text": "Go to your home page"},
+        ),
+        failed=lambda request: render(
+            request,
+            "message.html",
+            status_code=500,
+            heading="Sorry, something went wrong",
+            paragraphs=["Your request was not completed. The error is logged; tell your IT service desk."],
             link={"href": "/", "text": "Go to your home page"},
         ),
     )
