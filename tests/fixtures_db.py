@@ -7,8 +7,10 @@ database cloned from a migrated template, so tests never see each other's rows.
 
 import os
 import shutil
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
+from prevent_ig.adapters.records.audit_log import ADVISORY_LOCK_KEY
 from prevent_ig.adapters.records.database import (
     BUSY_TIMEOUT_SECONDS,
     make_engine,
@@ -105,6 +108,26 @@ class Db:
     def close(self) -> None:
         self.engine.dispose()
         self.read_engine.dispose()
+
+    @contextmanager
+    def write_lock_held(self) -> Iterator[None]:
+        """Another program holding the write lock until the block ends: a sqlite3 shell in the middle
+        of a transaction, or a PostgreSQL session left holding the audit chain's lock."""
+        if self.backend == "sqlite":
+            holder = sqlite3.connect(str(make_url(self.url).database), isolation_level=None)
+            holder.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            finally:
+                holder.close()
+            return
+        engine = create_engine(self.url)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+                yield
+        finally:
+            engine.dispose()
 
     def admin_execute(self, *statements: str) -> None:
         """Raw SQL as the database owner would run it (used to simulate tampering)."""

@@ -41,8 +41,9 @@ class DatabaseSettings(BaseSettings):
         default=30.0,
         gt=0,
         le=600,
-        description="How long a call waits for the database (SQLite's write lock, a free pooled "
-        "PostgreSQL connection) before it gives up; the API then answers 503 and nothing is changed.",
+        description="How long a call waits for the database (a lock, a free pooled PostgreSQL "
+        "connection, a new connection) before it gives up; its transaction rolls back and the API "
+        "answers 503.",
     )
     database_pool_size: int = Field(
         default=10,

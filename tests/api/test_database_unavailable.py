@@ -4,52 +4,28 @@ once the database is free again the same calls succeed. The faults are real: ano
 the write lock, a PostgreSQL server refusing connections, a server that is down."""
 
 import os
-import sqlite3
 import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from prevent_ig.adapters.records.audit_log import ADVISORY_LOCK_KEY
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow
 from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from tests.api.test_api import CASE
 from tests.builders import input_data
 from tests.fixtures_db import PG_URL, Db
-from tests.records.test_availability import free_port
+from tests.mail.smtp_server import free_port
 from tests.web.conftest import Browser, make_client
 
 PATIENCE = 0.3
 """Seconds the app under test waits for the database before it gives up (the app's default is 30)."""
-
-
-@contextmanager
-def write_lock_held(db: Db) -> Iterator[None]:
-    """Another program holding the write lock: a sqlite3 shell in the middle of a transaction, or a
-    PostgreSQL session left holding the audit chain's lock."""
-    if db.backend == "sqlite":
-        holder = sqlite3.connect(str(make_url(db.url).database), isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        finally:
-            holder.close()
-        return
-    engine = create_engine(db.url)
-    try:
-        with engine.connect() as connection:
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-            yield
-    finally:
-        engine.dispose()
 
 
 @pytest.fixture
@@ -83,7 +59,7 @@ def test_a_held_write_lock_gives_503_writes_nothing_and_shows_no_case_then_calls
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]  # also notes the token's use
     decision = {"assessment": input_data(), "lead_decision": "follow"}
     before = counts(db)
-    with write_lock_held(db):
+    with db.write_lock_held():
         written = impatient.post(f"/api/v1/cases/{case_id}/decisions", json=decision, headers=lead)
         read = impatient.get(f"/api/v1/cases/{case_id}", headers=lead)
     assert_unavailable_problem(written)
@@ -107,7 +83,7 @@ def test_a_held_write_lock_gives_a_503_page_in_the_web_app(as_role, api: TestCli
     client = make_client(quick)
     client.cookies = lead.client.cookies  # the same signed-in session, served by the impatient app
     try:
-        with write_lock_held(db):
+        with db.write_lock_held():
             page = client.get(f"/cases/{case_id}")
         assert page.status_code == 503
         assert page.headers["retry-after"] == "5"
@@ -170,7 +146,7 @@ def prevent_ig(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[s
 def test_the_cli_exits_75_with_a_clear_message_when_the_database_is_busy(db: Db, tmp_path: Path) -> None:
     env = {k: v for k, v in db.cli_env(tmp_path).items() if v is not None}
     env["PREVENT_IG_DATABASE_BUSY_TIMEOUT_SECONDS"] = str(PATIENCE)
-    with write_lock_held(db):
+    with db.write_lock_held():
         result = prevent_ig(env, "demo-data", "--today", "2026-11-26")
     assert result.returncode == 75, result.stderr
     assert "database could not take this command just now" in result.stderr

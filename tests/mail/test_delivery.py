@@ -32,7 +32,6 @@ from prevent_ig.services.outbox import (
     send_disclosure,
     send_referral,
 )
-from tests.api.test_database_unavailable import write_lock_held
 from tests.documents.builders import CONTENTS, NOT_SECURE, POLICE, partner_request, pdf_pages, referral
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, USERNAME, SmtpServer
@@ -344,7 +343,7 @@ def test_a_sent_message_is_recorded_once_the_database_lets_go_and_is_not_sent_ag
     locked = threading.Event()
 
     def hold_the_lock() -> None:
-        with write_lock_held(db):
+        with db.write_lock_held():
             locked.set()
             time.sleep(1.0)  # five busy timeouts
 

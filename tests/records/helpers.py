@@ -1,9 +1,13 @@
 """Small builders for records tests: a subject, a case, an assessment input (keyword-only)."""
 
 import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
+from prevent_ig.adapters.records.database import SqliteWriterGate
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, raise_concern
@@ -59,3 +63,23 @@ def assess_case(
             lead_reason=reason,
             supersedes_id=supersedes_id,
         )
+
+
+@contextmanager
+def gate_held_by_another_thread(gate: SqliteWriterGate) -> Iterator[None]:
+    """The writer gate held by another thread of this process until the block ends."""
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with gate():
+            holding.set()
+            release.wait(10)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(10)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(10)

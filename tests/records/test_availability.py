@@ -1,9 +1,7 @@
 """Which database errors mean "cannot take the call just now" (the API's 503, the CLI's exit 75) and
 which are faults (a 500): each error here is raised by a real database, never built by hand."""
 
-import socket
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,6 +20,8 @@ from prevent_ig.adapters.records.database import (
     make_read_engine,
 )
 from tests.fixtures_db import PG_URL, Db
+from tests.mail.smtp_server import free_port
+from tests.records.helpers import gate_held_by_another_thread
 
 needs_postgres = pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL")
 
@@ -33,13 +33,6 @@ def error_of(action: Callable[[], object]) -> BaseException:
     except Exception as error:  # the point is to see what was raised
         return error
     pytest.fail("expected an error, none was raised")
-
-
-def free_port() -> int:
-    """A loopback port nothing listens on: a database server that is down."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -78,26 +71,13 @@ def test_a_write_lock_held_past_the_busy_timeout_is_unavailable(
 
 def test_the_writer_gate_held_past_its_timeout_is_unavailable(tmp_path: Path) -> None:
     gate = SqliteWriterGate(tmp_path / "db.writer-lock", timeout=0.05)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with gate():
-            holding.set()
-            release.wait(5)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    holding.wait(5)
 
     def enter() -> None:
         with gate():
             pass
 
-    try:
+    with gate_held_by_another_thread(gate):
         error = error_of(enter)
-    finally:
-        release.set()
-        holder.join()
     assert isinstance(error, DatabaseBusyError)
     assert is_database_unavailable(error)
 

@@ -18,7 +18,7 @@ from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.cases import raise_concern, view_case
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import new_subject, open_case
+from tests.records.helpers import gate_held_by_another_thread, new_subject, open_case
 
 
 def events(db: Db) -> list[tuple[str, int | None]]:
@@ -144,22 +144,8 @@ def test_the_writer_gate_gives_up_after_its_timeout_when_another_process_holds_i
 
 def test_the_writer_gate_gives_up_after_its_timeout_when_another_thread_holds_it(tmp_path: Path) -> None:
     gate = SqliteWriterGate(tmp_path / "db.sqlite3.writer-lock", timeout=0.2)
-    holding, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with gate():
-            holding.set()
-            release.wait(10)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    holding.wait(10)
-    try:
-        with pytest.raises(DatabaseBusyError, match="this process"), gate():
-            pass
-    finally:
-        release.set()
-        holder.join(10)
+    with gate_held_by_another_thread(gate), pytest.raises(DatabaseBusyError, match="this process"), gate():
+        pass
 
 
 def test_a_write_strayed_into_a_reading_unit_of_work_never_lands(db: Db) -> None:

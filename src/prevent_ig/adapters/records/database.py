@@ -24,7 +24,8 @@ from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
 BUSY_TIMEOUT_SECONDS = 30.0
-"""How long a writer waits for SQLite's write lock, or a caller for a pooled PostgreSQL connection."""
+"""How long a call waits for a lock (SQLite's write lock and writer gate, PostgreSQL's
+``lock_timeout``), for a pooled PostgreSQL connection, or to open one."""
 POOL_SIZE = 10
 """PostgreSQL connections per process per pool (one pool for writes, one for reads)."""
 
@@ -56,15 +57,9 @@ def make_engine(
     ``lock_timeout`` (unlimited by default), so a transaction left holding the audit chain's lock
     cannot hold every writer of every process for ever; they fail, retryably, instead."""
     if not is_sqlite(url):
-        engine = create_engine(
-            url,
-            pool_size=pool_size,
-            max_overflow=0,
-            pool_timeout=busy_timeout,
-            **_postgres_options(url, busy_timeout),
+        return _postgres_engine(
+            url, ping_after_idle=ping_after_idle, busy_timeout=busy_timeout, pool_size=pool_size
         )
-        ping_when_idle(engine, after=ping_after_idle)
-        return engine
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -72,7 +67,7 @@ def make_engine(
     event.listen(
         engine,
         "connect",
-        functools.partial(_sqlite_on_connect, busy_timeout_ms=max(1, round(busy_timeout * 1000))),
+        functools.partial(_sqlite_on_connect, busy_timeout_ms=_milliseconds(busy_timeout)),
     )
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
@@ -81,19 +76,42 @@ def make_engine(
 READ_ONLY_SERVER_OPTION = "-c default_transaction_read_only=on"
 
 
-def _postgres_options(url: str, busy_timeout: float, *extra: str) -> dict[str, Any]:
-    """Connection arguments bounding every wait by ``busy_timeout``: for a lock (``lock_timeout``,
-    unlimited by default) and for the connection itself (``connect_timeout``, else the system's TCP
-    timeout of minutes when a host drops packets). Options already given, in the URL's ``options``
-    or in ``PGOPTIONS``, are kept: an explicit ``options`` argument would replace both."""
+def _milliseconds(seconds: float) -> int:
+    """A timeout for the database in whole milliseconds; never 0, which both read as "no limit"."""
+    return max(1, round(seconds * 1000))
+
+
+def _postgres_engine(
+    url: str,
+    *,
+    ping_after_idle: float,
+    busy_timeout: float,
+    pool_size: int,
+    read_only: bool = False,
+) -> Engine:
+    """A PostgreSQL engine of either pool: ``pool_size`` connections and no overflow, pinged when
+    idle, and every wait bounded by ``busy_timeout``: for a free connection (``pool_timeout``), for a
+    lock (``lock_timeout``, unlimited by default), and to connect (``connect_timeout``, else the
+    system's TCP timeout of minutes when a host drops packets). Options already given, in the URL's
+    ``options`` or in ``PGOPTIONS``, are kept: an explicit ``options`` argument would replace both.
+    Statements' parameters are kept out of error messages: they can be personal data."""
     given = [make_url(url).query.get("options"), os.environ.get("PGOPTIONS")]
-    ours = [f"-c lock_timeout={max(1, round(busy_timeout * 1000))}", *extra]
+    ours = [f"-c lock_timeout={_milliseconds(busy_timeout)}"] + (
+        [READ_ONLY_SERVER_OPTION] if read_only else []
+    )
     options = " ".join(part for part in [*given, *ours] if isinstance(part, str) and part)
-    # libpq counts connect_timeout in whole seconds and treats anything under 2 as 2.
-    return {
-        "connect_args": {"options": options, "connect_timeout": max(2, math.ceil(busy_timeout))},
-        "hide_parameters": True,
-    }
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=busy_timeout,
+        hide_parameters=True,
+        # libpq counts connect_timeout in whole seconds and treats anything under 2 as 2.
+        connect_args={"options": options, "connect_timeout": max(2, math.ceil(busy_timeout))},
+        **({"isolation_level": "AUTOCOMMIT"} if read_only else {}),
+    )
+    ping_when_idle(engine, after=ping_after_idle)
+    return engine
 
 
 def make_read_engine(
@@ -115,16 +133,9 @@ def make_read_engine(
     """
     if is_sqlite(url):
         return engine
-    read_engine = create_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=0,
-        pool_timeout=busy_timeout,
-        isolation_level="AUTOCOMMIT",
-        **_postgres_options(url, busy_timeout, READ_ONLY_SERVER_OPTION),
+    return _postgres_engine(
+        url, ping_after_idle=ping_after_idle, busy_timeout=busy_timeout, pool_size=pool_size, read_only=True
     )
-    ping_when_idle(read_engine, after=ping_after_idle)
-    return read_engine
 
 
 _RETURNED_AT = "prevent_ig_returned_at"
