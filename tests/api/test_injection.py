@@ -324,14 +324,15 @@ def shown_on_page(where: str, body: str, fields: dict[str, str] = FIELDS) -> set
 
 LEAD_PAGES = {
     "/cases": {"C2"},
-    "/cases/{case}": {"S1", "S2", "S3", "C1", "C2", "R1", "Q1"},
+    "/cases/{case}": {"S1", "S2", "S3", "C1", "C2", "R1", "Q1", "A2", "A5", "Q2", "G1", "G2"},
     "/cases/{case}/referral": set(),
     "/cases/{case}/assess": set(),
     "/requests": {"R1"},
-    "/requests/{complete_request}": {"R1", "R4"},
-    "/requests/{open_request}": {"R1", "R4"},
+    "/requests/{complete_request}": {"R1", "R2", "R3", "R4"},
+    "/requests/{open_request}": {"R1", "R2", "R3", "R4"},
     "/dashboard": set(),
     "/mail": set(),
+    "/registers/caldicott": {"Q1", "Q3", "G1", "G2"},
 }
 """Each page the Prevent lead reads about the case, and the fields it shows."""
 ADVISER_PAGES = {"/advice": {"Q1", "Q3"}, "/advice/{clarify}": {"Q1", "Q3"}}
@@ -431,13 +432,30 @@ def strings_in(value: Any) -> list[str]:
 
 
 TEXT_EXPORTS = {
-    ("cases", "show", "{case}"): {"S1", "S2", "C2", "R1", "Q1"},
+    ("cases", "show", "{case}"): {
+        "S1",
+        "S2",
+        "S3",
+        "C1",
+        "C2",
+        "R1",
+        "R2",
+        "R3",
+        "Q1",
+        "A2",
+        "A5",
+        "Q2",
+        "G1",
+        "G2",
+    },
     ("cases", "list"): {"C2"},
     ("documents", "note", "{referral}"): {"A1", "A2", "A3", "A5"},
     ("documents", "caldicott", "{clarify}"): {"Q1"},
 }
 JSON_EXPORTS = {
-    ("cases", "show", "{case}", "--json"): {"S1", "S2", "S3", "C1", "C2", "R1", "R2", "R3", "R4", "A5", "Q1"},
+    ("cases", "show", "{case}", "--json"): {
+        *("S1", "S2", "S3", "C1", "C2", "R1", "R2", "R3", "R4", "A2", "A5", "Q1", "Q2", "Q3", "G1", "G2"),
+    },
     ("documents", "caldicott", "{clarify}", "--json"): {"Q1"},
 }
 

@@ -1,5 +1,5 @@
-"""Journeys 7, 8 and 9 in Chromium, with axe on every page: the IG adviser's queue, the SIRO signing
-an agreement, importing NHS England's domain list, and the auditor's page."""
+"""Journeys 7, 8 and 9 in Chromium, with axe on every page: the IG adviser's queue and the Caldicott
+log, the SIRO signing an agreement, importing NHS England's domain list, and the auditor's page."""
 
 import json
 from datetime import date, timedelta
@@ -47,6 +47,20 @@ def test_journey_7_the_ig_adviser_records_advice(page: Page, live_app: LiveApp) 
     page.click("button:has-text('Record the advice')")
     assert f"Your advice on assessment {assessment_id} is in the Caldicott log" in page.content()
     assert f'href="/advice/{assessment_id}"' not in page.content()
+    check_accessibility(page)
+    page.goto(f"{live_app.url}/registers")
+    page.click("text=The Caldicott log of IG advice")
+    assert "Share the listed items: DPA 2018 Sch 1 para 10 applies." in page.content()
+    check_accessibility(page)
+    screenshot(page, "caldicott-log")
+
+    # The Prevent lead reads the advice on the case page, beside the assessment it answers.
+    live_app.add_user("e2e.lead.advised", Role.PREVENT_LEAD)
+    page.context.clear_cookies()
+    sign_in(page, live_app, "e2e.lead.advised")
+    page.goto(f"{live_app.url}/cases/{case_id}")
+    advice = page.locator(".nhsuk-inset-text", has_text=f"On assessment {assessment_id}")
+    assert "Share the listed items: DPA 2018 Sch 1 para 10 applies." in advice.inner_text()
     check_accessibility(page)
 
 

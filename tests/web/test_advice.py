@@ -14,7 +14,8 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
-from prevent_ig.services.advice import Advice, advice_queue, answers_assessment, record_advice
+from prevent_ig.services.advice import Advice, advice_queue, record_advice
+from prevent_ig.services.caldicott_log import answers_assessment
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 from tests.fixtures_db import TODAY, Db

@@ -219,6 +219,17 @@ def test_partner_request_intake_checklist_clock_and_clarification(as_role) -> No
     page = lead.client.get(created.headers["location"])
     assert "Thursday 31 December 2026" in page.text
     assert "Missing:</strong> They said exactly what information they need" in page.text
+    who = page.text[page.text.index("<h2>Who asked</h2>") : page.text.index("<h2>Checklist")]
+    for shown in (
+        "A Coordinator",
+        "Channel coordinator",
+        "channel@synthetic.gov.uk",
+        "Channel panel",  # the kind of recipient, in words
+        "Channel information gathering",
+        "22 December 2026",
+        "(CTSA2015.s38)",
+    ):
+        assert shown in who, shown
     request_id = int(created.headers["location"].rsplit("/", 1)[1])
     clarify = lead.post_form(
         f"/requests/{request_id}/clarify", {"missing": ["specific"]}, form_page=f"/requests/{request_id}"

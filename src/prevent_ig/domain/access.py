@@ -31,6 +31,9 @@ class Permission(StrEnum):
     DASHBOARD_VIEW = "dashboard:view"
     ADVICE_GIVE = "advice:give"
     REGISTER_VIEW = "register:view"
+    CALDICOTT_LOG_VIEW = "caldicott:view"
+    """Read the Caldicott log (guidance §2): the advice there is free text about cases, so only those who
+    give it, act on it, answer for information risk or audit it (not administrators)."""
     REGISTER_EDIT = "register:edit"
     DSA_SIGN = "dsa:sign"
     AUDIT_VIEW = "audit:view"
@@ -49,11 +52,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REQUEST_MANAGE,
             Permission.DASHBOARD_VIEW,
             Permission.REGISTER_VIEW,
+            Permission.CALDICOTT_LOG_VIEW,
         }
     ),
-    Role.IG_ADVISER: frozenset({Permission.ADVICE_GIVE, Permission.REGISTER_VIEW, Permission.REGISTER_EDIT}),
-    Role.SIRO: frozenset({Permission.DSA_SIGN, Permission.REGISTER_VIEW}),
-    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.REGISTER_VIEW}),
+    Role.IG_ADVISER: frozenset(
+        {
+            Permission.ADVICE_GIVE,
+            Permission.REGISTER_VIEW,
+            Permission.REGISTER_EDIT,
+            Permission.CALDICOTT_LOG_VIEW,
+        }
+    ),
+    Role.SIRO: frozenset({Permission.DSA_SIGN, Permission.REGISTER_VIEW, Permission.CALDICOTT_LOG_VIEW}),
+    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.REGISTER_VIEW, Permission.CALDICOTT_LOG_VIEW}),
     Role.ADMINISTRATOR: frozenset(
         {Permission.USER_ADMIN, Permission.REGISTER_VIEW, Permission.REGISTER_EDIT}
     ),

@@ -13,7 +13,6 @@ needs: ids, purpose, the recipient organisation, the information asked about and
 outcome. Never the subject's name or details.
 """
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -25,12 +24,10 @@ from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, N
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.services.caldicott_log import answers_assessment
 from prevent_ig.services.cases import add_timeline
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
-
-REFERENCE = re.compile(r"^Assessment (\d+)\b")
-"""How a Caldicott entry's question names the assessment it answers."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -152,12 +149,6 @@ _ADVISER_WORDS = {
     AdviserRole.CALDICOTT_GUARDIAN: "Caldicott guardian",
     AdviserRole.IG_TEAM: "information governance team",
 }
-
-
-def answers_assessment(question: str) -> int | None:
-    """The assessment id a Caldicott question refers to, if it starts ``Assessment N``."""
-    match = REFERENCE.match(question)
-    return int(match.group(1)) if match else None
 
 
 def answered_assessments(uow: UnitOfWork) -> set[tuple[int, int]]:

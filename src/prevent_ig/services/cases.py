@@ -27,7 +27,7 @@ from prevent_ig.domain.pathway.deadlines import DueKind
 from prevent_ig.domain.pathway.machine import allowed_moves
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.nhs_number import InvalidNhsNumberError, normalise_nhs_number
-from prevent_ig.services import views
+from prevent_ig.services import caldicott_log, views
 from prevent_ig.services.case_state import state_of
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError
 
@@ -255,7 +255,13 @@ _CLARIFICATIONS = (
     .where(_requests.c.case_id == _CASE)
     .order_by(_clarifications.c.id)
 )
-_ASSESSMENTS = _of_case(_assessments, views.AssessmentView, derived=("superseded_by_id",))
+_ASSESSMENTS = _of_case(
+    _assessments,
+    views.AssessmentView,
+    derived=("superseded_by_id", "rationale"),
+    # Only the reasoning out of the stored input, not the whole document (JSON path, both databases).
+    also=(_assessments.c.input[("grounds", "rationale")].as_string().label("rationale"),),
+)
 _DISCLOSURES = _of_case(
     _disclosures, views.DisclosureView, derived=("item_ids",), also=(_disclosures.c["items"],)
 )
@@ -314,6 +320,7 @@ def _detail(uow: UnitOfWork, case: Row[Any]) -> views.CaseDetail:
             )
             for d in s.execute(_DISCLOSURES, by_case)
         ],
+        ig_advice=[caldicott_log.entry_view(entry) for entry in s.execute(caldicott_log.OF_CASE, by_case)],
         timeline=[
             views.TimelineEntry.model_validate(e, from_attributes=True) for e in s.execute(_TIMELINE, by_case)
         ],

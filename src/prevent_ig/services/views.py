@@ -87,6 +87,8 @@ class AssessmentView(View):
     rules_version: str
     decided_on: date
     decided_by: str
+    rationale: str | None
+    """The professional's written reasoning (the input's ``grounds.rationale``)."""
     lead_decision: str
     lead_reason: str | None
     supersedes_id: int | None
@@ -105,6 +107,21 @@ class DisclosureView(View):
     disclosed_on: date
     disclosed_by: str
     consent_withdrawn_on: date | None
+
+
+class CaldicottEntryView(View):
+    """An entry of the Caldicott log: advice from the IG team, DPO or Caldicott guardian (guidance §2)."""
+
+    id: int
+    logged_on: date
+    case_id: int | None
+    assessment_id: int | None
+    """The assessment the advice answers, when the question names one (``services.advice``)."""
+    question: str
+    adviser: str
+    adviser_role: str
+    advice: str
+    decision: str
 
 
 class CaseDetail(View):
@@ -128,6 +145,8 @@ class CaseDetail(View):
     requests: list[RequestView]
     assessments: list[AssessmentView]
     disclosures: list[DisclosureView]
+    ig_advice: list[CaldicottEntryView]
+    """The case's entries in the Caldicott log, oldest first."""
     timeline: list[TimelineEntry]
 
 

@@ -99,19 +99,33 @@ def cases_show(case_id: int, as_json: JsonOption = False) -> None:
     d = detail
     typer.echo(f"Case {d.id}: {d.stage} (owner {d.owner}, opened {d.opened_on}, version {d.version})")
     typer.echo(f"Subject {d.subject.id}: {d.subject.given_name} {d.subject.family_name}, {d.subject.role}")
+    typer.echo(f"Address: {d.subject.address}")
+    typer.echo(f"Concern: {d.concern}")
     if d.closed_on:
         typer.echo(f"Closed {d.closed_on} ({d.closure}{', ' + d.exit_reason if d.exit_reason else ''})")
     typer.echo(f"Next due: {d.next_due_on or '-'}; allowed moves: {', '.join(d.allowed_moves) or 'none'}")
     for label, items in (
         ("consents", [f"{c.id} {c.scope} {c.status}" for c in d.consents]),
-        ("requests", [f"{r.id} {r.organisation} due {r.due_on} ({r.status})" for r in d.requests]),
         (
-            "assessments",
-            [f"{a.id} {a.purpose} -> {a.outcome} (lead: {a.lead_decision})" for a in d.assessments],
+            "requests",
+            [
+                f"{r.id} {r.organisation} ({r.person}, {r.role}) due {r.due_on} ({r.status})"
+                for r in d.requests
+            ],
         ),
         ("disclosures", [f"{x.id} to {x.recipient_name}: {', '.join(x.item_ids)}" for x in d.disclosures]),
     ):
         typer.echo(f"{label}: " + ("; ".join(items) if items else "none"))
+    typer.echo("assessments:" + ("" if d.assessments else " none"))
+    for a in d.assessments:
+        typer.echo(f"  {a.id} {a.purpose} -> {a.outcome} (lead: {a.lead_decision})")
+        for heading, text in (("reasoning", a.rationale), ("lead's reason", a.lead_reason)):
+            if text:
+                typer.echo(f"    {heading}: {text}")
+    typer.echo("IG advice:" + ("" if d.ig_advice else " none"))
+    for entry in d.ig_advice:
+        about = f"assessment {entry.assessment_id}" if entry.assessment_id else f"entry {entry.id}"
+        typer.echo(f"  {entry.logged_on} on {about}, {entry.adviser} ({entry.adviser_role}): {entry.advice}")
     typer.echo("timeline:")
     for e in d.timeline:
         typer.echo(f"  {e.on} {e.actor}: {e.summary}")

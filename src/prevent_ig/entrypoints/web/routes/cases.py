@@ -14,6 +14,7 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.interview import ADVISER
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
@@ -77,6 +78,7 @@ def _case_page(
         recorded=recorded,
         move_labels={m.value: label for m, label in MOVE_LABELS.items()},
         exit_labels=[(r.value, label) for r, label in EXIT_LABELS.items()],
+        adviser_labels={value: text for value, text, _ in ADVISER},
         errors=errors,
         today=date.today(),
     )

@@ -1,5 +1,6 @@
 """Journey 8: the governance registers — data sharing agreements (signed by the SIRO, expiring ones
-flagged), contacts, and accredited secure email domains (by hand or from NHS England's CSV).
+flagged), contacts, accredited secure email domains (by hand or from NHS England's CSV), and the
+Caldicott log of IG advice (read here; written through the adviser's queue or the CLI).
 
 Everyone with the register permission reads them; the IG team and administrators edit them; only
 the SIRO signs agreements.
@@ -14,7 +15,9 @@ from starlette.datastructures import UploadFile
 
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
+from prevent_ig.entrypoints.web.interview import ADVISER
 from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.services.caldicott_log import read_log
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from prevent_ig.services.registers import (
@@ -112,6 +115,18 @@ async def registers(request: Request, saved: str = "") -> Response:
         domains_expiring=sum(1 for d in domains if d.expiring),
         domains_expired=sum(1 for d in domains if d.expired),
         warning_days=EXPIRY_WARNING_DAYS,
+    )
+
+
+@router.page("/registers/caldicott", permission=Permission.CALDICOTT_LOG_VIEW)
+async def caldicott(request: Request) -> Response:
+    with records_of(request).new_unit_of_work().reading() as uow:
+        entries = read_log(uow=uow, actor=user_of(request).username)
+    return render(
+        request,
+        "registers/caldicott.html",
+        entries=entries,
+        adviser_labels={value: text for value, text, _ in ADVISER},
     )
 
 

@@ -202,6 +202,9 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         row=row,
         checklist=checklist,
         left=calendar.working_days_between(date.today(), row.due_on),
+        recipient_labels={value: text for value, text, _ in RECIPIENT},
+        purpose_labels={value: text for value, text, _ in PURPOSE},
+        power_titles={value: text for value, text, _ in legal_power_options()},
         errors=errors,
     )
 

@@ -1,0 +1,147 @@
+"""IG advice read back: on the case page beside the assessment it answers, and in the Caldicott log.
+
+The guidance (§2) asks for advice on sharing to be kept in a Caldicott log; a log nobody can read
+serves no one. The Prevent lead reassesses with the advice in front of them; advisers, the SIRO and
+auditors read the log as a whole; an administrator, who never sees case content, cannot.
+"""
+
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.services.assessments import LeadDecision
+from prevent_ig.services.cases import view_case
+from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
+from tests.fixtures_db import Db
+from tests.records.helpers import assess_case, open_case
+
+AWAITED = {"adviser_role": "dpo", "supports_sharing": None}
+
+
+def audit_events(db: Db) -> list[tuple[str, str, int | None, str | None]]:
+    with db.uow() as uow:
+        rows = uow.session.scalars(select(AuditEventRow))
+        return [(e.actor, e.event, e.case_id, e.entity) for e in rows]
+
+
+def log_entry(db: Db, *, question: str, advice: str, on: date, case_id: int | None = None) -> int:
+    with db.uow() as uow:
+        return log_caldicott_advice(
+            uow=uow,
+            actor="ig.team",
+            on=on,
+            entry=CaldicottEntry(
+                question=question,
+                adviser="Synthetic Adviser",
+                adviser_role=AdviserRole.IG_TEAM,
+                advice=advice,
+                decision="Recorded for the Prevent lead.",
+                case_id=case_id,
+            ),
+        )
+
+
+def test_the_lead_reads_the_advice_on_the_case_page_naming_the_assessment_it_answers(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.reads")
+    adviser = as_role(Role.IG_ADVISER, "adviser.writes")
+    db = lead.db
+    case_id = open_case(db)
+    assessment_id = assess_case(db, case_id, ig_advice=AWAITED)
+    before = lead.client.get(f"/cases/{case_id}")
+    assert before.status_code == 200
+    assert "<h2>IG advice</h2>" in before.text and "None sought." in before.text
+
+    answered = adviser.post_form(
+        f"/advice/{assessment_id}",
+        {
+            "supports": "no",
+            "adviser_role": "dpo",
+            "adviser": "Synthetic Protection Officer",
+            "advice": "Do not share the mental health history: the request gives no reason for it.",
+        },
+    )
+    assert answered.status_code == 303
+
+    page = lead.client.get(f"/cases/{case_id}")
+    assert "None sought." not in page.text
+    section = page.text[page.text.index("<h2>IG advice</h2>") : page.text.index("<h2>Partner requests</h2>")]
+    assert f"On assessment {assessment_id}</strong>" in section
+    assert "from Synthetic Protection Officer (Data Protection Officer)" in section
+    assert "Do not share the mental health history: the request gives no reason for it." in section
+    assert "does not support sharing" in section  # the decision the log recorded
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead.reads", case_id=case_id, role=Role.PREVENT_LEAD)
+    assert [(a.assessment_id, a.adviser, a.adviser_role) for a in detail.ig_advice] == [
+        (assessment_id, "Synthetic Protection Officer", "dpo")
+    ]
+
+
+def test_the_case_page_shows_each_assessments_reasoning_and_the_leads_reason_for_departing(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.reasons")
+    db = lead.db
+    case_id = open_case(db)
+    followed = assess_case(db, case_id, grounds={"rationale": "Risk to others is current and specific."})
+    departed = assess_case(
+        db,
+        case_id,
+        decision=LeadDecision.DEPART,
+        reason="The panel met yesterday; the information is no longer needed.",
+        grounds={"rationale": "Asked for before the panel."},
+    )
+
+    page = lead.client.get(f"/cases/{case_id}").text
+    items = {int(n): text for n, text in re.findall(r"<li>Assessment (\d+):(.*?)</li>", page, flags=re.S)}
+    assert "Reasoning: Risk to others is current and specific." in items[followed]
+    assert "The lead's reason" not in items[followed]
+    assert "Reasoning: Asked for before the panel." in items[departed]
+    assert (
+        "The lead's reason: The panel met yesterday; the information is no longer needed." in items[departed]
+    )
+
+
+def test_the_caldicott_log_lists_every_entry_newest_first_and_reading_it_is_audited(as_role) -> None:  # type: ignore[no-untyped-def]
+    auditor = as_role(Role.AUDITOR, "auditor.log")
+    db = auditor.db
+    case_id = open_case(db)
+    today = date.today()
+    log_entry(
+        db,
+        question="May we share the GP summary?",
+        advice="Yes, minimised.",
+        on=today - timedelta(days=3),
+        case_id=case_id,
+    )
+    log_entry(
+        db, question="Should our DSA with the council cover Prevent?", advice="Yes: renew it.", on=today
+    )
+
+    page = auditor.client.get("/registers/caldicott")
+
+    assert page.status_code == 200
+    assert "2 entries" in page.text
+    assert page.text.index("Should our DSA with the council cover Prevent?") < page.text.index(
+        "May we share the GP summary?"
+    )
+    assert "Yes, minimised." in page.text and "Information governance team" in page.text
+    assert f"Case {case_id}" in page.text
+    assert f'href="/cases/{case_id}"' not in page.text  # an auditor may not open cases
+    assert ("auditor.log", "governance:caldicott:list", None, "caldicott:log") in audit_events(db)
+
+
+def test_the_lead_follows_an_entry_to_its_case_and_an_administrator_cannot_read_the_log(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.log")
+    admin = as_role(Role.ADMINISTRATOR, "admin.log")
+    db = lead.db
+    case_id = open_case(db)
+    log_entry(db, question="May we share?", advice="Yes.", on=date.today(), case_id=case_id)
+
+    assert f'href="/cases/{case_id}">Case {case_id}</a>' in lead.client.get("/registers/caldicott").text
+    assert 'href="/registers/caldicott"' in lead.client.get("/registers").text
+    refused = admin.client.get("/registers/caldicott")
+    assert refused.status_code == 403
+    assert "May we share?" not in refused.text
+    assert 'href="/registers/caldicott"' not in admin.client.get("/registers").text
