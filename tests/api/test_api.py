@@ -71,6 +71,13 @@ def test_role_by_route_matrix_and_anonymous(api, auth, db: Db) -> None:  # type:
             Permission.CASE_MANAGE,
         ),
         ("GET", "/requests/999", None, Permission.REQUEST_MANAGE),
+        (
+            "POST",
+            "/cases/999/consents",
+            {"scope": "sharing", "status": "refused", "has_capacity": True, "sought_on": "2026-11-02"},
+            Permission.CASE_MANAGE,
+        ),
+        ("POST", "/cases/999/consents/999/withdrawal", {}, Permission.CASE_MANAGE),
         ("GET", "/due?within=5", None, Permission.DASHBOARD_VIEW),
         ("GET", "/audit/verify", None, Permission.AUDIT_VIEW),
     ]

@@ -1,4 +1,4 @@
-"""Journeys 2, 3, 4 and 6 and the two-factor sign-in, in Chromium, with axe on every page.
+"""Journeys 2, 3, 4 and 6, consent, and the two-factor sign-in, in Chromium, with axe on every page.
 
 The sharing assessment is completed with the keyboard alone: Tab to reach each control, arrow keys
 and Space to choose, typing to answer, Enter to submit.
@@ -228,4 +228,32 @@ def test_journey_6_dashboard(page: Page, live_app: LiveApp) -> None:
     page.goto(f"{live_app.url}/requests")
     check_accessibility(page)
     page.goto(f"{live_app.url}/cases")
+    check_accessibility(page)
+
+
+def test_consent_is_recorded_from_the_case_page_and_withdrawn_there(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.consent", Role.PREVENT_LEAD)
+    case_id = new_case(live_app)
+    sign_in(page, live_app, "e2e.consent")
+    page.goto(f"{live_app.url}/cases/{case_id}")
+    page.click("text=Record consent, to sharing or to Channel support")
+    check_accessibility(page)
+    page.click("button:has-text('Save the consent')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.check('input[name="scope"][value="channel_support"]')
+    page.check('input[name="status"][value="given"]')
+    page.check('input[name="given_by"][value="subject"]')
+    page.fill("#sought_on-day", "2")
+    page.fill("#sought_on-month", "11")
+    page.fill("#sought_on-year", "2026")
+    assert page.input_value("#sought_by")  # the signed-in lead, filled in
+    page.check('input[name="has_capacity"][value="yes"]')
+    page.click("button:has-text('Save the consent')")
+    page.wait_for_url(f"**/cases/{case_id}?recorded=consent")
+    assert "Consent to Channel support:" in page.locator("main").inner_text()
+    check_accessibility(page)
+    page.click("button:has-text('Record that this consent was withdrawn')")
+    page.wait_for_url(f"**/cases/{case_id}?recorded=withdrawal**")
+    assert "Consent withdrawn." in page.locator("main").inner_text()
     check_accessibility(page)

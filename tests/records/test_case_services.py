@@ -10,6 +10,7 @@ from prevent_ig.adapters.records.tables import (
     AssessmentRow,
     AuditEventRow,
     CaseRow,
+    ConsentRow,
     DisclosureRow,
     SubjectRow,
 )
@@ -216,7 +217,7 @@ def test_withdrawn_channel_consent_no_longer_counts(db: Db) -> None:
     walk_to_panel(db, case_id)
     consent_id = channel_consent(db, case_id, ConsentGiver.SUBJECT)
     with db.uow() as uow:
-        withdraw_consent(uow=uow, actor="lead.a", consent_id=consent_id, on=TODAY)
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
     with pytest.raises(RefusedError, match="CTSA2015"):
         advance(db, case_id, Move.START_SUPPORT)
 
@@ -423,11 +424,64 @@ def test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(
                 )
             )
     with db.uow() as uow:
-        flagged = withdraw_consent(
-            uow=uow, actor="lead.a", consent_id=consent_id, on=TODAY + timedelta(days=1)
-        )
+        flagged = withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
     assert flagged == ids
     assert events(db).count("case:disclosure:update") == 2
+
+
+def given_consent(**changes: object) -> NewConsent:
+    fields: dict[str, object] = {
+        "scope": "sharing",
+        "status": ConsentStatus.GIVEN,
+        "has_capacity": True,
+        "sought_by": "lead.a",
+        "sought_on": TODAY,
+        "given_by": ConsentGiver.SUBJECT,
+    }
+    return NewConsent(**{**fields, **changes})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"status": ConsentStatus.WITHDRAWN, "given_by": None}, "status"),
+        ({"sought_on": TODAY + timedelta(days=1)}, "sought_on"),
+        ({"scope": "everything"}, "scope"),
+        ({"status": ConsentStatus.REFUSED}, "given_by"),
+        ({"status": ConsentStatus.NOT_SOUGHT, "given_by": None, "sought_on": None}, "reason_not_sought"),
+    ],
+)
+def test_a_consent_record_that_cannot_stand_is_refused_naming_the_field_and_nothing_is_written(
+    db: Db, changes: dict[str, object], field: str
+) -> None:
+    case_id = open_case(db)
+    before = events(db)
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as refused:
+        record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent(**changes))
+    assert refused.value.field == field
+    assert events(db) == before
+    with db.uow() as uow:
+        assert uow.session.scalars(select(ConsentRow)).all() == []
+
+
+def test_consent_is_withdrawn_only_on_its_own_case_and_not_before_it_was_recorded(db: Db) -> None:
+    case_id, other = open_case(db), open_case(db)
+    with db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent()
+        )
+    with db.uow() as uow, pytest.raises(NotFoundError):
+        withdraw_consent(uow=uow, actor="lead.a", case_id=other, consent_id=consent_id, on=TODAY)
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as early:
+        withdraw_consent(
+            uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY - timedelta(days=1)
+        )
+    assert early.value.field == "on"
+    with db.uow() as uow:
+        assert uow.session.get(ConsentRow, consent_id).withdrawn_on is None  # type: ignore[union-attr]
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
+    with db.uow() as uow, pytest.raises(RefusedError, match="already withdrawn"):
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
 
 
 def test_list_and_due_reads_are_audited(db: Db) -> None:

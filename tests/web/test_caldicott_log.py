@@ -53,7 +53,8 @@ def test_the_lead_reads_the_advice_on_the_case_page_naming_the_assessment_it_ans
     assessment_id = assess_case(db, case_id, ig_advice=AWAITED)
     before = lead.client.get(f"/cases/{case_id}")
     assert before.status_code == 200
-    assert "<h2>IG advice</h2>" in before.text and "None sought." in before.text
+    assert "<h2>IG advice</h2>" in before.text
+    assert "Nothing in the Caldicott log for this case yet." in before.text
 
     answered = adviser.post_form(
         f"/advice/{assessment_id}",
@@ -67,7 +68,7 @@ def test_the_lead_reads_the_advice_on_the_case_page_naming_the_assessment_it_ans
     assert answered.status_code == 303
 
     page = lead.client.get(f"/cases/{case_id}")
-    assert "None sought." not in page.text
+    assert "Nothing in the Caldicott log for this case yet." not in page.text
     section = page.text[page.text.index("<h2>IG advice</h2>") : page.text.index("<h2>Partner requests</h2>")]
     assert f"On assessment {assessment_id}</strong>" in section
     assert "from Synthetic Protection Officer (Data Protection Officer)" in section
@@ -103,33 +104,110 @@ def test_the_case_page_shows_each_assessments_reasoning_and_the_leads_reason_for
     )
 
 
-def test_the_caldicott_log_lists_every_entry_newest_first_and_reading_it_is_audited(as_role) -> None:  # type: ignore[no-untyped-def]
+def test_the_caldicott_log_lists_every_entry_newest_first_and_reading_it_is_audited_on_each_case(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
     auditor = as_role(Role.AUDITOR, "auditor.log")
     db = auditor.db
-    case_id = open_case(db)
+    case_a, case_b = open_case(db), open_case(db)
     today = date.today()
     log_entry(
         db,
         question="May we share the GP summary?",
         advice="Yes, minimised.",
         on=today - timedelta(days=3),
-        case_id=case_id,
+        case_id=case_a,
     )
     log_entry(
         db, question="Should our DSA with the council cover Prevent?", advice="Yes: renew it.", on=today
+    )
+    # Logged last but dated earliest (the CLI can back-date an entry): the date orders the log.
+    log_entry(
+        db,
+        question="May we tell the school?",
+        advice="Only the referral.",
+        on=today - timedelta(days=9),
+        case_id=case_b,
     )
 
     page = auditor.client.get("/registers/caldicott")
 
     assert page.status_code == 200
-    assert "2 entries" in page.text
-    assert page.text.index("Should our DSA with the council cover Prevent?") < page.text.index(
-        "May we share the GP summary?"
-    )
+    assert "3 entries" in page.text
+    questions = [
+        "Should our DSA with the council cover Prevent?",
+        "May we share the GP summary?",
+        "May we tell the school?",
+    ]
+    assert [page.text.index(q) for q in questions] == sorted(page.text.index(q) for q in questions)
     assert "Yes, minimised." in page.text and "Information governance team" in page.text
-    assert f"Case {case_id}" in page.text
-    assert f'href="/cases/{case_id}"' not in page.text  # an auditor may not open cases
-    assert ("auditor.log", "governance:caldicott:list", None, "caldicott:log") in audit_events(db)
+    assert f"Case {case_a}" in page.text
+    assert f'href="/cases/{case_a}"' not in page.text  # an auditor may not open cases
+    events = audit_events(db)
+    assert ("auditor.log", "governance:caldicott:list", None, "caldicott:log") in events
+    for case_id in (case_a, case_b):  # each case's own trail shows the advice about it was read
+        assert ("auditor.log", "governance:caldicott:view", case_id, "caldicott:log") in events
+
+
+def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern_they_raised(as_role) -> None:  # type: ignore[no-untyped-def]
+    practitioner = as_role(Role.PRACTITIONER, "clinician.a")  # who raises open_case's concerns
+    db = practitioner.db
+    case_id = open_case(db)
+    assessment_id = assess_case(
+        db,
+        case_id,
+        decision=LeadDecision.DEPART,
+        reason="Synthetic departure reason.",
+        grounds={"rationale": "Synthetic reasoning."},
+    )
+    log_entry(
+        db,
+        question=f"Assessment {assessment_id} (case {case_id}): may we share?",
+        advice="Synthetic advice.",
+        on=date.today(),
+        case_id=case_id,
+    )
+
+    page = practitioner.client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert f"Assessment {assessment_id}:" in page.text  # the decision itself is shown
+    for hidden in (
+        "Synthetic reasoning.",
+        "Synthetic departure reason.",
+        "Synthetic advice.",
+        "<h2>IG advice</h2>",
+    ):
+        assert hidden not in page.text, hidden
+    with db.uow() as uow:
+        seen = view_case(uow=uow, actor="clinician.a", case_id=case_id, role=Role.PRACTITIONER)
+        whole = view_case(uow=uow, actor="lead", case_id=case_id, role=Role.PREVENT_LEAD)
+    assert (seen.ig_advice, seen.assessments[0].rationale, seen.assessments[0].lead_reason) == (
+        [],
+        None,
+        None,
+    )
+    assert (whole.assessments[0].rationale, whole.assessments[0].lead_reason) == (
+        "Synthetic reasoning.",
+        "Synthetic departure reason.",
+    )
+    assert [entry.advice for entry in whole.ig_advice] == ["Synthetic advice."]
+
+
+def test_an_entry_is_linked_to_an_assessment_only_when_it_names_one_of_the_cases_own(db: Db) -> None:
+    case_id, other = open_case(db), open_case(db)
+    mine = assess_case(db, case_id)
+    theirs = assess_case(db, other)
+    today = date.today()
+    for question in (
+        f"Case {case_id}, assessment {mine}: may we share?",  # drafted from the decision by the CLI
+        f"Assessment {mine} (case {case_id}): may we share?",  # answered from the adviser's queue
+        f"Assessment {theirs} (case {other}): may we share?",  # names another case's assessment
+        "May we share anything at all?",
+    ):
+        log_entry(db, question=question, advice="Synthetic.", on=today, case_id=case_id)
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead", case_id=case_id, role=Role.PREVENT_LEAD)
+    assert [entry.assessment_id for entry in detail.ig_advice] == [mine, mine, None, None]
 
 
 def test_the_lead_follows_an_entry_to_its_case_and_an_administrator_cannot_read_the_log(as_role) -> None:  # type: ignore[no-untyped-def]

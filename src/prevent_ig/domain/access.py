@@ -1,8 +1,10 @@
 """Who may do what: roles and the permissions each route declares (pure data, no I/O).
 
 Special category data sits behind the narrowest door that still lets each person do their job: a
-practitioner sees only the concerns they raised, an administrator manages accounts but never sees
-case content, an auditor reads the audit trail and changes nothing.
+practitioner sees only the concerns they raised (and not the decisions' reasoning or the IG advice on
+them), an administrator manages accounts but never sees case content, an auditor reads the audit
+trail and the Caldicott log and changes nothing. The SIRO, who answers for information risk and to
+whom a disputed decision may go, reads the Caldicott log too.
 """
 
 from enum import StrEnum

@@ -3,10 +3,10 @@
 An assessment waits for advice when nothing supersedes it, its input says advice was sought and is
 awaited (``ig_advice.supports_sharing`` is null), and no Caldicott log entry answers it yet.
 
-A Caldicott entry answers an assessment when it belongs to the same case and its question starts
-``Assessment N``: the reference is part of the question the adviser answered, so the log reads well
-on its own and no table needed a new column. Assessments are never edited: the Prevent lead is told
-the advice arrived and reassesses with it, and the new assessment supersedes the old one.
+A Caldicott entry answers an assessment when it belongs to the same case and its question names the
+assessment the way the queue's answers do (``services.caldicott_log`` explains the naming).
+Assessments are never edited: the Prevent lead is told the advice arrived and reassesses with it, and
+the new assessment supersedes the old one.
 
 Advisers do not have the all-cases permission, so what they see of a case is only what the question
 needs: ids, purpose, the recipient organisation, the information asked about and the engine's

@@ -20,7 +20,7 @@ from prevent_ig.adapters.records.tables import (
     table_of,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.access import Role, may_view_case
+from prevent_ig.domain.access import Permission, Role, allows, may_view_case
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.deadlines import DueKind
@@ -213,7 +213,7 @@ def view_case(*, uow: UnitOfWork, actor: str, case_id: int, role: Role | None) -
         uow.audit.record(actor=actor, event="case:record:refuse", case_id=case.id, entity=f"case:{case.id}")
         uow.commit()
         raise NotFoundError(f"case {case_id} does not exist")
-    detail = _detail(uow, case)
+    detail = _detail(uow, case, reasoning=role is None or allows(role, Permission.CASE_VIEW_ALL))
     uow.audit.record(actor=actor, event="case:record:view", case_id=case.id, entity=f"case:{case.id}")
     uow.commit()
     return detail
@@ -276,11 +276,25 @@ _CASE_WITH_SUBJECT = (
 )
 
 
-def _detail(uow: UnitOfWork, case: Row[Any]) -> views.CaseDetail:
+def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDetail:
+    """The case whole, except that without ``reasoning`` (a practitioner looking at a concern they
+    raised) the decisions' written reasoning, the lead's reasons and the IG advice are left out: those
+    are for the people who decide and advise (the permission ``caldicott:view`` guards the same
+    advice in the log)."""
     s = uow.session
     by_case = {"case_id": case.id}
     assessments = s.execute(_ASSESSMENTS, by_case).all()
     superseded_by = {a.supersedes_id: a.id for a in assessments if a.supersedes_id}
+    withheld = {} if reasoning else {"rationale": None, "lead_reason": None}
+    own_assessments = {a.id for a in assessments}
+    advice = (
+        [
+            caldicott_log.entry_view(entry, of=own_assessments)
+            for entry in s.execute(caldicott_log.OF_CASE, by_case)
+        ]
+        if reasoning
+        else []
+    )
     clarifications: dict[int, list[dict[str, Any]]] = {}
     for c in s.execute(_CLARIFICATIONS, by_case):
         clarifications.setdefault(c.request_id, []).append(
@@ -311,7 +325,8 @@ def _detail(uow: UnitOfWork, case: Row[Any]) -> views.CaseDetail:
             for r in s.execute(_REQUESTS, by_case)
         ],
         assessments=[
-            views.AssessmentView(**a._mapping, superseded_by_id=superseded_by.get(a.id)) for a in assessments
+            views.AssessmentView(**{**a._mapping, **withheld}, superseded_by_id=superseded_by.get(a.id))
+            for a in assessments
         ],
         disclosures=[
             views.DisclosureView(
@@ -320,7 +335,7 @@ def _detail(uow: UnitOfWork, case: Row[Any]) -> views.CaseDetail:
             )
             for d in s.execute(_DISCLOSURES, by_case)
         ],
-        ig_advice=[caldicott_log.entry_view(entry) for entry in s.execute(caldicott_log.OF_CASE, by_case)],
+        ig_advice=advice,
         timeline=[
             views.TimelineEntry.model_validate(e, from_attributes=True) for e in s.execute(_TIMELINE, by_case)
         ],

@@ -28,9 +28,15 @@ class NewConsent:
     best_interests_consulted: str | None = None
 
 
-def _check(consent: NewConsent) -> None:
+def _check(consent: NewConsent, on: date) -> None:
     if consent.scope not in SCOPES:
         raise InvalidFieldError("scope", f"must be one of {', '.join(SCOPES)}")
+    if consent.status is ConsentStatus.WITHDRAWN:
+        # A withdrawal belongs to the consent that was given (``withdraw_consent``), which then flags
+        # the disclosures made on it; a free-standing "withdrawn" record would flag nothing.
+        raise InvalidFieldError("status", "record a withdrawal against the consent that was given")
+    if consent.sought_on is not None and consent.sought_on > on:
+        raise InvalidFieldError("sought_on", "cannot be later than the day it is recorded")
     given = consent.status is ConsentStatus.GIVEN
     if given != (consent.given_by is not None):
         raise InvalidFieldError("given_by", "is required exactly when status is 'given'")
@@ -48,7 +54,7 @@ def _check(consent: NewConsent) -> None:
 
 
 def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
-    _check(consent)
+    _check(consent, on)
     require_case(uow, case_id)
     row = ConsentRow(
         case_id=case_id,
@@ -78,15 +84,20 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     return row.id
 
 
-def withdraw_consent(*, uow: UnitOfWork, actor: str, consent_id: int, on: date) -> list[int]:
-    """Mark consent withdrawn and flag every disclosure already made on the case; return their ids."""
-    row = uow.session.get(ConsentRow, consent_id)
-    if row is None:
-        raise NotFoundError(f"consent {consent_id} does not exist")
+def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: int, on: date) -> list[int]:
+    """Mark consent withdrawn and flag every disclosure already made on the case; return their ids.
+
+    The caller names the case as well as the consent, so an id from another case answers "not found"
+    rather than withdrawing consent on a case nobody was looking at."""
+    row = uow.session.get(ConsentRow, consent_id, with_for_update=True)
+    if row is None or row.case_id != case_id:
+        raise NotFoundError(f"consent {consent_id} does not exist on case {case_id}")
     if row.status != ConsentStatus.GIVEN.value:
         raise RefusedError("only consent that was given can be withdrawn")
     if row.withdrawn_on is not None:
         raise RefusedError(f"consent {consent_id} was already withdrawn on {row.withdrawn_on}")
+    if on < row.recorded_on:
+        raise InvalidFieldError("on", f"cannot be before the consent was recorded ({row.recorded_on})")
     row.withdrawn_on = on
     flagged = []
     if row.scope == "sharing":

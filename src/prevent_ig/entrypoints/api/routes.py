@@ -15,12 +15,14 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from prevent_ig.domain.law.vocabulary import ConsentStatus
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
 from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem
 from prevent_ig.entrypoints.api.schemas import (
     MAX_ID,
     CaseIn,
     CaseState,
+    ConsentIn,
     Created,
     DecisionIn,
     DecisionOut,
@@ -28,12 +30,15 @@ from prevent_ig.entrypoints.api.schemas import (
     RequestIn,
     TransitionIn,
     VerificationOut,
+    WithdrawalIn,
+    WithdrawalOut,
 )
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, due_items, list_cases, raise_concern, view_case
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
-from prevent_ig.services.errors import RefusedError, StaleVersionError
+from prevent_ig.services.errors import InvalidFieldError, RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
@@ -231,6 +236,49 @@ def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
             request=NewPartnerRequest(**body.model_dump()),
         )
     return as_json(Created(id=request_id), status_code=201)
+
+
+@router.endpoint(
+    "/cases/{case_id}/consents",
+    permission=Permission.CASE_MANAGE,
+    method="POST",
+    status_code=201,
+    response_model=Created,
+    summary="Record consent, to sharing or to Channel support",
+)
+def create_consent(request: Request, case_id: RecordId, body: ConsentIn) -> Any:
+    with records_of(request).new_unit_of_work() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor=identity_of(request).actor,
+            case_id=case_id,
+            on=date.today(),
+            consent=NewConsent(**{**body.model_dump(), "status": ConsentStatus(body.status)}),
+        )
+    return as_json(Created(id=consent_id), status_code=201)
+
+
+@router.endpoint(
+    "/cases/{case_id}/consents/{consent_id}/withdrawal",
+    permission=Permission.CASE_MANAGE,
+    method="POST",
+    response_model=WithdrawalOut,
+    responses=CONFLICT,
+    summary="Record that consent was withdrawn; flags the disclosures already made on the case",
+)
+def create_withdrawal(request: Request, case_id: RecordId, consent_id: RecordId, body: WithdrawalIn) -> Any:
+    today = date.today()
+    if body.on is not None and body.on > today:
+        raise InvalidFieldError("on", "cannot be in the future")
+    with records_of(request).new_unit_of_work() as uow:
+        flagged = withdraw_consent(
+            uow=uow,
+            actor=identity_of(request).actor,
+            case_id=case_id,
+            consent_id=consent_id,
+            on=body.on or today,
+        )
+    return as_json(WithdrawalOut(consent_id=consent_id, flagged_disclosures=flagged))
 
 
 @router.endpoint(

@@ -1,11 +1,17 @@
 """Request and response bodies of the API (kept apart from the database tables)."""
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from prevent_ig.domain.law.vocabulary import Purpose, RecipientType, SubjectRole
+from prevent_ig.domain.law.vocabulary import (
+    ConsentGiver,
+    Purpose,
+    ReasonNotSought,
+    RecipientType,
+    SubjectRole,
+)
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason
 
@@ -71,6 +77,38 @@ class RequestIn(Body):
     reason_given: bool
     specific: bool
     legal_powers_cited: list[str] = Field(default_factory=list, max_length=20)
+
+
+class ConsentIn(Body):
+    scope: Literal["sharing", "channel_support"] = Field(
+        description="Consent to share information, or to take part in Channel support (CTSA 2015 s36(4)(b))"
+    )
+    status: Literal["given", "refused", "not_sought"] = Field(
+        description="A withdrawal is recorded against the consent that was given (…/withdrawal)"
+    )
+    has_capacity: bool
+    sought_by: str | None = Field(default=None, min_length=1, max_length=200)
+    sought_on: date | None = Field(default=None, description="Required unless status is not_sought")
+    given_by: ConsentGiver | None = Field(default=None, description="Required exactly when status is given")
+    reason_not_sought: ReasonNotSought | None = Field(
+        default=None, description="Required exactly when status is not_sought"
+    )
+    capacity_assessed_by: str | None = Field(default=None, min_length=1, max_length=200)
+    best_interests_decision: str | None = Field(default=None, min_length=1, max_length=10_000)
+    best_interests_consulted: str | None = Field(
+        default=None, min_length=1, max_length=10_000, description="Required with a best interests decision"
+    )
+
+
+class WithdrawalIn(Body):
+    on: date | None = Field(default=None, description="Default today; not before the consent was recorded")
+
+
+class WithdrawalOut(BaseModel):
+    consent_id: int
+    flagged_disclosures: list[int] = Field(
+        description="Disclosures already made on the case, now flagged: tell each recipient"
+    )
 
 
 class DecisionIn(Body):

@@ -21,6 +21,7 @@ from prevent_ig.entrypoints.web.routes import (
     assessment,
     audit_trail,
     cases,
+    consents,
     dashboard,
     documents,
     registers,
@@ -66,7 +67,18 @@ def app_from_environment() -> FastAPI:
 
 
 # documents before requests: its /requests/import must match before /requests/{request_id}.
-ROUTE_MODULES = [signin, dashboard, cases, assessment, documents, requests, advice, registers, audit_trail]
+ROUTE_MODULES = [
+    signin,
+    dashboard,
+    cases,
+    consents,
+    assessment,
+    documents,
+    requests,
+    advice,
+    registers,
+    audit_trail,
+]
 
 
 def _add_error_pages(app: FastAPI) -> None:

@@ -17,6 +17,12 @@ Answers = dict[str, Any]
 Option = tuple[str, str, str | None]
 Options = list[Option]
 
+
+def option_labels(options: Options) -> dict[str, str]:
+    """Each option's value and the words a page shows for it."""
+    return {value: label for value, label, _ in options}
+
+
 KIND: Options = [
     ("referral", "Making a Prevent referral", None),
     (

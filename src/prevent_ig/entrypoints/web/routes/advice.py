@@ -14,7 +14,14 @@ from fastapi.responses import RedirectResponse, Response
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
-from prevent_ig.entrypoints.web.interview import ADVISER, CATEGORY_LABELS, KIND, PURPOSE, RECIPIENT
+from prevent_ig.entrypoints.web.interview import (
+    ADVISER,
+    CATEGORY_LABELS,
+    KIND,
+    PURPOSE,
+    RECIPIENT,
+    option_labels,
+)
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.advice import (
     Advice,
@@ -49,10 +56,10 @@ CONSENT = {
 
 def labels() -> dict[str, dict[str, str]]:
     return {
-        "kind": {v: text for v, text, _ in KIND},
-        "purpose": {v: text for v, text, _ in PURPOSE},
-        "recipient": {v: text for v, text, _ in RECIPIENT},
-        "adviser": {v: text for v, text, _ in ADVISER},
+        "kind": option_labels(KIND),
+        "purpose": option_labels(PURPOSE),
+        "recipient": option_labels(RECIPIENT),
+        "adviser": option_labels(ADVISER),
         "category": {c.value: text for c, text in CATEGORY_LABELS.items()},
         "outcome": OUTCOMES,
         "consent": CONSENT,

@@ -14,7 +14,8 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
-from prevent_ig.entrypoints.web.interview import ADVISER
+from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, option_labels
+from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
@@ -62,13 +63,20 @@ async def case_list(request: Request, stage: str | None = None) -> Response:
 
 
 @router.page("/cases/{case_id}", permission=Permission.CASE_VIEW_OWN)
-async def case_page(request: Request, case_id: RecordId, recorded: str | None = None) -> Response:
+async def case_page(
+    request: Request, case_id: RecordId, recorded: str | None = None, flagged: int = 0
+) -> Response:
     case = load_case_for(request, case_id)
-    return _case_page(request, case, recorded=recorded)
+    return _case_page(request, case, recorded=recorded, flagged=flagged)
 
 
 def _case_page(
-    request: Request, case: object, *, recorded: str | None = None, errors: dict[str, object] | None = None
+    request: Request,
+    case: object,
+    *,
+    recorded: str | None = None,
+    flagged: int = 0,
+    errors: dict[str, object] | None = None,
 ) -> Response:
     return render(
         request,
@@ -76,9 +84,13 @@ def _case_page(
         status_code=400 if errors else 200,
         case=case,
         recorded=recorded,
+        flagged=flagged,
+        scope_labels=SCOPE_HEADINGS,
+        giver_labels=option_labels(GIVEN_BY),
+        reason_labels=option_labels(NOT_SOUGHT),
         move_labels={m.value: label for m, label in MOVE_LABELS.items()},
         exit_labels=[(r.value, label) for r, label in EXIT_LABELS.items()],
-        adviser_labels={value: text for value, text, _ in ADVISER},
+        adviser_labels=option_labels(ADVISER),
         errors=errors,
         today=date.today(),
     )

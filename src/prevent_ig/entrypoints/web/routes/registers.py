@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile
 
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
-from prevent_ig.entrypoints.web.interview import ADVISER
+from prevent_ig.entrypoints.web.interview import ADVISER, option_labels
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.caldicott_log import read_log
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -126,7 +126,7 @@ async def caldicott(request: Request) -> Response:
         request,
         "registers/caldicott.html",
         entries=entries,
-        adviser_labels={value: text for value, text, _ in ADVISER},
+        adviser_labels=option_labels(ADVISER),
     )
 
 

@@ -13,7 +13,13 @@ from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
-from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
+from prevent_ig.entrypoints.web.interview import (
+    PURPOSE,
+    RECIPIENT,
+    REQUEST_CHECKS,
+    legal_power_options,
+    option_labels,
+)
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.requests import (
@@ -202,9 +208,9 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         row=row,
         checklist=checklist,
         left=calendar.working_days_between(date.today(), row.due_on),
-        recipient_labels={value: text for value, text, _ in RECIPIENT},
-        purpose_labels={value: text for value, text, _ in PURPOSE},
-        power_titles={value: text for value, text, _ in legal_power_options()},
+        recipient_labels=option_labels(RECIPIENT),
+        purpose_labels=option_labels(PURPOSE),
+        power_titles=option_labels(legal_power_options()),
         errors=errors,
     )
 

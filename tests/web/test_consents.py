@@ -1,0 +1,184 @@
+"""Consent over HTTP: the lead records it on the case page, and records its withdrawal there too.
+
+Without this the pathway could not move on: a support plan needs consent to Channel support
+(CTSA 2015 s36(4)(b)), and the page that refuses the move must offer a way to record it.
+"""
+
+import re
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AuditEventRow, ConsentRow, DisclosureRow, table_of
+from prevent_ig.domain.access import Role
+from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.services.cases import view_case
+from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
+from prevent_ig.services.pathway import advance_case
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import assess_case, open_case
+
+GIVEN_BY_THE_PERSON = {
+    "status": "given",
+    "given_by": "subject",
+    "sought_on[day]": "2",
+    "sought_on[month]": "11",
+    "sought_on[year]": "2026",
+    "sought_by": "Synthetic Lead",
+    "has_capacity": "yes",
+}
+
+
+def walk_to_panel(db: Db, case_id: int) -> None:
+    assess_case(db, case_id)
+    for move in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
+        with db.uow() as uow:
+            advance_case(
+                uow=uow,
+                actor="lead.a",
+                case_id=case_id,
+                move=move,
+                on=TODAY,
+                calendar=db.config.calendar,
+            )
+
+
+def version_of(db: Db, case_id: int) -> int:
+    with db.uow() as uow:
+        return view_case(uow=uow, actor="test", case_id=case_id, role=None).version
+
+
+def consents(db: Db) -> list[Any]:
+    """The consent rows as plain rows (columns by name), readable after their transaction ends."""
+    with db.uow() as uow:
+        return list(uow.session.execute(select(*table_of(ConsentRow).c)))
+
+
+def audit_events(db: Db) -> list[str]:
+    with db.uow() as uow:
+        return list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
+
+
+def test_consent_to_support_recorded_on_the_page_lets_the_support_plan_start(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.consent")
+    db = lead.db
+    case_id = open_case(db)
+    walk_to_panel(db, case_id)
+    refused = lead.post_form(
+        f"/cases/{case_id}/move",
+        {"move": Move.START_SUPPORT.value, "version": str(version_of(db, case_id))},
+        form_page=f"/cases/{case_id}",
+    )
+    assert refused.status_code == 400
+    assert "record consent to support first" in refused.text
+    assert f'href="/cases/{case_id}/consents/new"' in refused.text  # the way to do it is on the page
+
+    form = lead.client.get(f"/cases/{case_id}/consents/new?scope=channel_support")
+    assert form.status_code == 200
+    assert re.search(r'value="channel_support"[^>]*checked', form.text)
+    saved = lead.post_form(
+        f"/cases/{case_id}/consents/new", {"scope": "channel_support", **GIVEN_BY_THE_PERSON}
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/cases/{case_id}?recorded=consent"
+
+    [row] = consents(db)
+    assert (row.scope, row.status, row.given_by, row.sought_on, row.sought_by, row.has_capacity) == (
+        "channel_support",
+        "given",
+        "subject",
+        date(2026, 11, 2),
+        "Synthetic Lead",
+        True,
+    )
+    assert "case:consent:create" in audit_events(db)
+    page = lead.client.get(saved.headers["location"]).text
+    assert "Consent to Channel support: <strong>agreed</strong>, by the person themselves." in page
+    started = lead.post_form(
+        f"/cases/{case_id}/move",
+        {"move": Move.START_SUPPORT.value, "version": str(version_of(db, case_id))},
+        form_page=f"/cases/{case_id}",
+    )
+    assert started.status_code == 303
+    with db.uow() as uow:
+        assert view_case(uow=uow, actor="test", case_id=case_id, role=None).stage == "support_plan"
+
+
+def test_an_incomplete_consent_form_names_each_problem_in_form_order_and_saves_nothing(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.incomplete")
+    db = lead.db
+    case_id = open_case(db)
+    before = audit_events(db)
+
+    empty = lead.post_form(f"/cases/{case_id}/consents/new", {}, form_page=f"/cases/{case_id}/consents/new")
+    assert empty.status_code == 400
+    summary = empty.text[empty.text.index("nhsuk-error-summary") :]
+    order = [summary.index(f'href="#{field}"') for field in ("scope", "status", "has_capacity")]
+    assert order == sorted(order)
+
+    no_giver = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {"scope": "sharing", **GIVEN_BY_THE_PERSON, "given_by": ""},
+        form_page=f"/cases/{case_id}/consents/new",
+    )
+    assert no_giver.status_code == 400 and "Choose who agreed" in no_giver.text
+
+    contradiction = lead.post_form(  # the service's own check, shown at its field
+        f"/cases/{case_id}/consents/new",
+        {
+            "scope": "sharing",
+            "status": "not_sought",
+            "reason_not_sought": "lacks_capacity",
+            "has_capacity": "yes",
+        },
+        form_page=f"/cases/{case_id}/consents/new",
+    )
+    assert contradiction.status_code == 400
+    assert 'href="#reason_not_sought"' in contradiction.text and "contradicts" in contradiction.text
+
+    assert consents(db) == []
+    assert [e for e in audit_events(db)[len(before) :] if e != "case:record:view"] == []
+
+
+def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happen_twice(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.withdraws")
+    db = lead.db
+    case_id, other_case = open_case(db), open_case(db)
+    assert (
+        lead.post_form(
+            f"/cases/{case_id}/consents/new", {"scope": "sharing", **GIVEN_BY_THE_PERSON}
+        ).status_code
+        == 303
+    )
+    decision = assess_case(db, case_id)
+    with db.uow() as uow:
+        disclosure_id = record_disclosure(
+            uow=uow,
+            actor="lead.withdraws",
+            assessment_id=decision,
+            method="secure_email",
+            on=date(2026, 11, 3),
+            items=[ReleasedItem(id="demographics", content="synthetic")],
+        )
+    [consent] = consents(db)
+
+    elsewhere = lead.post_form(
+        f"/cases/{other_case}/consents/{consent.id}/withdraw", {}, form_page=f"/cases/{case_id}"
+    )
+    assert elsewhere.status_code == 404
+    withdrawn = lead.post_form(
+        f"/cases/{case_id}/consents/{consent.id}/withdraw", {}, form_page=f"/cases/{case_id}"
+    )
+    assert withdrawn.status_code == 303
+    page = lead.client.get(withdrawn.headers["location"]).text
+    assert "1 earlier disclosure was flagged" in page
+    assert f"Withdrawn on {date.today().strftime('%-d %B %Y')}." in page
+    assert f'action="/cases/{case_id}/consents/{consent.id}/withdraw"' not in page  # no second button
+    with db.uow() as uow:
+        assert uow.session.get(DisclosureRow, disclosure_id).consent_withdrawn_on == date.today()  # type: ignore[union-attr]
+    again = lead.post_form(
+        f"/cases/{case_id}/consents/{consent.id}/withdraw", {}, form_page=f"/cases/{case_id}"
+    )
+    assert again.status_code == 409
+    assert "already withdrawn" in again.text
