@@ -11,7 +11,9 @@ Which fields each output shows is written down below, so a field that stops show
 comes back cut or changed, fails here.
 """
 
+import csv
 import html.parser
+import io
 import json
 import re
 from dataclasses import dataclass, field
@@ -333,6 +335,7 @@ LEAD_PAGES = {
     "/dashboard": set(),
     "/mail": set(),
     "/registers/caldicott": {"Q1", "Q3", "G1", "G2"},
+    "/oversight?from=2026-01-01&to=2026-12-31": {"R1"},
 }
 """Each page the Prevent lead reads about the case, and the fields it shows."""
 ADVISER_PAGES = {"/advice": {"Q1", "Q3"}, "/advice/{clarify}": {"Q1", "Q3"}}
@@ -365,6 +368,16 @@ def test_pages_show_each_string_as_text_and_none_as_markup(as_role: Any, made: M
     assert shown == LEAD_PAGES
     advised = {template: shown_on_page(template, body) for template, body in made.advice_pages.items()}
     assert advised == ADVISER_PAGES
+
+
+def test_the_oversight_spreadsheet_carries_the_organisation_as_written(as_role: Any, made: Made) -> None:
+    lead = as_role(Role.PREVENT_LEAD, "lead.attack")
+    response = lead.client.get("/oversight/requests.csv?from=2026-01-01&to=2026-12-31")
+    assert response.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert [row["request_id"] for row in rows] == [str(made.complete_request_id), str(made.open_request_id)]
+    assert {row["organisation"] for row in rows} == {attack("R1")}
+    assert not any(attack(tag) in response.text for tag in FIELDS if tag != "R1")
 
 
 def test_the_audit_trail_page_shows_none_of_the_free_text(as_role: Any, made: Made) -> None:

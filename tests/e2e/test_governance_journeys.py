@@ -1,5 +1,6 @@
 """Journeys 7, 8 and 9 in Chromium, with axe on every page: the IG adviser's queue and the Caldicott
-log, the SIRO signing an agreement, importing NHS England's domain list, and the auditor's page."""
+log, the SIRO signing an agreement, importing NHS England's domain list, and the auditor's pages (the
+audit chain and trail, and the report on partner requests answered on time)."""
 
 import json
 from datetime import date, timedelta
@@ -7,8 +8,10 @@ from datetime import date, timedelta
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.governance import NewAgreement, record_agreement
+from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from tests.builders import input_data
 from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
 
@@ -155,3 +158,35 @@ def test_journey_9_the_auditor_verifies_the_chain_and_reads_a_case_trail(
     assert "case:record:create" in page.content() and "Sampleton" not in page.content()
     check_accessibility(page)
     screenshot(page, "audit-trail")
+
+    # Proof of timeliness: the partner requests of a period, each judged on time or late.
+    with live_app.uow() as uow:
+        record_partner_request(
+            uow=uow,
+            actor="e2e.lead",
+            case_id=case_id,
+            calendar=live_app.records.engine_config.calendar,
+            request=NewPartnerRequest(
+                organisation="Synthetic County Council",
+                person="A Coordinator",
+                role="Channel coordinator",
+                email="channel@synthetic.gov.uk",
+                recipient_type=RecipientType.LOCAL_AUTHORITY,
+                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+                received_on=date.today(),
+                items_requested=["GP contact"],
+                proforma=True,
+                secure_channel=True,
+                consent_position_stated=True,
+                reason_given=True,
+                specific=True,
+            ),
+        )
+    page.click("nav >> text=Reports")
+    assert "1 request received from" in page.content()
+    check_accessibility(page)
+    page.fill("#from", "2026-12-31")
+    page.fill("#to", "2026-01-01")
+    page.click("button:has-text('Show the report')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)

@@ -39,6 +39,9 @@ class Permission(StrEnum):
     REGISTER_EDIT = "register:edit"
     DSA_SIGN = "dsa:sign"
     AUDIT_VIEW = "audit:view"
+    OVERSIGHT_VIEW = "oversight:view"
+    """Reports that prove the service did its job on time (partner requests answered within 5 working
+    days): for the lead who reports to the board, the SIRO and auditors. Organisations and ids only."""
     USER_ADMIN = "user:admin"
 
 
@@ -55,6 +58,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DASHBOARD_VIEW,
             Permission.REGISTER_VIEW,
             Permission.CALDICOTT_LOG_VIEW,
+            Permission.OVERSIGHT_VIEW,
         }
     ),
     Role.IG_ADVISER: frozenset(
@@ -65,8 +69,22 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CALDICOTT_LOG_VIEW,
         }
     ),
-    Role.SIRO: frozenset({Permission.DSA_SIGN, Permission.REGISTER_VIEW, Permission.CALDICOTT_LOG_VIEW}),
-    Role.AUDITOR: frozenset({Permission.AUDIT_VIEW, Permission.REGISTER_VIEW, Permission.CALDICOTT_LOG_VIEW}),
+    Role.SIRO: frozenset(
+        {
+            Permission.DSA_SIGN,
+            Permission.REGISTER_VIEW,
+            Permission.CALDICOTT_LOG_VIEW,
+            Permission.OVERSIGHT_VIEW,
+        }
+    ),
+    Role.AUDITOR: frozenset(
+        {
+            Permission.AUDIT_VIEW,
+            Permission.REGISTER_VIEW,
+            Permission.CALDICOTT_LOG_VIEW,
+            Permission.OVERSIGHT_VIEW,
+        }
+    ),
     Role.ADMINISTRATOR: frozenset(
         {Permission.USER_ADMIN, Permission.REGISTER_VIEW, Permission.REGISTER_EDIT}
     ),

@@ -24,6 +24,7 @@ from prevent_ig.entrypoints.web.routes import (
     consents,
     dashboard,
     documents,
+    oversight,
     registers,
     requests,
     signin,
@@ -77,6 +78,7 @@ ROUTE_MODULES = [
     requests,
     advice,
     registers,
+    oversight,
     audit_trail,
 ]
 

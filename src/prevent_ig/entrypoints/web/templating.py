@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Secure email", "/mail", Permission.DASHBOARD_VIEW),
     ("Advice", "/advice", Permission.ADVICE_GIVE),
     ("Registers", "/registers", Permission.REGISTER_VIEW),
+    ("Reports", "/oversight", Permission.OVERSIGHT_VIEW),
     ("Audit", "/audit", Permission.AUDIT_VIEW),
 ]
 

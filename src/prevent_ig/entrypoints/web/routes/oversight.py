@@ -1,0 +1,134 @@
+"""Reports for oversight: were partner requests answered within 5 working days? On a page, and as a
+CSV for the board pack or the auditor's own checks."""
+
+from datetime import date, timedelta
+
+from fastapi import Request
+from fastapi.responses import Response
+
+from prevent_ig.adapters.csv_export import csv_text
+from prevent_ig.domain.access import Permission
+from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, option_labels
+from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.services.errors import InvalidFieldError
+from prevent_ig.services.oversight import Timeliness, TimelinessReport, timeliness_report
+
+router = PermissionRouter()
+
+DEFAULT_DAYS = 91
+"""With no period chosen: the last quarter, the usual reporting cycle."""
+TIMELINESS_LABELS = {
+    Timeliness.ANSWERED_ON_TIME: "Answered on time",
+    Timeliness.ANSWERED_LATE: "Answered late",
+    Timeliness.OPEN_IN_TIME: "Open, still in time",
+    Timeliness.OPEN_OVERDUE: "Open and overdue",
+    Timeliness.AWAITING_CLARIFICATION: "Waiting for the requestor to clarify (clock stopped)",
+}
+CSV_HEADER = (
+    "request_id",
+    "case_id",
+    "organisation",
+    "recipient_type",
+    "purpose",
+    "received_on",
+    "clarifications",
+    "due_on",
+    "answered_on",
+    "working_days_taken",
+    "timeliness",
+)
+
+
+@router.page("/oversight", permission=Permission.OVERSIGHT_VIEW)
+async def report_page(request: Request) -> Response:
+    report = _asked(request)
+    if isinstance(report, dict):
+        return _page(request, None, report)
+    return _page(request, report, {})
+
+
+@router.page("/oversight/requests.csv", permission=Permission.OVERSIGHT_VIEW)
+async def report_csv(request: Request) -> Response:
+    report = _asked(request)
+    if isinstance(report, dict):
+        return _page(request, None, report)
+    body = csv_text(
+        CSV_HEADER,
+        (
+            (
+                r.request_id,
+                r.case_id,
+                r.organisation,
+                r.recipient_type,
+                r.purpose,
+                r.received_on,
+                r.clarifications,
+                r.due_on,
+                r.answered_on,
+                r.working_days_taken,
+                r.timeliness.value,
+            )
+            for r in report.requests
+        ),
+    )
+    name = f"partner-requests-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+Errors = dict[str, dict[str, str]]
+
+
+def _asked(request: Request) -> TimelinessReport | Errors:
+    """The report for the period asked for (``from`` and ``to``, ISO dates; the last quarter by
+    default), or the errors naming what is wrong with the period."""
+    today = date.today()
+    chosen: dict[str, date] = {}
+    errors: Errors = {}
+    for name, default in (("from", today - timedelta(days=DEFAULT_DAYS)), ("to", today)):
+        text = request.query_params.get(name, "").strip()
+        try:
+            chosen[name] = date.fromisoformat(text) if text else default
+        except ValueError:
+            words = "start" if name == "from" else "end"
+            errors[name] = {"text": f"Enter the {words} of the period as a date", "href": f"#{name}"}
+    if errors:
+        return errors
+    try:
+        with records_of(request).new_unit_of_work().reading() as uow:
+            return timeliness_report(
+                uow=uow,
+                actor=user_of(request).username,
+                start=chosen["from"],
+                end=chosen["to"],
+                today=today,
+                calendar=engine_config_for(request).calendar,
+            )
+    except InvalidFieldError as error:
+        return {
+            error.field: {"text": error.message[:1].upper() + error.message[1:], "href": f"#{error.field}"}
+        }
+
+
+def _page(request: Request, report: TimelinessReport | None, errors: Errors) -> Response:
+    values = {name: request.query_params.get(name, "") for name in ("from", "to")}
+    if report is not None:
+        values = {"from": report.start.isoformat(), "to": report.end.isoformat()}
+    return render(
+        request,
+        "oversight/requests.html",
+        status_code=400 if errors else 200,
+        report=report,
+        values=values,
+        errors=[errors[name] for name in ("from", "to") if name in errors],
+        field_errors=errors,
+        timeliness_labels=TIMELINESS_LABELS,
+        counted=list(TIMELINESS_LABELS.items()),
+        recipient_labels=option_labels(RECIPIENT),
+        purpose_labels=option_labels(PURPOSE),
+    )

@@ -1,0 +1,172 @@
+"""The oversight report: partner requests received in a period, each judged answered on time or not.
+
+Dates are relative to the real today, which the web app judges by.
+"""
+
+import csv
+import io
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.csv_export import cell, csv_text
+from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.services.requests import (
+    NewPartnerRequest,
+    ask_for_clarification,
+    mark_answered,
+    record_partner_request,
+)
+from tests.fixtures_db import Db
+from tests.records.helpers import open_case
+
+TODAY = date.today()
+
+
+def received(db: Db, case_id: int, on: date, organisation: str) -> int:
+    with db.uow() as uow:
+        return record_partner_request(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            calendar=db.config.calendar,
+            request=NewPartnerRequest(
+                organisation=organisation,
+                person="A Coordinator",
+                role="Channel coordinator",
+                email="channel@synthetic.gov.uk",
+                recipient_type=RecipientType.CHANNEL_PANEL,
+                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+                received_on=on,
+                items_requested=["GP contact"],
+                proforma=True,
+                secure_channel=True,
+                consent_position_stated=True,
+                reason_given=True,
+                specific=True,
+            ),
+        )
+
+
+def answered(db: Db, request_id: int, on: date) -> None:
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=on)
+
+
+def a_quarter_of_requests(db: Db) -> dict[str, int]:
+    """One request of each outcome in the last quarter, and one from long before it."""
+    case_id = open_case(db)
+    month_ago = TODAY - timedelta(days=30)
+    made = {
+        "on time": received(db, case_id, month_ago, "Synthetic Police"),
+        "late": received(db, case_id, month_ago, "Synthetic Council"),
+        "open": received(db, case_id, TODAY, '=HYPERLINK("http://x")'),
+        "overdue": received(db, case_id, month_ago, "Synthetic Panel"),
+        "clarifying": received(db, case_id, month_ago, "Synthetic Probation"),
+        "last year": received(db, case_id, TODAY - timedelta(days=300), "Synthetic Old Council"),
+    }
+    answered(db, made["on time"], month_ago + timedelta(days=1))
+    answered(db, made["late"], month_ago + timedelta(days=20))
+    with db.uow() as uow:
+        ask_for_clarification(
+            uow=uow, actor="lead.a", request_id=made["clarifying"], missing=["specific"], on=month_ago
+        )
+    return made
+
+
+def audit_count(db: Db, event: str) -> int:
+    with db.uow() as uow:
+        found = uow.session.scalar(select(func.count()).where(AuditEventRow.event == event))
+    return int(found or 0)
+
+
+def test_the_report_judges_each_request_of_the_last_quarter_and_counts_them(as_role) -> None:  # type: ignore[no-untyped-def]
+    auditor = as_role(Role.AUDITOR, "auditor.oversight")
+    db = auditor.db
+    made = a_quarter_of_requests(db)
+
+    page = auditor.client.get("/oversight")
+
+    assert page.status_code == 200
+    text = page.text
+    assert "5 requests received from" in text  # not the one from 300 days ago
+    assert "Synthetic Old Council" not in text
+    assert "<strong>50%</strong> of those answered were answered on time." in text
+    for key, request_id in made.items():
+        assert (f"Request {request_id}<" in text) == (key != "last year"), key
+    pairs = re.findall(r'summary-list__key">([^<]+)</dt><dd class="nhsuk-summary-list__value">(\d+)<', text)
+    counts = {label: int(n) for label, n in pairs}
+    assert counts == {
+        "Answered on time": 1,
+        "Answered late": 1,
+        "Open, still in time": 1,
+        "Open and overdue": 1,
+        "Waiting for the requestor to clarify (clock stopped)": 1,
+    }
+    assert f'href="/requests/{made["late"]}"' not in text  # an auditor does not manage requests
+    assert audit_count(db, "oversight:requests:report") == 1
+
+
+def test_the_csv_holds_each_request_as_stored_and_no_cell_can_run_as_a_formula(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.oversight")
+    db = lead.db
+    made = a_quarter_of_requests(db)
+    start = TODAY - timedelta(days=365)
+
+    response = lead.client.get(f"/oversight/requests.csv?from={start.isoformat()}&to={TODAY.isoformat()}")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
+    assert response.headers["content-disposition"] == (
+        f'attachment; filename="partner-requests-{start.isoformat()}-to-{TODAY.isoformat()}.csv"'
+    )
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    by_id = {int(row["request_id"]): row for row in rows}
+    assert set(by_id) == set(made.values())  # the chosen period takes in last year's request too
+    late = by_id[made["late"]]
+    expected_days = db.config.calendar.working_days_between(
+        date.fromisoformat(late["received_on"]), date.fromisoformat(late["answered_on"])
+    )
+    assert (late["organisation"], late["timeliness"], int(late["working_days_taken"])) == (
+        "Synthetic Council",
+        "answered_late",
+        expected_days,
+    )
+    assert by_id[made["clarifying"]]["clarifications"] == "1"
+    assert by_id[made["open"]]["answered_on"] == "" and by_id[made["open"]]["timeliness"] == "open_in_time"
+    assert by_id[made["open"]]["organisation"] == '\'=HYPERLINK("http://x")'  # shown as text, not run
+    assert audit_count(db, "oversight:requests:report") == 1
+
+
+def test_a_period_that_cannot_be_reported_is_named_and_nothing_is_read(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.period")
+    db = lead.db
+    backwards = lead.client.get("/oversight?from=2026-06-01&to=2026-05-01")
+    assert backwards.status_code == 400
+    assert 'href="#to"' in backwards.text and "Must not be before the start of the period" in backwards.text
+    garbled = lead.client.get("/oversight/requests.csv?from=1st%20June")
+    assert garbled.status_code == 400 and garbled.headers["content-type"].startswith("text/html")
+    assert 'href="#from"' in garbled.text
+    assert audit_count(db, "oversight:requests:report") == 0
+
+
+def test_spreadsheet_cells_keep_text_as_text() -> None:
+    assert [
+        cell(v)
+        for v in ("=1+2", "+44 20", "-1", "@SUM(A1)", "\tx", "plain", None, True, date(2026, 1, 2), -3)
+    ] == [
+        "'=1+2",
+        "'+44 20",
+        "'-1",
+        "'@SUM(A1)",
+        "'\tx",
+        "plain",
+        "",
+        "yes",
+        "2026-01-02",
+        "-3",
+    ]
+    assert csv_text(("a", "b"), [("x,y", 'say "hi"')]) == 'a,b\r\n"x,y","say ""hi"""\r\n'
