@@ -108,7 +108,11 @@ def test_withdrawal_flags_earlier_disclosures_once_and_only_on_its_own_case(
     withdrawn = api.post(f"/api/v1/cases/{case_id}/consents/{consent_id}/withdrawal", json={}, headers=lead)
 
     assert withdrawn.status_code == 200, withdrawn.text
-    assert withdrawn.json() == {"consent_id": consent_id, "flagged_disclosures": [disclosed.json()["id"]]}
+    assert withdrawn.json() == {
+        "consent_id": consent_id,
+        "scope": "sharing",
+        "flagged_disclosures": [disclosed.json()["id"]],
+    }
     case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
     assert case["consents"][0]["withdrawn_on"] == date.today().isoformat()
     assert case["disclosures"][0]["consent_withdrawn_on"] == date.today().isoformat()

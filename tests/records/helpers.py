@@ -9,8 +9,10 @@ from typing import Any
 
 from prevent_ig.adapters.records.database import SqliteWriterGate
 from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.pathway import advance_case
 from tests.builders import input_data
 from tests.fixtures_db import TODAY, Db
 
@@ -63,6 +65,16 @@ def assess_case(
             lead_reason=reason,
             supersedes_id=supersedes_id,
         )
+
+
+def walk_to_panel(db: Db, case_id: int, on: date = TODAY) -> None:
+    """A followed referral decision, then each move up to the Channel panel, all on ``on``."""
+    assess_case(db, case_id)
+    for move in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
+        with db.uow() as uow:
+            advance_case(
+                uow=uow, actor="lead.a", case_id=case_id, move=move, on=on, calendar=db.config.calendar
+            )
 
 
 @contextmanager

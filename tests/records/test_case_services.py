@@ -34,7 +34,7 @@ from prevent_ig.services.requests import (
 )
 from tests.builders import item
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import assess_case, new_subject, open_case
+from tests.records.helpers import assess_case, new_subject, open_case, walk_to_panel
 
 
 def count(db: Db, table: type) -> int:
@@ -176,12 +176,6 @@ def test_departing_from_the_engine_needs_a_reason(db: Db) -> None:
         assess_case(db, case_id, decision=LeadDecision.DEPART)
 
 
-def walk_to_panel(db: Db, case_id: int) -> None:
-    assess_case(db, case_id)
-    for m in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
-        advance(db, case_id, m)
-
-
 def channel_consent(db: Db, case_id: int, giver: ConsentGiver) -> int:
     with db.uow() as uow:
         return record_consent(
@@ -205,11 +199,53 @@ def test_support_plan_needs_channel_consent_from_the_right_person(db: Db) -> Non
     walk_to_panel(db, child)
     with pytest.raises(RefusedError, match="CTSA2015"):
         advance(db, child, Move.START_SUPPORT)
-    channel_consent(db, child, ConsentGiver.SUBJECT)  # a 15-year-old alone is not enough (s36)
+    with pytest.raises(InvalidFieldError, match="parent or guardian") as refused:
+        channel_consent(db, child, ConsentGiver.SUBJECT)  # a 15-year-old alone is not enough (s36)
+    assert refused.value.field == "given_by"
     with pytest.raises(RefusedError, match="CTSA2015"):
         advance(db, child, Move.START_SUPPORT)
     channel_consent(db, child, ConsentGiver.PARENT_OR_GUARDIAN)
     advance(db, child, Move.START_SUPPORT)
+
+
+def test_a_parents_consent_to_support_stops_counting_when_the_child_turns_18(db: Db) -> None:
+    seventeen = open_case(db, date_of_birth=date(2009, 1, 10))  # 18 on 10 January 2027
+    walk_to_panel(db, seventeen)
+    channel_consent(db, seventeen, ConsentGiver.PARENT_OR_GUARDIAN)
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, seventeen, Move.START_SUPPORT, on=date(2027, 1, 11))
+    advance(db, seventeen, Move.START_SUPPORT, on=date(2027, 1, 8))
+
+
+@pytest.mark.parametrize(
+    ("scope", "born", "giver", "capable", "allowed"),
+    [
+        ("sharing", date(1990, 5, 17), ConsentGiver.SUBJECT, True, True),
+        ("sharing", date(1990, 5, 17), ConsentGiver.SUBJECT, False, False),
+        ("sharing", date(1990, 5, 17), ConsentGiver.LEGAL_REPRESENTATIVE, False, True),
+        ("sharing", date(1990, 5, 17), ConsentGiver.PARENT_OR_GUARDIAN, False, False),
+        ("sharing", date(2016, 5, 17), ConsentGiver.PARENT_OR_GUARDIAN, False, True),
+        ("sharing", date(2016, 5, 17), ConsentGiver.PARENT_OR_GUARDIAN, True, False),
+        ("channel_support", date(2010, 5, 17), ConsentGiver.PARENT_OR_GUARDIAN, True, True),
+        ("channel_support", date(2010, 5, 17), ConsentGiver.SUBJECT, True, False),
+        ("channel_support", date(1990, 5, 17), ConsentGiver.LEGAL_REPRESENTATIVE, False, False),
+        ("channel_support", date(1990, 5, 17), ConsentGiver.SUBJECT, True, True),
+    ],
+)
+def test_consent_is_recorded_as_given_only_from_someone_who_could_give_it(
+    db: Db, scope: str, born: date, giver: ConsentGiver, capable: bool, allowed: bool
+) -> None:
+    case_id = open_case(db, date_of_birth=born)
+    consent = given_consent(scope=scope, given_by=giver, has_capacity=capable)
+    with db.uow() as uow:
+        if allowed:
+            record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=consent)
+        else:
+            with pytest.raises(InvalidFieldError) as refused:
+                record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=consent)
+            assert refused.value.field == "given_by"
+    with db.uow() as uow:
+        assert len(uow.session.scalars(select(ConsentRow)).all()) == (1 if allowed else 0)
 
 
 def test_withdrawn_channel_consent_no_longer_counts(db: Db) -> None:
@@ -423,10 +459,30 @@ def test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(
                     items=[ReleasedItem(id="demographics", content="s")],
                 )
             )
-    with db.uow() as uow:
-        flagged = withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
-    assert flagged == ids
+    with db.uow() as uow:  # dated the day before the disclosures, recorded after them: all are flagged
+        withdrawn = withdraw_consent(
+            uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY - timedelta(days=1)
+        )
+    assert (withdrawn.scope, withdrawn.flagged_disclosures) == ("sharing", ids)
     assert events(db).count("case:disclosure:update") == 2
+    with db.uow() as uow:
+        assert {d.consent_withdrawn_on for d in uow.session.scalars(select(DisclosureRow))} == {
+            TODAY - timedelta(days=1)
+        }
+
+
+def test_only_the_consent_in_force_can_be_withdrawn(db: Db) -> None:
+    case_id = open_case(db)
+    walk_to_panel(db, case_id)
+    first = channel_consent(db, case_id, ConsentGiver.SUBJECT)
+    second = channel_consent(db, case_id, ConsentGiver.SUBJECT)  # recorded again, say to correct it
+    with db.uow() as uow, pytest.raises(RefusedError, match=f"replaced by consent {second}"):
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=first, on=TODAY)
+    with db.uow() as uow:
+        withdrawn = withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=second, on=TODAY)
+    assert (withdrawn.scope, withdrawn.flagged_disclosures) == ("channel_support", [])
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, case_id, Move.START_SUPPORT)
 
 
 def given_consent(**changes: object) -> NewConsent:
@@ -449,6 +505,9 @@ def given_consent(**changes: object) -> NewConsent:
         ({"scope": "everything"}, "scope"),
         ({"status": ConsentStatus.REFUSED}, "given_by"),
         ({"status": ConsentStatus.NOT_SOUGHT, "given_by": None, "sought_on": None}, "reason_not_sought"),
+        ({"sought_by": "  "}, "sought_by"),
+        ({"sought_by": "x" * 201}, "sought_by"),
+        ({"capacity_assessed_by": "x" * 201}, "capacity_assessed_by"),
     ],
 )
 def test_a_consent_record_that_cannot_stand_is_refused_naming_the_field_and_nothing_is_written(

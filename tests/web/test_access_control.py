@@ -40,6 +40,7 @@ def concrete(path: str, case_id: int) -> str:
         "domain_id",
         "draft_id",
         "outbox_id",
+        "consent_id",
     ):
         path = path.replace("{" + name + "}", "1")
     return path.replace("{filename}", "missing.eml")
@@ -53,6 +54,7 @@ def test_role_by_route_matrix(db, as_role, role: Role | None) -> None:  # type: 
         permission = Permission(route.openapi_extra[PERMISSION_KEY])
         for method in route.methods:
             path = concrete(route.path, case_id)
+            assert "{" not in path, f"give {route.path} a real id in concrete()"
             response = client.request(
                 method, path, follow_redirects=False, data={} if method == "POST" else None
             )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision
 from prevent_ig.services.cases import view_case
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
@@ -159,14 +160,21 @@ def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern
         decision=LeadDecision.DEPART,
         reason="Synthetic departure reason.",
         grounds={"rationale": "Synthetic reasoning."},
+        ig_advice=AWAITED,
     )
-    log_entry(
-        db,
-        question=f"Assessment {assessment_id} (case {case_id}): may we share?",
-        advice="Synthetic advice.",
-        on=date.today(),
-        case_id=case_id,
-    )
+    with db.uow() as uow:  # the adviser answers from the queue: a log entry and a note on the timeline
+        record_advice(
+            uow=uow,
+            actor="adviser.a",
+            assessment_id=assessment_id,
+            advice=Advice(
+                adviser="Synthetic DPO",
+                adviser_role=AdviserRole.DPO,
+                supports_sharing=False,
+                advice="Synthetic advice.",
+            ),
+            on=date.today(),
+        )
 
     page = practitioner.client.get(f"/cases/{case_id}")
     assert page.status_code == 200
@@ -176,6 +184,7 @@ def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern
         "Synthetic departure reason.",
         "Synthetic advice.",
         "<h2>IG advice</h2>",
+        "does not support sharing",  # the timeline's note of the advice
     ):
         assert hidden not in page.text, hidden
     with db.uow() as uow:
@@ -191,6 +200,7 @@ def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern
         "Synthetic departure reason.",
     )
     assert [entry.advice for entry in whole.ig_advice] == ["Synthetic advice."]
+    assert [e.kind for e in whole.timeline if e.kind not in {e.kind for e in seen.timeline}] == ["ig_advice"]
 
 
 def test_an_entry_is_linked_to_an_assessment_only_when_it_names_one_of_the_cases_own(db: Db) -> None:

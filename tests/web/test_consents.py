@@ -15,9 +15,8 @@ from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.cases import view_case
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
-from prevent_ig.services.pathway import advance_case
-from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import assess_case, open_case
+from tests.fixtures_db import Db
+from tests.records.helpers import assess_case, open_case, walk_to_panel
 
 GIVEN_BY_THE_PERSON = {
     "status": "given",
@@ -28,20 +27,6 @@ GIVEN_BY_THE_PERSON = {
     "sought_by": "Synthetic Lead",
     "has_capacity": "yes",
 }
-
-
-def walk_to_panel(db: Db, case_id: int) -> None:
-    assess_case(db, case_id)
-    for move in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
-        with db.uow() as uow:
-            advance_case(
-                uow=uow,
-                actor="lead.a",
-                case_id=case_id,
-                move=move,
-                on=TODAY,
-                calendar=db.config.calendar,
-            )
 
 
 def version_of(db: Db, case_id: int) -> int:
@@ -104,6 +89,14 @@ def test_consent_to_support_recorded_on_the_page_lets_the_support_plan_start(as_
     with db.uow() as uow:
         assert view_case(uow=uow, actor="test", case_id=case_id, role=None).stage == "support_plan"
 
+    [consent] = consents(db)
+    withdrawn = lead.post_form(
+        f"/cases/{case_id}/consents/{consent.id}/withdraw", {}, form_page=f"/cases/{case_id}"
+    )
+    assert withdrawn.status_code == 303
+    after = lead.client.get(withdrawn.headers["location"]).text
+    assert "Channel support is voluntary: record below that the case leaves the pathway" in after
+
 
 def test_an_incomplete_consent_form_names_each_problem_in_form_order_and_saves_nothing(as_role) -> None:  # type: ignore[no-untyped-def]
     lead = as_role(Role.PREVENT_LEAD, "lead.incomplete")
@@ -137,8 +130,52 @@ def test_an_incomplete_consent_form_names_each_problem_in_form_order_and_saves_n
     assert contradiction.status_code == 400
     assert 'href="#reason_not_sought"' in contradiction.text and "contradicts" in contradiction.text
 
+    two_digit_year = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {"scope": "sharing", **GIVEN_BY_THE_PERSON, "sought_on[year]": "26"},
+        form_page=f"/cases/{case_id}/consents/new",
+    )
+    assert two_digit_year.status_code == 400 and 'href="#sought_on-day"' in two_digit_year.text
+
+    child_alone = lead.post_form(  # the law's check, in the service, shown at "who agreed"
+        f"/cases/{case_id}/consents/new",
+        {"scope": "sharing", **GIVEN_BY_THE_PERSON, "has_capacity": "no"},
+        form_page=f"/cases/{case_id}/consents/new",
+    )
+    assert child_alone.status_code == 400
+    assert (
+        'href="#given_by"' in child_alone.text and "must come from a legal representative" in child_alone.text
+    )
+
     assert consents(db) == []
     assert [e for e in audit_events(db)[len(before) :] if e != "case:record:view"] == []
+
+
+def test_consent_from_a_legal_representative_of_an_adult_who_cannot_decide_is_recorded_as_such(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.capacity")
+    db = lead.db
+    case_id = open_case(db)
+    saved = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {
+            "scope": "sharing",
+            **GIVEN_BY_THE_PERSON,
+            "given_by": "legal_representative",
+            "has_capacity": "no",
+            "capacity_assessed_by": "Synthetic Psychiatrist",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    [row] = consents(db)
+    assert (row.given_by, row.has_capacity, row.capacity_assessed_by) == (
+        "legal_representative",
+        False,
+        "Synthetic Psychiatrist",
+    )
+    page = lead.client.get(saved.headers["location"]).text
+    assert "by a legal representative." in page and "Cannot decide about this themselves." in page
 
 
 def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happen_twice(as_role) -> None:  # type: ignore[no-untyped-def]

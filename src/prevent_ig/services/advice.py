@@ -25,7 +25,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.caldicott_log import answers_assessment
-from prevent_ig.services.cases import add_timeline
+from prevent_ig.services.cases import IG_ADVICE_STEP, add_timeline
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 
@@ -116,7 +116,7 @@ def record_advice(*, uow: UnitOfWork, actor: str, assessment_id: int, advice: Ad
         case_id=row.case_id,
         on=on,
         actor=actor,
-        kind="ig_advice",
+        kind=IG_ADVICE_STEP,
         summary=f"IG advice on assessment {row.id} from the {who}: {verdict}. "
         "The Prevent lead reassesses with this advice.",
     )

@@ -276,11 +276,15 @@ _CASE_WITH_SUBJECT = (
 )
 
 
+IG_ADVICE_STEP = "ig_advice"
+"""The timeline kind of the note that IG advice arrived (``services.advice``)."""
+
+
 def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDetail:
     """The case whole, except that without ``reasoning`` (a practitioner looking at a concern they
-    raised) the decisions' written reasoning, the lead's reasons and the IG advice are left out: those
-    are for the people who decide and advise (the permission ``caldicott:view`` guards the same
-    advice in the log)."""
+    raised) the decisions' written reasoning, the lead's reasons and the IG advice (the log's entries
+    and the timeline's note of each) are left out: those are for the people who decide and advise
+    (the permission ``caldicott:view`` guards the same advice in the log)."""
     s = uow.session
     by_case = {"case_id": case.id}
     assessments = s.execute(_ASSESSMENTS, by_case).all()
@@ -337,7 +341,9 @@ def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDe
         ],
         ig_advice=advice,
         timeline=[
-            views.TimelineEntry.model_validate(e, from_attributes=True) for e in s.execute(_TIMELINE, by_case)
+            views.TimelineEntry.model_validate(e, from_attributes=True)
+            for e in s.execute(_TIMELINE, by_case)
+            if reasoning or e.kind != IG_ADVICE_STEP
         ],
     )
 

@@ -1,17 +1,28 @@
-"""Recording consent (to share, or to Channel support) and its later withdrawal."""
+"""Recording consent (to share, or to Channel support) and its later withdrawal.
+
+A record says consent was given only if the person who gave it could give it: the person themselves
+when they can decide; for sharing, a parent or guardian of a child who cannot, a legal representative
+of an adult who cannot; for Channel support, a parent or guardian of anyone under 18 (CTSA 2015
+s36(4)(b)). Anything else is refused, so the case page never shows "agreed" for consent that the
+assessment engine and the pathway's guard would then not count.
+
+The latest record of each kind is the one in force, and only it can be withdrawn.
+"""
 
 from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from prevent_ig.adapters.records.tables import ConsentRow, DisclosureRow
+from prevent_ig.adapters.records.tables import NAME, CaseRow, ConsentRow, DisclosureRow, SubjectRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.law.consent import ADULT_AGE, is_channel_consent, may_consent_to_share
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
-from prevent_ig.services.cases import record_case_step, require_case
+from prevent_ig.services.cases import age_on, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
-SCOPES = ("sharing", "channel_support")
+SHARING, CHANNEL_SUPPORT = "sharing", "channel_support"
+SCOPES = (SHARING, CHANNEL_SUPPORT)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,11 +62,45 @@ def _check(consent: NewConsent, on: date) -> None:
         raise InvalidFieldError("reason_not_sought", "'lacks_capacity' contradicts has_capacity true")
     if consent.best_interests_decision and not consent.best_interests_consulted:
         raise InvalidFieldError("best_interests_consulted", "record who was consulted (MCA 2005 s4)")
+    if not not_sought and not (consent.sought_by or "").strip():
+        raise InvalidFieldError("sought_by", "record who asked them")
+    for name in ("sought_by", "capacity_assessed_by"):
+        if len(getattr(consent, name) or "") > NAME:
+            raise InvalidFieldError(name, f"must be at most {NAME} characters")
+
+
+def _check_giver(consent: NewConsent, age: int) -> None:
+    """Consent given by someone who could not give it is refused, naming who could."""
+    if consent.status is not ConsentStatus.GIVEN:
+        return
+    if consent.scope == CHANNEL_SUPPORT:
+        if not is_channel_consent(
+            status=consent.status, given_by=consent.given_by, age=age, has_capacity=consent.has_capacity
+        ):
+            who = "a parent or guardian" if age < ADULT_AGE else "the person themselves, able to decide"
+            raise InvalidFieldError(
+                "given_by", f"consent to Channel support at {age} must come from {who} (CTSA 2015 s36(4)(b))"
+            )
+    elif not may_consent_to_share(consent.given_by, age=age, has_capacity=consent.has_capacity):
+        if consent.has_capacity:
+            who = "the person themselves, who can decide"
+        elif age < ADULT_AGE:
+            who = "a parent or guardian, as they cannot decide"
+        else:
+            who = "a legal representative, as they cannot decide"
+        raise InvalidFieldError("given_by", f"consent to share at {age} must come from {who}")
 
 
 def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
     _check(consent, on)
-    require_case(uow, case_id)
+    born = uow.session.scalar(
+        select(SubjectRow.date_of_birth)
+        .join(CaseRow, CaseRow.subject_id == SubjectRow.id)
+        .where(CaseRow.id == case_id)
+    )
+    if born is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    _check_giver(consent, age_on(born, consent.sought_on or on))
     row = ConsentRow(
         case_id=case_id,
         sought=consent.status is not ConsentStatus.NOT_SOUGHT,
@@ -84,8 +129,16 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     return row.id
 
 
-def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: int, on: date) -> list[int]:
-    """Mark consent withdrawn and flag every disclosure already made on the case; return their ids.
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    consent_id: int
+    scope: str
+    flagged_disclosures: list[int]
+    """The case's disclosures, flagged for the lead to tell each recipient (consent to sharing only)."""
+
+
+def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: int, on: date) -> Withdrawn:
+    """Mark consent withdrawn; for consent to sharing, flag every disclosure already made on the case.
 
     The caller names the case as well as the consent, so an id from another case answers "not found"
     rather than withdrawing consent on a case nobody was looking at."""
@@ -98,13 +151,23 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
         raise RefusedError(f"consent {consent_id} was already withdrawn on {row.withdrawn_on}")
     if on < row.recorded_on:
         raise InvalidFieldError("on", f"cannot be before the consent was recorded ({row.recorded_on})")
+    current = uow.session.scalar(
+        select(ConsentRow.id)
+        .where(ConsentRow.case_id == case_id, ConsentRow.scope == row.scope)
+        .order_by(ConsentRow.id.desc())
+        .limit(1)
+    )
+    if current != row.id:
+        # A later record decides now (the pathway's guard reads the latest); withdrawing an older one
+        # would leave the consent in force while the page said it was withdrawn.
+        raise RefusedError(f"consent {row.id} was replaced by consent {current}; withdraw that one")
     row.withdrawn_on = on
     flagged = []
-    if row.scope == "sharing":
+    if row.scope == SHARING:
+        # Every disclosure on the case, whatever its date: those made before the withdrawal relied on
+        # the consent, and any made after the date it was withdrawn, before it was recorded, had none.
         for disclosure in uow.session.scalars(
-            select(DisclosureRow).where(
-                DisclosureRow.case_id == row.case_id, DisclosureRow.disclosed_on <= on
-            )
+            select(DisclosureRow).where(DisclosureRow.case_id == row.case_id).order_by(DisclosureRow.id)
         ):
             if disclosure.consent_withdrawn_on is None:
                 disclosure.consent_withdrawn_on = on
@@ -128,4 +191,4 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
         change={"withdrawn_on": on},
     )
     uow.commit()
-    return flagged
+    return Withdrawn(consent_id=row.id, scope=row.scope, flagged_disclosures=flagged)

@@ -49,7 +49,7 @@ def advance_case(
         move=move, on=on, exit_reason=exit_reason, information_request_on=information_request_on
     )
     try:
-        after = apply(before, request, guard_facts(uow, case), calendar)
+        after = apply(before, request, guard_facts(uow, case, on), calendar)
     except TransitionRefusedError as refusal:
         raise RefusedError(str(refusal)) from None
     write_state(case, after)
@@ -75,13 +75,13 @@ def advance_case(
     return after
 
 
-def guard_facts(uow: UnitOfWork, case: CaseRow) -> GuardFacts:
+def guard_facts(uow: UnitOfWork, case: CaseRow, on: date) -> GuardFacts:
     referral = current_assessments(uow, case.id, Purpose.PREVENT_REFERRAL)
     authorising = [a for a in referral if a.outcome == Outcome.SHARE and a.lead_decision == "follow"]
     return GuardFacts(
         followed_referral_assessment=bool(authorising),
         followed_no_referral_assessment=bool(referral) and not authorising,
-        channel_consent=has_channel_consent(uow, case),
+        channel_consent=has_channel_consent(uow, case, on),
     )
 
 
@@ -94,8 +94,9 @@ def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list
     return [r for r in rows if r.purpose == purpose.value and r.id not in superseded]
 
 
-def has_channel_consent(uow: UnitOfWork, case: CaseRow) -> bool:
-    """The latest Channel-support consent record, if not withdrawn, meets CTSA 2015 s36(4)(b)."""
+def has_channel_consent(uow: UnitOfWork, case: CaseRow, on: date) -> bool:
+    """The latest Channel-support consent record, if not withdrawn, meets CTSA 2015 s36(4)(b) on the
+    day of the move: a parent's consent given at 17 no longer counts once the person is 18."""
     latest = uow.session.scalars(
         select(ConsentRow)
         .where(ConsentRow.case_id == case.id, ConsentRow.scope == CHANNEL_SUPPORT)
@@ -107,7 +108,7 @@ def has_channel_consent(uow: UnitOfWork, case: CaseRow) -> bool:
     return is_channel_consent(
         status=ConsentStatus(latest.status),
         given_by=ConsentGiver(latest.given_by) if latest.given_by else None,
-        age=age_on(case.subject.date_of_birth, latest.recorded_on),
+        age=age_on(case.subject.date_of_birth, on),
         has_capacity=latest.has_capacity,
     )
 

@@ -17,15 +17,19 @@ def has_valid_consent(a: Assessment) -> bool:
     """Consent to share given by someone entitled to give it for this subject."""
     if a.consent.status is not ConsentStatus.GIVEN:
         return False
-    by = a.consent.given_by
-    capable = a.subject.has_capacity
-    adult = a.subject.age >= ADULT_AGE
+    return may_consent_to_share(a.consent.given_by, age=a.subject.age, has_capacity=a.subject.has_capacity)
+
+
+def may_consent_to_share(by: ConsentGiver | None, *, age: int, has_capacity: bool) -> bool:
+    """Who may agree to sharing: the person who can decide; for a child who cannot, a parent or
+    guardian; for an adult who cannot, a legal representative (guidance §3, MCA 2005)."""
+    adult = age >= ADULT_AGE
     if by is ConsentGiver.SUBJECT:
-        return capable
+        return has_capacity
     if by is ConsentGiver.PARENT_OR_GUARDIAN:
-        return not adult and not capable
+        return not adult and not has_capacity
     if by is ConsentGiver.LEGAL_REPRESENTATIVE:
-        return adult and not capable
+        return adult and not has_capacity
     return False
 
 

@@ -264,21 +264,27 @@ def create_consent(request: Request, case_id: RecordId, body: ConsentIn) -> Any:
     method="POST",
     response_model=WithdrawalOut,
     responses=CONFLICT,
-    summary="Record that consent was withdrawn; flags the disclosures already made on the case",
+    summary="Record that consent was withdrawn; for consent to sharing, flags the case's disclosures",
 )
 def create_withdrawal(request: Request, case_id: RecordId, consent_id: RecordId, body: WithdrawalIn) -> Any:
     today = date.today()
     if body.on is not None and body.on > today:
         raise InvalidFieldError("on", "cannot be in the future")
     with records_of(request).new_unit_of_work() as uow:
-        flagged = withdraw_consent(
+        withdrawn = withdraw_consent(
             uow=uow,
             actor=identity_of(request).actor,
             case_id=case_id,
             consent_id=consent_id,
             on=body.on or today,
         )
-    return as_json(WithdrawalOut(consent_id=consent_id, flagged_disclosures=flagged))
+    return as_json(
+        WithdrawalOut(
+            consent_id=withdrawn.consent_id,
+            scope=withdrawn.scope,
+            flagged_disclosures=withdrawn.flagged_disclosures,
+        )
+    )
 
 
 @router.endpoint(

@@ -106,8 +106,11 @@ class WithdrawalIn(Body):
 
 class WithdrawalOut(BaseModel):
     consent_id: int
+    scope: str = Field(
+        description="Withdrawn consent to Channel support means support must end: move the case out"
+    )
     flagged_disclosures: list[int] = Field(
-        description="Disclosures already made on the case, now flagged: tell each recipient"
+        description="For consent to sharing, every disclosure on the case, now flagged: tell each recipient"
     )
 
 

@@ -64,10 +64,10 @@ async def case_list(request: Request, stage: str | None = None) -> Response:
 
 @router.page("/cases/{case_id}", permission=Permission.CASE_VIEW_OWN)
 async def case_page(
-    request: Request, case_id: RecordId, recorded: str | None = None, flagged: int = 0
+    request: Request, case_id: RecordId, recorded: str | None = None, flagged: int = 0, scope: str = ""
 ) -> Response:
     case = load_case_for(request, case_id)
-    return _case_page(request, case, recorded=recorded, flagged=flagged)
+    return _case_page(request, case, recorded=recorded, flagged=flagged, withdrawn_scope=scope)
 
 
 def _case_page(
@@ -76,6 +76,7 @@ def _case_page(
     *,
     recorded: str | None = None,
     flagged: int = 0,
+    withdrawn_scope: str = "",
     errors: dict[str, object] | None = None,
 ) -> Response:
     return render(
@@ -85,6 +86,7 @@ def _case_page(
         case=case,
         recorded=recorded,
         flagged=flagged,
+        withdrawn_scope=withdrawn_scope,
         scope_labels=SCOPE_HEADINGS,
         giver_labels=option_labels(GIVEN_BY),
         reason_labels=option_labels(NOT_SOUGHT),

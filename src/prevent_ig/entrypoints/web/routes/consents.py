@@ -2,8 +2,8 @@
 
 Consent to share and consent to Channel support are recorded apart: support cannot start without the
 second (CTSA 2015 s36(4)(b), the pathway's guard), whatever the first says. A withdrawal is recorded
-against the consent that was given, and flags every disclosure already made on the case so the lead
-can follow each one up.
+against the consent in force: withdrawn consent to share flags every disclosure on the case so the
+lead can follow each one up; withdrawn consent to support means support must end, which the page says.
 """
 
 from datetime import date
@@ -16,7 +16,7 @@ from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
-from prevent_ig.entrypoints.web.interview import CONSENT, GIVEN_BY, NOT_SOUGHT, Options
+from prevent_ig.entrypoints.web.interview import CONSENT, NOT_SOUGHT, Options
 from prevent_ig.entrypoints.web.templating import render
 from prevent_ig.services.consents import SCOPES, NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -29,6 +29,16 @@ SCOPE: Options = [
 ]
 SCOPE_HEADINGS = {"sharing": "Consent to share information", "channel_support": "Consent to Channel support"}
 """How the case page names each kind of consent."""
+GIVERS: Options = [
+    ("subject", "The person themselves", "When they can decide about this"),
+    (
+        "parent_or_guardian",
+        "A parent or guardian",
+        "Under 18: always for Channel support; for sharing, when the child cannot decide",
+    ),
+    ("legal_representative", "A legal representative", "For sharing, for an adult who cannot decide"),
+]
+"""Who may agree, with the law's limits as hints; the service refuses a giver the law does not allow."""
 STATUS: Options = [option for option in CONSENT if option[0] != ConsentStatus.WITHDRAWN.value]
 REASON_NOT_SOUGHT: Options = [option for option in NOT_SOUGHT if option[0] in set(ReasonNotSought)]
 FIELDS = (
@@ -86,7 +96,7 @@ async def create_consent(request: Request, case_id: RecordId) -> Response:
                 )
         except InvalidFieldError as error:
             field = error.field if error.field in ORDER else "status"
-            errors[field] = {"text": _sentence(error.message), "href": f"#{field}"}
+            errors[field] = {"text": _sentence(error.message), "href": _href(field)}
     if errors:
         return _form(request, case_id, values, errors)
     return RedirectResponse(f"/cases/{case_id}?recorded=consent", status_code=303)
@@ -98,7 +108,7 @@ async def create_consent(request: Request, case_id: RecordId) -> Response:
 async def withdraw(request: Request, case_id: RecordId, consent_id: RecordId) -> Response:
     try:
         with records_of(request).new_unit_of_work() as uow:
-            flagged = withdraw_consent(
+            withdrawn = withdraw_consent(
                 uow=uow,
                 actor=user_of(request).username,
                 case_id=case_id,
@@ -109,7 +119,10 @@ async def withdraw(request: Request, case_id: RecordId, consent_id: RecordId) ->
         return _message(request, case_id, 404, "Consent not found", "That consent is not on this case.")
     except (RefusedError, InvalidFieldError) as refusal:
         return _message(request, case_id, 409, "The withdrawal was not recorded", _sentence(str(refusal)))
-    return RedirectResponse(f"/cases/{case_id}?recorded=withdrawal&flagged={len(flagged)}", status_code=303)
+    return RedirectResponse(
+        f"/cases/{case_id}?recorded=withdrawal&flagged={len(withdrawn.flagged_disclosures)}&scope={withdrawn.scope}",
+        status_code=303,
+    )
 
 
 def _consent_from(values: dict[str, str], errors: Errors) -> NewConsent | None:
@@ -139,7 +152,7 @@ def _consent_from(values: dict[str, str], errors: Errors) -> NewConsent | None:
         if sought_on is None:
             errors["sought_on"] = {
                 "text": "Enter the date you asked them, for example 22 12 2026",
-                "href": "#sought_on",
+                "href": _href("sought_on"),
             }
         if not values["sought_by"]:
             errors["sought_by"] = {"text": "Enter who asked them", "href": "#sought_by"}
@@ -165,10 +178,19 @@ def _consent_from(values: dict[str, str], errors: Errors) -> NewConsent | None:
 
 
 def _date(values: dict[str, str], name: str) -> date | None:
+    """The date of a day/month/year group, with the year in four figures (not "26")."""
+    year = values[f"{name}[year]"]
+    if not (year.isdigit() and len(year) == 4 and year >= "1900"):
+        return None
     try:
-        return date(int(values[f"{name}[year]"]), int(values[f"{name}[month]"]), int(values[f"{name}[day]"]))
+        return date(int(year), int(values[f"{name}[month]"]), int(values[f"{name}[day]"]))
     except ValueError:
         return None
+
+
+def _href(field: str) -> str:
+    """Where the error summary links: a date's first box, any other field itself."""
+    return f"#{field}-day" if field == "sought_on" else f"#{field}"
 
 
 def _message(request: Request, case_id: int, status: int, heading: str, text: str) -> Response:
@@ -198,6 +220,6 @@ def _form(request: Request, case_id: int, values: dict[str, Any], errors: Errors
         field_errors=errors,
         scopes=SCOPE,
         statuses=STATUS,
-        givers=GIVEN_BY,
+        givers=GIVERS,
         reasons=REASON_NOT_SOUGHT,
     )
