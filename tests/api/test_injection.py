@@ -374,7 +374,7 @@ def test_the_oversight_spreadsheet_carries_the_organisation_as_written(as_role: 
     lead = as_role(Role.PREVENT_LEAD, "lead.attack")
     response = lead.client.get("/oversight/requests.csv?from=2026-01-01&to=2026-12-31")
     assert response.status_code == 200
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert [row["request_id"] for row in rows] == [str(made.complete_request_id), str(made.open_request_id)]
     assert {row["organisation"] for row in rows} == {attack("R1")}
     assert not any(attack(tag) in response.text for tag in FIELDS if tag != "R1")

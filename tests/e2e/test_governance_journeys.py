@@ -190,3 +190,22 @@ def test_journey_9_the_auditor_verifies_the_chain_and_reads_a_case_trail(
     page.click("button:has-text('Show the report')")
     assert page.locator(".nhsuk-error-summary").is_visible()
     check_accessibility(page)
+
+
+def test_the_administrator_makes_and_revokes_an_api_token(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.admin", Role.ADMINISTRATOR)
+    sign_in(page, live_app, "e2e.admin")
+    page.click("nav >> text=API tokens")
+    check_accessibility(page)
+    page.click("button:has-text('Make the token')")
+    assert page.locator(".nhsuk-error-summary").is_visible()
+    check_accessibility(page)
+    page.fill("#service", "Synthetic EHR")
+    page.check('input[name="role"][value="prevent_lead"]')
+    page.click("button:has-text('Make the token')")
+    assert page.locator("#token").inner_text().startswith("pig_")
+    check_accessibility(page)
+    page.click("text=Back to the API tokens")
+    page.click("button:has-text('Revoke')")
+    assert "is revoked" in page.locator("main").inner_text()
+    check_accessibility(page)

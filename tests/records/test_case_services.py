@@ -471,6 +471,61 @@ def test_withdrawn_sharing_consent_is_recorded_against_every_earlier_disclosure(
         }
 
 
+def test_a_parents_consent_sought_at_17_is_refused_when_recorded_after_the_18th_birthday(db: Db) -> None:
+    case_id = open_case(db, date_of_birth=TODAY.replace(year=TODAY.year - 18))  # 18 today
+    sought_at_17 = given_consent(
+        scope="channel_support", given_by=ConsentGiver.PARENT_OR_GUARDIAN, sought_on=TODAY - timedelta(days=3)
+    )
+    with db.uow() as uow, pytest.raises(InvalidFieldError, match="the person themselves"):
+        record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=sought_at_17)
+
+
+def test_a_refusal_recorded_after_consent_was_given_withdraws_it(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        given = record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent())
+    decision = assess_case(db, case_id)
+    with db.uow() as uow:
+        disclosure_id = record_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=decision,
+            method="secure_email",
+            on=TODAY,
+            items=[ReleasedItem(id="demographics", content="s")],
+        )
+    refusal = given_consent(status=ConsentStatus.REFUSED, given_by=None)
+    with db.uow() as uow:
+        record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=refusal)
+    with db.uow() as uow:
+        assert uow.session.get(ConsentRow, given).withdrawn_on == TODAY  # type: ignore[union-attr]
+        assert uow.session.get(DisclosureRow, disclosure_id).consent_withdrawn_on == TODAY  # type: ignore[union-attr]
+    assert "case:consent:withdraw" in events(db)
+    with db.uow() as uow, pytest.raises(RefusedError, match="already withdrawn"):
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=given, on=TODAY)
+
+
+def test_consent_replaced_by_a_refusal_no_longer_stands_and_says_so(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        first = record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent())
+    with db.uow() as uow:  # a second given record, then a refusal: the second is withdrawn by it
+        record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent())
+    with db.uow() as uow:
+        refused = record_consent(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            on=TODAY,
+            consent=given_consent(status=ConsentStatus.REFUSED, given_by=None),
+        )
+    with (
+        db.uow() as uow,
+        pytest.raises(RefusedError, match=f"no longer stands: consent {refused} \\(refused\\)"),
+    ):
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=first, on=TODAY)
+
+
 def test_only_the_consent_in_force_can_be_withdrawn(db: Db) -> None:
     case_id = open_case(db)
     walk_to_panel(db, case_id)

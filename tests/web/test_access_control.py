@@ -41,6 +41,7 @@ def concrete(path: str, case_id: int) -> str:
         "draft_id",
         "outbox_id",
         "consent_id",
+        "token_id",
     ):
         path = path.replace("{" + name + "}", "1")
     return path.replace("{filename}", "missing.eml")

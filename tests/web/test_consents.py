@@ -137,14 +137,15 @@ def test_an_incomplete_consent_form_names_each_problem_in_form_order_and_saves_n
     )
     assert two_digit_year.status_code == 400 and 'href="#sought_on-day"' in two_digit_year.text
 
-    child_alone = lead.post_form(  # the law's check, in the service, shown at "who agreed"
+    cannot_decide_alone = lead.post_form(  # the law's check, in the service, shown at "who agreed"
         f"/cases/{case_id}/consents/new",
         {"scope": "sharing", **GIVEN_BY_THE_PERSON, "has_capacity": "no"},
         form_page=f"/cases/{case_id}/consents/new",
     )
-    assert child_alone.status_code == 400
+    assert cannot_decide_alone.status_code == 400
     assert (
-        'href="#given_by"' in child_alone.text and "must come from a legal representative" in child_alone.text
+        'href="#given_by"' in cannot_decide_alone.text
+        and "must come from a legal representative" in cannot_decide_alone.text
     )
 
     assert consents(db) == []

@@ -8,15 +8,18 @@ import io
 import re
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.csv_export import cell, csv_text
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.requests import (
     NewPartnerRequest,
     ask_for_clarification,
+    clarification_received,
     mark_answered,
     record_partner_request,
 )
@@ -26,7 +29,13 @@ from tests.records.helpers import open_case
 TODAY = date.today()
 
 
-def received(db: Db, case_id: int, on: date, organisation: str) -> int:
+def received(
+    db: Db,
+    case_id: int,
+    on: date,
+    organisation: str,
+    purpose: Purpose = Purpose.CHANNEL_INFORMATION_GATHERING,
+) -> int:
     with db.uow() as uow:
         return record_partner_request(
             uow=uow,
@@ -39,7 +48,7 @@ def received(db: Db, case_id: int, on: date, organisation: str) -> int:
                 role="Channel coordinator",
                 email="channel@synthetic.gov.uk",
                 recipient_type=RecipientType.CHANNEL_PANEL,
-                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+                purpose=purpose,
                 received_on=on,
                 items_requested=["GP contact"],
                 proforma=True,
@@ -62,7 +71,7 @@ def a_quarter_of_requests(db: Db) -> dict[str, int]:
     month_ago = TODAY - timedelta(days=30)
     made = {
         "on time": received(db, case_id, month_ago, "Synthetic Police"),
-        "late": received(db, case_id, month_ago, "Synthetic Council"),
+        "late": received(db, case_id, month_ago, "Synthetic Council", Purpose.POLICE_SCREENING),
         "open": received(db, case_id, TODAY, '=HYPERLINK("http://x")'),
         "overdue": received(db, case_id, month_ago, "Synthetic Panel"),
         "clarifying": received(db, case_id, month_ago, "Synthetic Probation"),
@@ -94,7 +103,10 @@ def test_the_report_judges_each_request_of_the_last_quarter_and_counts_them(as_r
     text = page.text
     assert "5 requests received from" in text  # not the one from 300 days ago
     assert "Synthetic Old Council" not in text
-    assert "<strong>50%</strong> of those answered were answered on time." in text
+    assert (
+        "<strong>50%</strong> of those answered were answered on time; of the Channel information-gathering"
+        " requests, whose deadline the guidance sets, <strong>100%</strong>." in text
+    )
     for key, request_id in made.items():
         assert (f"Request {request_id}<" in text) == (key != "last year"), key
     pairs = re.findall(r'summary-list__key">([^<]+)</dt><dd class="nhsuk-summary-list__value">(\d+)<', text)
@@ -123,22 +135,71 @@ def test_the_csv_holds_each_request_as_stored_and_no_cell_can_run_as_a_formula(a
     assert response.headers["content-disposition"] == (
         f'attachment; filename="partner-requests-{start.isoformat()}-to-{TODAY.isoformat()}.csv"'
     )
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert response.content.startswith("\ufeff".encode())  # so that spreadsheets read it as UTF-8
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
     by_id = {int(row["request_id"]): row for row in rows}
     assert set(by_id) == set(made.values())  # the chosen period takes in last year's request too
     late = by_id[made["late"]]
     expected_days = db.config.calendar.working_days_between(
         date.fromisoformat(late["received_on"]), date.fromisoformat(late["answered_on"])
     )
-    assert (late["organisation"], late["timeliness"], int(late["working_days_taken"])) == (
+    assert (late["organisation"], late["timeliness"], int(late["working_days_on_the_clock"])) == (
         "Synthetic Council",
         "answered_late",
         expected_days,
     )
+    assert (late["guidance_deadline"], by_id[made["on time"]]["guidance_deadline"]) == ("no", "yes")
     assert by_id[made["clarifying"]]["clarifications"] == "1"
     assert by_id[made["open"]]["answered_on"] == "" and by_id[made["open"]]["timeliness"] == "open_in_time"
     assert by_id[made["open"]]["organisation"] == '\'=HYPERLINK("http://x")'  # shown as text, not run
-    assert audit_count(db, "oversight:requests:report") == 1
+    assert (audit_count(db, "oversight:requests:export"), audit_count(db, "oversight:requests:report")) == (
+        1,
+        0,
+    )
+
+
+def test_the_clock_stopped_for_clarification_is_not_counted(as_role) -> None:  # type: ignore[no-untyped-def]
+    siro = as_role(Role.SIRO, "siro.oversight")
+    db = siro.db
+    case_id = open_case(db)
+    asked = TODAY - timedelta(days=40)
+    request_id = received(db, case_id, asked, "Synthetic Panel")
+    with db.uow() as uow:
+        ask_for_clarification(uow=uow, actor="lead.a", request_id=request_id, missing=["specific"], on=asked)
+    with db.uow() as uow, pytest.raises(RefusedError, match="clarify"):
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=asked)  # nothing goes out meanwhile
+    restarted = TODAY - timedelta(days=20)
+    with db.uow() as uow:
+        due = clarification_received(
+            uow=uow, actor="lead.a", request_id=request_id, on=restarted, calendar=db.config.calendar
+        )
+    answered(db, request_id, due)  # on the last day of the restarted clock, weeks after receipt
+
+    response = siro.client.get("/oversight/requests.csv")
+
+    [row] = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["timeliness"], row["due_on"], row["clarifications"]) == (
+        "answered_on_time",
+        due.isoformat(),
+        "1",
+    )
+    assert (
+        int(row["working_days_on_the_clock"]) == db.config.calendar.working_days_between(restarted, due) == 5
+    )
+
+
+def test_the_report_is_for_the_lead_the_siro_and_auditors_only(as_role) -> None:  # type: ignore[no-untyped-def]
+    for role, allowed in (
+        (Role.PREVENT_LEAD, True),
+        (Role.SIRO, True),
+        (Role.AUDITOR, True),
+        (Role.IG_ADVISER, False),
+        (Role.ADMINISTRATOR, False),
+        (Role.PRACTITIONER, False),
+    ):
+        client = as_role(role, f"{role.value.replace('_', '.')}.reports").client
+        for path in ("/oversight", "/oversight/requests.csv"):
+            assert (client.get(path).status_code == 200) == allowed, (role, path)
 
 
 def test_a_period_that_cannot_be_reported_is_named_and_nothing_is_read(as_role) -> None:  # type: ignore[no-untyped-def]

@@ -70,8 +70,40 @@ def revoke_token(*, uow: UnitOfWork, actor: str, token_id: int) -> None:
     uow.commit()
 
 
-def list_tokens(*, uow: UnitOfWork) -> list[ApiTokenRow]:
-    return list(uow.session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id)))
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TokenSummary:
+    """What an administrator sees of a token: never the token, nor its hash."""
+
+    id: int
+    service: str
+    role: str
+    created_by: str
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def state(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "expired" if self.expires_at <= now.replace(tzinfo=None) else "active"
+
+
+def list_tokens(*, uow: UnitOfWork) -> list[TokenSummary]:
+    """Every token, newest first."""
+    return [
+        TokenSummary(
+            id=row.id,
+            service=row.service,
+            role=row.role,
+            created_by=row.created_by,
+            created_at=row.created_at,
+            expires_at=row.expires_at,
+            revoked_at=row.revoked_at,
+            last_used_at=row.last_used_at,
+        )
+        for row in uow.session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id.desc()))
+    ]
 
 
 LAST_USED_GRANULARITY = timedelta(minutes=1)

@@ -6,7 +6,8 @@ of an adult who cannot; for Channel support, a parent or guardian of anyone unde
 s36(4)(b)). Anything else is refused, so the case page never shows "agreed" for consent that the
 assessment engine and the pathway's guard would then not count.
 
-The latest record of each kind is the one in force, and only it can be withdrawn.
+The latest record of each kind is the one in force, and only it can be withdrawn. A refusal recorded
+after consent was given withdraws that consent, with the same effects.
 """
 
 from dataclasses import asdict, dataclass
@@ -77,7 +78,13 @@ def _check_giver(consent: NewConsent, age: int) -> None:
         if not is_channel_consent(
             status=consent.status, given_by=consent.given_by, age=age, has_capacity=consent.has_capacity
         ):
-            who = "a parent or guardian" if age < ADULT_AGE else "the person themselves, able to decide"
+            if age >= ADULT_AGE and not consent.has_capacity:
+                raise InvalidFieldError(
+                    "given_by",
+                    f"no one can consent to Channel support for someone of {age} who cannot decide"
+                    " (CTSA 2015 s36(4)(b))",
+                )
+            who = "a parent or guardian" if age < ADULT_AGE else "the person themselves"
             raise InvalidFieldError(
                 "given_by", f"consent to Channel support at {age} must come from {who} (CTSA 2015 s36(4)(b))"
             )
@@ -92,6 +99,8 @@ def _check_giver(consent: NewConsent, age: int) -> None:
 
 
 def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
+    """Record consent as it stands on ``on``; the giver is judged by the person's age that day, the day
+    the record comes into force (a parent's consent sought at 17 does not count once they are 18)."""
     _check(consent, on)
     born = uow.session.scalar(
         select(SubjectRow.date_of_birth)
@@ -100,7 +109,10 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     )
     if born is None:
         raise NotFoundError(f"case {case_id} does not exist")
-    _check_giver(consent, age_on(born, consent.sought_on or on))
+    _check_giver(consent, age_on(born, on))
+    replaced = _in_force(uow, case_id, consent.scope)
+    if replaced is not None and consent.status is not ConsentStatus.GIVEN and _withdrawable(replaced):
+        _withdraw(uow, actor, replaced, on)  # now refused: the consent given before no longer stands
     row = ConsentRow(
         case_id=case_id,
         sought=consent.status is not ConsentStatus.NOT_SOUGHT,
@@ -138,7 +150,7 @@ class Withdrawn:
 
 
 def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: int, on: date) -> Withdrawn:
-    """Mark consent withdrawn; for consent to sharing, flag every disclosure already made on the case.
+    """Mark consent withdrawn; for consent to sharing, flag every disclosure made on the case.
 
     The caller names the case as well as the consent, so an id from another case answers "not found"
     rather than withdrawing consent on a case nobody was looking at."""
@@ -151,21 +163,42 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
         raise RefusedError(f"consent {consent_id} was already withdrawn on {row.withdrawn_on}")
     if on < row.recorded_on:
         raise InvalidFieldError("on", f"cannot be before the consent was recorded ({row.recorded_on})")
-    current = uow.session.scalar(
-        select(ConsentRow.id)
-        .where(ConsentRow.case_id == case_id, ConsentRow.scope == row.scope)
-        .order_by(ConsentRow.id.desc())
-        .limit(1)
-    )
-    if current != row.id:
+    current = _in_force(uow, case_id, row.scope)
+    if current is not None and current.id != row.id:
         # A later record decides now (the pathway's guard reads the latest); withdrawing an older one
         # would leave the consent in force while the page said it was withdrawn.
-        raise RefusedError(f"consent {row.id} was replaced by consent {current}; withdraw that one")
+        if _withdrawable(current):
+            raise RefusedError(f"consent {row.id} was replaced by consent {current.id}; withdraw that one")
+        raise RefusedError(
+            f"consent {row.id} no longer stands: consent {current.id} ({current.status}) replaced it"
+        )
+    flagged = _withdraw(uow, actor, row, on)
+    uow.commit()
+    return Withdrawn(consent_id=row.id, scope=row.scope, flagged_disclosures=flagged)
+
+
+def _in_force(uow: UnitOfWork, case_id: int, scope: str) -> ConsentRow | None:
+    """The latest record of this kind of consent on the case: the one the pathway's guard reads."""
+    return uow.session.scalars(
+        select(ConsentRow)
+        .where(ConsentRow.case_id == case_id, ConsentRow.scope == scope)
+        .order_by(ConsentRow.id.desc())
+        .limit(1)
+        .with_for_update()
+    ).first()
+
+
+def _withdrawable(row: ConsentRow) -> bool:
+    return row.status == ConsentStatus.GIVEN.value and row.withdrawn_on is None
+
+
+def _withdraw(uow: UnitOfWork, actor: str, row: ConsentRow, on: date) -> list[int]:
+    """Mark ``row`` withdrawn on ``on``; for consent to sharing, flag the case's disclosures."""
     row.withdrawn_on = on
     flagged = []
     if row.scope == SHARING:
-        # Every disclosure on the case, whatever its date: those made before the withdrawal relied on
-        # the consent, and any made after the date it was withdrawn, before it was recorded, had none.
+        # Every disclosure on the case, whatever its date or basis: the lead decides for each whether
+        # its recipient must be told. Those made after a back-dated withdrawal had no consent at all.
         for disclosure in uow.session.scalars(
             select(DisclosureRow).where(DisclosureRow.case_id == row.case_id).order_by(DisclosureRow.id)
         ):
@@ -185,10 +218,9 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
         on=on,
         actor=actor,
         kind="consent",
-        summary=f"Consent withdrawn; {len(flagged)} earlier disclosure(s) flagged for follow-up.",
+        summary=f"Consent withdrawn; {len(flagged)} disclosure(s) on the case flagged for follow-up.",
         event="case:consent:withdraw",
         entity=f"consent:{row.id}",
         change={"withdrawn_on": on},
     )
-    uow.commit()
-    return Withdrawn(consent_id=row.id, scope=row.scope, flagged_disclosures=flagged)
+    return flagged

@@ -1,10 +1,11 @@
 """Oversight: proof afterwards that partner requests were answered on time.
 
-Police and local-authority requests are to be answered within 5 working days of arriving, the clock
-stopping while the requestor clarifies (guidance §5; ``services.requests`` keeps each request's due
-date). The report lists the requests received in a period with what became of each, and counts them,
-so a Prevent lead can report to the safeguarding board and an auditor can check the record without
-reading a single case.
+The guidance sets 5 working days from request to pre-panel for Channel information gathering
+(Diagram 1); prevent-ig keeps the same clock for every partner request as its working standard, the
+clock stopping while the requestor clarifies and restarting from their answer (``services.requests``
+keeps each request's due date). The report lists the requests received in a period with what became of
+each, and counts them, the guidance's own deadline apart, so a Prevent lead can report to the
+safeguarding board and an auditor can check the record without reading a single case.
 
 It names partner organisations and case ids but no one's personal details, and reading it is audited.
 """
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.law.vocabulary import Purpose
 from prevent_ig.services.errors import InvalidFieldError
 
 MAX_DAYS = 3 * 366
@@ -46,8 +48,14 @@ class RequestTimeliness:
     answered_on: date | None
     clarifications: int
     working_days_taken: int | None
-    """Working days from receipt to the answer; None while unanswered."""
+    """Working days on the clock: from receipt, or from the requestor's last clarification, to the
+    answer (the time spent waiting for them is not counted); None while unanswered."""
     timeliness: Timeliness
+
+    @property
+    def guidance_deadline(self) -> bool:
+        """Whether the guidance itself sets the deadline (Channel information gathering, Diagram 1)."""
+        return self.purpose == Purpose.CHANNEL_INFORMATION_GATHERING.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -63,13 +71,27 @@ class TimelinessReport:
     @property
     def answered_on_time_share(self) -> float | None:
         """Of the requests answered, the share answered on time; None when none were answered."""
-        answered = self.count(Timeliness.ANSWERED_ON_TIME) + self.count(Timeliness.ANSWERED_LATE)
-        return self.count(Timeliness.ANSWERED_ON_TIME) / answered if answered else None
+        return _on_time_share(self.requests)
+
+    @property
+    def guidance_deadline_on_time_share(self) -> float | None:
+        """The same, of the Channel information-gathering requests only (the guidance's deadline)."""
+        return _on_time_share([r for r in self.requests if r.guidance_deadline])
+
+
+def _on_time_share(requests: list[RequestTimeliness]) -> float | None:
+    on_time = sum(1 for r in requests if r.timeliness is Timeliness.ANSWERED_ON_TIME)
+    late = sum(1 for r in requests if r.timeliness is Timeliness.ANSWERED_LATE)
+    return on_time / (on_time + late) if on_time + late else None
 
 
 _requests, _clarifications = table_of(PartnerRequestRow), table_of(ClarificationRow)
 _CLARIFIED = (
-    select(_clarifications.c.request_id, func.count().label("n"))
+    select(
+        _clarifications.c.request_id,
+        func.count().label("n"),
+        func.max(_clarifications.c.resolved_on).label("clock_restarted_on"),
+    )
     .group_by(_clarifications.c.request_id)
     .subquery()
 )
@@ -85,6 +107,7 @@ _RECEIVED_BETWEEN = (
         _requests.c.status,
         _requests.c.answered_on,
         func.coalesce(_CLARIFIED.c.n, 0).label("clarifications"),
+        _CLARIFIED.c.clock_restarted_on,
     )
     .outerjoin(_CLARIFIED, _CLARIFIED.c.request_id == _requests.c.id)
     .order_by(_requests.c.received_on, _requests.c.id)
@@ -92,12 +115,20 @@ _RECEIVED_BETWEEN = (
 
 
 def timeliness_report(
-    *, uow: UnitOfWork, actor: str, start: date, end: date, today: date, calendar: WorkingDayCalendar
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    start: date,
+    end: date,
+    today: date,
+    calendar: WorkingDayCalendar,
+    exported: bool = False,
 ) -> TimelinessReport:
-    """Requests received from ``start`` to ``end`` (both included), each judged as it stands ``today``."""
+    """Requests received from ``start`` to ``end`` (both included), each judged as it stands ``today``.
+    ``exported`` when the report leaves as a file, so the audit trail tells a download from a look."""
     if end < start:
         raise InvalidFieldError("to", "must not be before the start of the period")
-    if (end - start).days > MAX_DAYS:
+    if (end - start).days + 1 > MAX_DAYS:
         raise InvalidFieldError("to", f"a report covers at most {MAX_DAYS} days")
     query = _RECEIVED_BETWEEN.where(_requests.c.received_on >= start, _requests.c.received_on <= end)
     requests = [
@@ -112,7 +143,9 @@ def timeliness_report(
             answered_on=row.answered_on,
             clarifications=row.clarifications,
             working_days_taken=(
-                calendar.working_days_between(row.received_on, row.answered_on) if row.answered_on else None
+                calendar.working_days_between(row.clock_restarted_on or row.received_on, row.answered_on)
+                if row.answered_on
+                else None
             ),
             timeliness=_judged(row.status, row.due_on, row.answered_on, today),
         )
@@ -120,7 +153,7 @@ def timeliness_report(
     ]
     uow.audit.record(
         actor=actor,
-        event="oversight:requests:report",
+        event="oversight:requests:export" if exported else "oversight:requests:report",
         entity=f"received:{start.isoformat()}..{end.isoformat()}",
     )
     uow.commit()

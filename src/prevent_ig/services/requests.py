@@ -148,6 +148,10 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
     row = _request(uow, request_id)
     if row.status == "answered":
         raise RefusedError(f"request {request_id} was already answered on {row.answered_on}")
+    if row.status != "open":
+        # While the requestor clarifies, nothing is shared; answering then would also be judged against
+        # a due date from before the clock stopped.
+        raise RefusedError(f"request {request_id} is waiting for the requestor to clarify")
     row.status = "answered"
     row.answered_on = on
     record_case_step(

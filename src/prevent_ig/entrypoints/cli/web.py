@@ -181,8 +181,8 @@ def tokens_list() -> None:
     """Tokens with their service, role, expiry and state (never the token itself)."""
     records = _records()
     with records.new_unit_of_work() as uow:
-        for t in list_tokens(uow=uow):
-            state = "revoked" if t.revoked_at else "active"
+        for t in reversed(list_tokens(uow=uow)):  # oldest first, as a terminal reads best
+            state = t.state(uow.now())
             typer.echo(f"{t.id:>4}  {t.service:<30} {t.role:<14} expires {t.expires_at:%Y-%m-%d}  {state}")
 
 

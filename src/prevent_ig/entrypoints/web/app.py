@@ -17,6 +17,7 @@ from prevent_ig.entrypoints.database_trouble import answer_database_errors
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
 from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
 from prevent_ig.entrypoints.web.routes import (
+    admin_tokens,
     advice,
     assessment,
     audit_trail,
@@ -80,6 +81,7 @@ ROUTE_MODULES = [
     registers,
     oversight,
     audit_trail,
+    admin_tokens,
 ]
 
 

@@ -29,6 +29,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Registers", "/registers", Permission.REGISTER_VIEW),
     ("Reports", "/oversight", Permission.OVERSIGHT_VIEW),
     ("Audit", "/audit", Permission.AUDIT_VIEW),
+    ("API tokens", "/admin/tokens", Permission.USER_ADMIN),
 ]
 
 

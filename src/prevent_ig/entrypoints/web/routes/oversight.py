@@ -36,8 +36,9 @@ CSV_HEADER = (
     "clarifications",
     "due_on",
     "answered_on",
-    "working_days_taken",
+    "working_days_on_the_clock",
     "timeliness",
+    "guidance_deadline",
 )
 
 
@@ -51,7 +52,7 @@ async def report_page(request: Request) -> Response:
 
 @router.page("/oversight/requests.csv", permission=Permission.OVERSIGHT_VIEW)
 async def report_csv(request: Request) -> Response:
-    report = _asked(request)
+    report = _asked(request, exported=True)
     if isinstance(report, dict):
         return _page(request, None, report)
     body = csv_text(
@@ -69,13 +70,15 @@ async def report_csv(request: Request) -> Response:
                 r.answered_on,
                 r.working_days_taken,
                 r.timeliness.value,
+                r.guidance_deadline,
             )
             for r in report.requests
         ),
     )
     name = f"partner-requests-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
     return Response(
-        body,
+        # With a byte-order mark, which spreadsheets need to read UTF-8 (accents in a partner's name).
+        "\ufeff" + body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -84,7 +87,7 @@ async def report_csv(request: Request) -> Response:
 Errors = dict[str, dict[str, str]]
 
 
-def _asked(request: Request) -> TimelinessReport | Errors:
+def _asked(request: Request, *, exported: bool = False) -> TimelinessReport | Errors:
     """The report for the period asked for (``from`` and ``to``, ISO dates; the last quarter by
     default), or the errors naming what is wrong with the period."""
     today = date.today()
@@ -108,6 +111,7 @@ def _asked(request: Request) -> TimelinessReport | Errors:
                 end=chosen["to"],
                 today=today,
                 calendar=engine_config_for(request).calendar,
+                exported=exported,
             )
     except InvalidFieldError as error:
         return {
