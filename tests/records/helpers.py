@@ -8,11 +8,13 @@ from datetime import date
 from typing import Any
 
 from prevent_ig.adapters.records.database import SqliteWriterGate
-from prevent_ig.domain.law.vocabulary import SubjectRole
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType, SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.pathway import advance_case
+from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from tests.builders import input_data
 from tests.fixtures_db import TODAY, Db
 
@@ -75,6 +77,54 @@ def walk_to_panel(db: Db, case_id: int, on: date = TODAY) -> None:
             advance_case(
                 uow=uow, actor="lead.a", case_id=case_id, move=move, on=on, calendar=db.config.calendar
             )
+
+
+def partner_request(
+    db: Db,
+    case_id: int,
+    received: date,
+    *,
+    organisation: str = "Synthetic Council",
+    purpose: Purpose = Purpose.CHANNEL_INFORMATION_GATHERING,
+    specific: bool = False,
+) -> int:
+    """A Channel panel's request for information gathering, received on ``received``."""
+    with db.uow() as uow:
+        return record_partner_request(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            calendar=db.config.calendar,
+            request=NewPartnerRequest(
+                organisation=organisation,
+                person="A Coordinator",
+                role="Channel coordinator",
+                email="channel@synthetic.gov.uk",
+                recipient_type=RecipientType.CHANNEL_PANEL,
+                purpose=purpose,
+                received_on=received,
+                items_requested=["x"],
+                proforma=True,
+                secure_channel=True,
+                consent_position_stated=True,
+                reason_given=True,
+                specific=specific,
+                legal_powers_cited=["CTSA2015.s38"],
+            ),
+        )
+
+
+def disclose(db: Db, assessment_id: int, on: date = TODAY) -> int:
+    """A disclosure of the demographics item the default assessment input releases."""
+    with db.uow() as uow:
+        return record_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=assessment_id,
+            method="secure_email",
+            on=on,
+            items=[ReleasedItem(id="demographics", content="synthetic")],
+        )
 
 
 @contextmanager

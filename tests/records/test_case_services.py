@@ -15,7 +15,7 @@ from prevent_ig.adapters.records.tables import (
     SubjectRow,
 )
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose, RecipientType
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services import audit as audit_service
@@ -26,15 +26,20 @@ from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import (
-    NewPartnerRequest,
     ask_for_clarification,
     clarification_received,
     mark_answered,
-    record_partner_request,
 )
 from tests.builders import item
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import assess_case, new_subject, open_case, walk_to_panel
+from tests.records.helpers import (
+    assess_case,
+    disclose,
+    new_subject,
+    open_case,
+    partner_request,
+    walk_to_panel,
+)
 
 
 def count(db: Db, table: type) -> int:
@@ -302,35 +307,9 @@ def test_stale_version_is_refused_and_nothing_changes(db: Db) -> None:
         )
 
 
-def panel_request(db: Db, case_id: int, received: date) -> int:
-    with db.uow() as uow:
-        return record_partner_request(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            calendar=db.config.calendar,
-            request=NewPartnerRequest(
-                organisation="Synthetic Council",
-                person="A Coordinator",
-                role="Channel coordinator",
-                email="channel@synthetic.gov.uk",
-                recipient_type=RecipientType.CHANNEL_PANEL,
-                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
-                received_on=received,
-                items_requested=["x"],
-                proforma=True,
-                secure_channel=True,
-                consent_position_stated=True,
-                reason_given=True,
-                specific=False,
-                legal_powers_cited=["CTSA2015.s38"],
-            ),
-        )
-
-
 def test_partner_request_clock_clarification_and_answer(db: Db) -> None:
     case_id = open_case(db, on=date(2026, 12, 1))
-    request_id = panel_request(db, case_id, date(2026, 12, 22))
+    request_id = partner_request(db, case_id, date(2026, 12, 22))
     calendar = db.config.calendar
     with db.uow() as uow:
         due = due_items(
@@ -484,16 +463,7 @@ def test_a_refusal_recorded_after_consent_was_given_withdraws_it(db: Db) -> None
     case_id = open_case(db)
     with db.uow() as uow:
         given = record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent())
-    decision = assess_case(db, case_id)
-    with db.uow() as uow:
-        disclosure_id = record_disclosure(
-            uow=uow,
-            actor="lead.a",
-            assessment_id=decision,
-            method="secure_email",
-            on=TODAY,
-            items=[ReleasedItem(id="demographics", content="s")],
-        )
+    disclosure_id = disclose(db, assess_case(db, case_id))
     refusal = given_consent(status=ConsentStatus.REFUSED, given_by=None)
     with db.uow() as uow:
         record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=refusal)

@@ -17,8 +17,7 @@ from prevent_ig.services.governance import (
     sign_agreement,
 )
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import open_case
-from tests.records.test_case_services import panel_request
+from tests.records.helpers import open_case, partner_request
 
 
 def agreement(*, references_prevent: bool = True) -> NewAgreement:
@@ -115,7 +114,7 @@ def test_an_agreement_without_prevent_cannot_be_signed_and_dates_must_run_in_ord
 
 def test_case_list_shows_an_open_requests_deadline_as_the_next_due_date(db: Db) -> None:
     case_id = open_case(db, on=date(2026, 12, 1))
-    panel_request(db, case_id, date(2026, 12, 22))
+    partner_request(db, case_id, date(2026, 12, 22))
     with db.uow() as uow:
         (summary,) = list_cases(uow=uow, actor="lead.a")
     assert (summary.next_due_on, summary.next_due_kind) == (date(2026, 12, 31), "partner_request")

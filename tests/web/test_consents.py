@@ -14,9 +14,8 @@ from prevent_ig.adapters.records.tables import AuditEventRow, ConsentRow, Disclo
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.cases import view_case
-from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from tests.fixtures_db import Db
-from tests.records.helpers import assess_case, open_case, walk_to_panel
+from tests.records.helpers import assess_case, disclose, open_case, walk_to_panel
 
 GIVEN_BY_THE_PERSON = {
     "status": "given",
@@ -190,15 +189,7 @@ def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happe
         == 303
     )
     decision = assess_case(db, case_id)
-    with db.uow() as uow:
-        disclosure_id = record_disclosure(
-            uow=uow,
-            actor="lead.withdraws",
-            assessment_id=decision,
-            method="secure_email",
-            on=date(2026, 11, 3),
-            items=[ReleasedItem(id="demographics", content="synthetic")],
-        )
+    disclosure_id = disclose(db, decision, on=date(2026, 11, 3))
     [consent] = consents(db)
 
     elsewhere = lead.post_form(

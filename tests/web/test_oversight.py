@@ -14,50 +14,17 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.csv_export import cell, csv_text
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.domain.law.vocabulary import Purpose
 from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.requests import (
-    NewPartnerRequest,
     ask_for_clarification,
     clarification_received,
     mark_answered,
-    record_partner_request,
 )
 from tests.fixtures_db import Db
-from tests.records.helpers import open_case
+from tests.records.helpers import open_case, partner_request
 
 TODAY = date.today()
-
-
-def received(
-    db: Db,
-    case_id: int,
-    on: date,
-    organisation: str,
-    purpose: Purpose = Purpose.CHANNEL_INFORMATION_GATHERING,
-) -> int:
-    with db.uow() as uow:
-        return record_partner_request(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            calendar=db.config.calendar,
-            request=NewPartnerRequest(
-                organisation=organisation,
-                person="A Coordinator",
-                role="Channel coordinator",
-                email="channel@synthetic.gov.uk",
-                recipient_type=RecipientType.CHANNEL_PANEL,
-                purpose=purpose,
-                received_on=on,
-                items_requested=["GP contact"],
-                proforma=True,
-                secure_channel=True,
-                consent_position_stated=True,
-                reason_given=True,
-                specific=True,
-            ),
-        )
 
 
 def answered(db: Db, request_id: int, on: date) -> None:
@@ -70,12 +37,16 @@ def a_quarter_of_requests(db: Db) -> dict[str, int]:
     case_id = open_case(db)
     month_ago = TODAY - timedelta(days=30)
     made = {
-        "on time": received(db, case_id, month_ago, "Synthetic Police"),
-        "late": received(db, case_id, month_ago, "Synthetic Council", Purpose.POLICE_SCREENING),
-        "open": received(db, case_id, TODAY, '=HYPERLINK("http://x")'),
-        "overdue": received(db, case_id, month_ago, "Synthetic Panel"),
-        "clarifying": received(db, case_id, month_ago, "Synthetic Probation"),
-        "last year": received(db, case_id, TODAY - timedelta(days=300), "Synthetic Old Council"),
+        "on time": partner_request(db, case_id, month_ago, organisation="Synthetic Police"),
+        "late": partner_request(
+            db, case_id, month_ago, organisation="Synthetic Council", purpose=Purpose.POLICE_SCREENING
+        ),
+        "open": partner_request(db, case_id, TODAY, organisation='=HYPERLINK("http://x")'),
+        "overdue": partner_request(db, case_id, month_ago, organisation="Synthetic Panel"),
+        "clarifying": partner_request(db, case_id, month_ago, organisation="Synthetic Probation"),
+        "last year": partner_request(
+            db, case_id, TODAY - timedelta(days=300), organisation="Synthetic Old Council"
+        ),
     }
     answered(db, made["on time"], month_ago + timedelta(days=1))
     answered(db, made["late"], month_ago + timedelta(days=20))
@@ -163,7 +134,7 @@ def test_the_clock_stopped_for_clarification_is_not_counted(as_role) -> None:  #
     db = siro.db
     case_id = open_case(db)
     asked = TODAY - timedelta(days=40)
-    request_id = received(db, case_id, asked, "Synthetic Panel")
+    request_id = partner_request(db, case_id, asked, organisation="Synthetic Panel")
     with db.uow() as uow:
         ask_for_clarification(uow=uow, actor="lead.a", request_id=request_id, missing=["specific"], on=asked)
     with db.uow() as uow, pytest.raises(RefusedError, match="clarify"):
