@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
+from prevent_ig.entrypoints.web.memory import built_then_frozen
 
 
 def create() -> Starlette:
@@ -43,9 +43,7 @@ def create() -> Starlette:
 def served() -> Starlette:
     """As served by bench/load.py: built like ``prevent-ig serve`` builds the app, long-lived objects
     frozen (src/prevent_ig/entrypoints/web/memory.py), so that the collector treats all sides alike."""
-    app = create()
-    freeze_long_lived_objects()
-    return app
+    return built_then_frozen(create)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from prevent_ig.adapters.records.tables import CaseRow, table_of
 from prevent_ig.bootstrap import build_records
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
-from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
+from prevent_ig.entrypoints.web.memory import built_then_frozen
 
 _cases = table_of(CaseRow)
 ROW = select(_cases.c.id, _cases.c.stage, _cases.c.owner, _cases.c.opened_on).where(
@@ -50,9 +50,7 @@ def create() -> FastAPI:
 def served() -> FastAPI:
     """As served by bench/load.py: built like ``prevent-ig serve`` builds the app, long-lived objects
     frozen (src/prevent_ig/entrypoints/web/memory.py), so that the collector treats all sides alike."""
-    app = create()
-    freeze_long_lived_objects()
-    return app
+    return built_then_frozen(create)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from prevent_ig.services import audit as audit_service
 from tests.api.test_api import CASE
 from tests.builders import input_data
 from tests.fixtures_db import PG_URL, Db
-from tests.mail.smtp_server import free_port
+from tests.ports import free_port
 from tests.web.conftest import Browser, make_client
 
 PATIENCE = 0.3

@@ -6,7 +6,6 @@ Never run `playwright install`: it would download its own browser. With PREVENT_
 """
 
 import os
-import socket
 import tempfile
 import threading
 import time
@@ -32,6 +31,7 @@ from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
 from prevent_ig.services.cases import NewSubject, raise_concern
 from prevent_ig.settings import WebSettings
+from tests.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -81,12 +81,6 @@ class LiveApp:
         self.secrets[username] = account.totp_secret
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
     _require_browser()
@@ -100,7 +94,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApp]:
         url=url,
         new_unit_of_work=lambda: UnitOfWork(factory, audit_key=AUDIT_KEY, now=utc_now),
     )
-    port = _free_port()
+    port = free_port()
     app = create_app(records=records, web=WebSettings(demo_mode=True, secure_cookies=True))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -5,7 +5,6 @@ message before answering (to kill a worker mid-send), or slow down (to make work
 import asyncio
 import datetime as dt
 import ipaddress
-import socket
 import ssl
 import threading
 import time
@@ -25,6 +24,7 @@ from cryptography.x509.oid import NameOID
 from pydantic import SecretStr
 
 from prevent_ig.adapters.mail.settings import SmtpSettings
+from tests.ports import free_port
 
 USERNAME = "prevent.lead@example-trust.nhs.uk"
 PASSWORD = "synthetic-password-for-tests"
@@ -61,12 +61,6 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
         )
     )
     return cert_path, key_path
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -15,7 +15,8 @@ from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.entrypoints.cli.documents import mail_app
 from tests.documents.builders import POLICE, pdf_pages, referral
 from tests.fixtures_db import Db
-from tests.mail.smtp_server import SmtpServer, free_port
+from tests.mail.smtp_server import SmtpServer
+from tests.ports import free_port
 
 runner = CliRunner()
 

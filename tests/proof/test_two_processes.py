@@ -20,16 +20,11 @@ from prevent_ig.services import audit as audit_service
 from prevent_ig.services.api_tokens import create_token
 from tests.builders import input_data
 from tests.fixtures_db import AUDIT_KEY, Db
+from tests.ports import free_port
 from tests.records.helpers import assess_case, open_case
 
 ROOT = Path(__file__).parents[2]
 RACES = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from prevent_ig.adapters.records.database import (
     make_read_engine,
 )
 from tests.fixtures_db import PG_URL, Db
-from tests.mail.smtp_server import free_port
+from tests.ports import free_port
 from tests.records.helpers import gate_held_by_another_thread
 
 needs_postgres = pytest.mark.skipif(PG_URL is None, reason="needs PostgreSQL")

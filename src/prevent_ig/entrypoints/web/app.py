@@ -15,7 +15,7 @@ from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
 from prevent_ig.entrypoints.database_trouble import answer_database_errors
 from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInRequiredError, sign_in_location
-from prevent_ig.entrypoints.web.memory import freeze_long_lived_objects
+from prevent_ig.entrypoints.web.memory import built_then_frozen
 from prevent_ig.entrypoints.web.routes import (
     admin_tokens,
     advice,
@@ -63,9 +63,7 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
 
 def app_from_environment() -> FastAPI:
     """The app as ``prevent-ig serve`` runs it, built in each worker process from the environment."""
-    app = create_app(records=build_records(), web=WebSettings())
-    freeze_long_lived_objects()
-    return app
+    return built_then_frozen(lambda: create_app(records=build_records(), web=WebSettings()))
 
 
 # documents before requests: its /requests/import must match before /requests/{request_id}.

@@ -15,7 +15,10 @@ the tests, which build many short-lived apps in one process.
 """
 
 import gc
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+Built = TypeVar("Built")
 
 OLDEST_GENERATION = 2
 REFREEZES = 3
@@ -43,3 +46,11 @@ def freeze_long_lived_objects(*, refreezes: int = REFREEZES) -> None:
 
     if refreezes > 0:
         gc.callbacks.append(after_full_collection)
+
+
+def built_then_frozen(build: Callable[[], Built]) -> Built:
+    """What ``build`` makes, with everything it left alive frozen: how a served app starts, so that the
+    app, the bare baseline and the floor of bench/load.py all start alike."""
+    built = build()
+    freeze_long_lived_objects()
+    return built
