@@ -116,3 +116,26 @@ def test_backup_and_restore_the_embedded_database(env: dict[str, str | None], db
     not_backup = tmp_path / "junk.sqlite3"
     not_backup.write_bytes(b"not a database at all")
     assert run(env, "restore", str(not_backup), "--yes").exit_code == 2
+
+
+def test_tokens_are_made_listed_oldest_first_with_their_state_and_revoked(env: dict[str, str | None]) -> None:
+    made = [
+        runner.invoke(
+            app, ["tokens", "create", "--service", service, "--role", "auditor", "--days", "30"], env=env
+        )
+        for service in ("First EHR", "Second EHR")
+    ]
+    assert [result.exit_code for result in made] == [0, 0]
+    token = made[0].stdout.strip().splitlines()[-1]
+    assert token.startswith("pig_")
+    assert runner.invoke(app, ["tokens", "revoke", "1"], env=env).exit_code == 0
+
+    listed = runner.invoke(app, ["tokens", "list"], env=env)
+
+    assert listed.exit_code == 0
+    lines = listed.stdout.splitlines()
+    assert [line.split()[0] for line in lines] == ["1", "2"]
+    assert lines[0].endswith("revoked") and lines[1].endswith("active")
+    assert token not in listed.stdout
+    too_long = runner.invoke(app, ["tokens", "create", "--service", "x" * 201, "--role", "auditor"], env=env)
+    assert too_long.exit_code == 2 and "service" in too_long.output

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
-from prevent_ig.adapters.records.tables import table_of
+from prevent_ig.adapters.records.tables import NAME, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -33,14 +33,17 @@ class TokenIdentity:
 
 
 def create_token(*, uow: UnitOfWork, actor: str, service: str, role: Role, days: int) -> tuple[int, str]:
-    if not service.strip():
+    service = service.strip()
+    if not service:
         raise InvalidFieldError("service", "name the service that will use the token")
+    if len(service) > NAME:
+        raise InvalidFieldError("service", f"must be at most {NAME} characters")
     if not 1 <= days <= MAX_DAYS:
         raise InvalidFieldError("days", f"must be from 1 to {MAX_DAYS}")
     token = PREFIX + secrets.token_urlsafe(32)
     now = uow.now().replace(tzinfo=None)
     row = ApiTokenRow(
-        service=service.strip(),
+        service=service,
         role=role.value,
         token_hash=_hash(token),
         created_by=actor,
