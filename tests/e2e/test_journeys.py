@@ -4,11 +4,16 @@ The sharing assessment is completed with the keyboard alone: Tab to reach each c
 and Space to choose, typing to answer, Enter to submit.
 """
 
+import json
 from datetime import date
 
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.services.assessments import LeadDecision, record_assessment
+from prevent_ig.services.pathway import advance_case
+from tests.builders import input_data
 from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
 
 MAX_TABS = 80
@@ -257,3 +262,37 @@ def test_consent_is_recorded_from_the_case_page_and_withdrawn_there(page: Page, 
     page.wait_for_url(f"**/cases/{case_id}?recorded=withdrawal**")
     assert "Consent withdrawn." in page.locator("main").inner_text()
     check_accessibility(page)
+
+
+def test_a_case_that_may_leave_the_pathway_offers_the_exit_accessibly(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.exit", Role.PREVENT_LEAD)
+    case_id = new_case(live_app)
+    with live_app.uow() as uow:  # a followed referral decision, then referred and screened
+        record_assessment(
+            uow=uow,
+            actor="e2e.exit",
+            case_id=case_id,
+            assessment_json=json.dumps(input_data()),
+            config=live_app.records.engine_config,
+            today=date.today(),
+            lead_decision=LeadDecision.FOLLOW,
+        )
+    for move in (Move.REFER, Move.START_SCREENING):
+        with live_app.uow() as uow:
+            advance_case(
+                uow=uow,
+                actor="e2e.exit",
+                case_id=case_id,
+                move=move,
+                on=date.today(),
+                calendar=live_app.records.engine_config.calendar,
+            )
+    sign_in(page, live_app, "e2e.exit")
+    page.goto(f"{live_app.url}/cases/{case_id}")
+    check_accessibility(page)
+    page.check('input[name="move"][value="exit"]')
+    page.check('input[name="exit_reason"][value="signposted"]')
+    check_accessibility(page)
+    page.click("button:has-text('Update the case')")
+    page.wait_for_url(f"**/cases/{case_id}**")
+    assert "Left the pathway: signposted." in page.locator("main").inner_text()

@@ -211,3 +211,25 @@ def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happe
     )
     assert again.status_code == 409
     assert "already withdrawn" in again.text
+
+
+def test_leaving_the_pathway_needs_a_reason_named_at_its_own_question(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.exit")
+    db = lead.db
+    case_id = open_case(db)
+    walk_to_panel(db, case_id)
+    page = lead.client.get(f"/cases/{case_id}").text
+    assert 'name="exit_reason"' in page and "If the case leaves the pathway, why?" in page
+    move = {"move": Move.EXIT.value, "version": str(version_of(db, case_id))}
+    no_reason = lead.post_form(f"/cases/{case_id}/move", move, form_page=f"/cases/{case_id}")
+    assert no_reason.status_code == 400
+    assert (
+        'href="#exit_reason"' in no_reason.text
+        and "Choose why the case is leaving the pathway" in no_reason.text
+    )
+    left = lead.post_form(
+        f"/cases/{case_id}/move", {**move, "exit_reason": "non_consent"}, form_page=f"/cases/{case_id}"
+    )
+    assert left.status_code == 303
+    with db.uow() as uow:
+        assert view_case(uow=uow, actor="test", case_id=case_id, role=None).exit_reason == "non_consent"

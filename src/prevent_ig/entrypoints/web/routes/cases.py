@@ -107,11 +107,11 @@ async def move_case(
     version: Annotated[int, Form()] = 0,
 ) -> Response:
     user = user_of(request)
-    error = None
+    error, field = None, "move"
     if move not in {m.value for m in Move}:
         error = "Choose what happened"
     elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
-        error = "Choose why the case is leaving the pathway"
+        error, field = "Choose why the case is leaving the pathway", "exit_reason"
     if error is None:
         try:
             with records_of(request).new_unit_of_work() as uow:
@@ -129,7 +129,7 @@ async def move_case(
             error = str(refusal)
     if error:
         case = load_case_for(request, case_id)
-        return _case_page(request, case, errors={"move": {"text": error, "href": "#move"}})
+        return _case_page(request, case, errors={field: {"text": error, "href": f"#{field}"}})
     return RedirectResponse(f"/cases/{case_id}?recorded=move", status_code=303)
 
 
