@@ -5,6 +5,7 @@ Never run `playwright install`: it would download its own browser. With PREVENT_
 (CI sets it) a missing Chromium fails the run instead of skipping.
 """
 
+import json
 import os
 import tempfile
 import threading
@@ -13,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pyotp
 import pytest
@@ -29,8 +31,10 @@ from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
+from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, raise_concern
 from prevent_ig.settings import WebSettings
+from tests.builders import input_data
 from tests.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -178,4 +182,19 @@ def new_case(app: LiveApp) -> int:
                 address="2 Synthetic Road",
                 nhs_number="999 000 0018",
             ),
+        )
+
+
+def decided(app: LiveApp, case_id: int, **overrides: Any) -> int:
+    """A sharing decision on the case, the lead following the engine: the builders' input, with
+    ``overrides`` (``ig_advice=...``, say), recorded through the use case as the browser would."""
+    with app.uow() as uow:
+        return record_assessment(
+            uow=uow,
+            actor="e2e.lead",
+            case_id=case_id,
+            assessment_json=json.dumps(input_data(**overrides)),
+            config=app.records.engine_config,
+            today=date.today(),
+            lead_decision=LeadDecision.FOLLOW,
         )

@@ -2,7 +2,6 @@
 log, the SIRO signing an agreement, importing NHS England's domain list, and the auditor's pages (the
 audit chain and trail, and the report on partner requests answered on time)."""
 
-import json
 from datetime import date, timedelta
 
 from playwright.sync_api import Page
@@ -10,26 +9,13 @@ from playwright.sync_api import Page
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.services.api_tokens import create_token
-from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
-from tests.builders import input_data
-from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
+from tests.e2e.conftest import LiveApp, check_accessibility, decided, new_case, screenshot, sign_in
 
 
 def awaiting_advice(app: LiveApp, case_id: int) -> int:
-    with app.uow() as uow:
-        return record_assessment(
-            uow=uow,
-            actor="e2e.lead",
-            case_id=case_id,
-            assessment_json=json.dumps(
-                input_data(ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": None})
-            ),
-            config=app.records.engine_config,
-            today=date.today(),
-            lead_decision=LeadDecision.FOLLOW,
-        )
+    return decided(app, case_id, ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": None})
 
 
 def test_journey_7_the_ig_adviser_records_advice(page: Page, live_app: LiveApp) -> None:

@@ -4,17 +4,14 @@ The sharing assessment is completed with the keyboard alone: Tab to reach each c
 and Space to choose, typing to answer, Enter to submit.
 """
 
-import json
 from datetime import date
 
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
-from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.pathway import advance_case
-from tests.builders import input_data
-from tests.e2e.conftest import LiveApp, check_accessibility, new_case, screenshot, sign_in
+from tests.e2e.conftest import LiveApp, check_accessibility, decided, new_case, screenshot, sign_in
 
 MAX_TABS = 80
 
@@ -155,26 +152,7 @@ def test_journey_3_referral_checks_the_address_and_records_it(page: Page, live_a
     page.goto(f"{live_app.url}/cases/{case_id}/referral")
     check_accessibility(page)
     assert "Assess first" in page.content()
-    # Record a followed share assessment through the services, as journey 2 does in the browser.
-    from tests.fixtures_db import Db  # noqa: PLC0415, F401
-    from tests.records.helpers import assess_case  # noqa: PLC0415
-
-    with live_app.uow() as uow:
-        import json  # noqa: PLC0415
-
-        from prevent_ig.services.assessments import LeadDecision, record_assessment  # noqa: PLC0415
-        from tests.builders import input_data  # noqa: PLC0415
-
-        record_assessment(
-            uow=uow,
-            actor="e2e.lead3",
-            case_id=case_id,
-            assessment_json=json.dumps(input_data()),
-            config=live_app.records.engine_config,
-            today=date.today(),
-            lead_decision=LeadDecision.FOLLOW,
-        )
-    del assess_case
+    decided(live_app, case_id)  # a followed share decision, as journey 2 makes one in the browser
     page.goto(f"{live_app.url}/cases/{case_id}/referral")
     page.fill("#email", "prevent.lead@gov.uk.example.com")
     page.click("button:has-text('Check address')")
@@ -267,16 +245,7 @@ def test_consent_is_recorded_from_the_case_page_and_withdrawn_there(page: Page, 
 def test_a_case_that_may_leave_the_pathway_offers_the_exit_accessibly(page: Page, live_app: LiveApp) -> None:
     live_app.add_user("e2e.exit", Role.PREVENT_LEAD)
     case_id = new_case(live_app)
-    with live_app.uow() as uow:  # a followed referral decision, then referred and screened
-        record_assessment(
-            uow=uow,
-            actor="e2e.exit",
-            case_id=case_id,
-            assessment_json=json.dumps(input_data()),
-            config=live_app.records.engine_config,
-            today=date.today(),
-            lead_decision=LeadDecision.FOLLOW,
-        )
+    decided(live_app, case_id)  # a followed referral decision, then referred and screened
     for move in (Move.REFER, Move.START_SCREENING):
         with live_app.uow() as uow:
             advance_case(

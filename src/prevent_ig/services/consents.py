@@ -110,7 +110,7 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     if born is None:
         raise NotFoundError(f"case {case_id} does not exist")
     _check_giver(consent, age_on(born, on))
-    replaced = _in_force(uow, case_id, consent.scope)
+    replaced = consent_in_force(uow, case_id, consent.scope, lock=True)
     if replaced is not None and consent.status is not ConsentStatus.GIVEN and _withdrawable(replaced):
         _withdraw(uow, actor, replaced, on)  # now refused: the consent given before no longer stands
     row = ConsentRow(
@@ -163,7 +163,7 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
         raise RefusedError(f"consent {consent_id} was already withdrawn on {row.withdrawn_on}")
     if on < row.recorded_on:
         raise InvalidFieldError("on", f"cannot be before the consent was recorded ({row.recorded_on})")
-    current = _in_force(uow, case_id, row.scope)
+    current = consent_in_force(uow, case_id, row.scope, lock=True)
     if current is not None and current.id != row.id:
         # A later record decides now (the pathway's guard reads the latest); withdrawing an older one
         # would leave the consent in force while the page said it was withdrawn.
@@ -177,15 +177,16 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
     return Withdrawn(consent_id=row.id, scope=row.scope, flagged_disclosures=flagged)
 
 
-def _in_force(uow: UnitOfWork, case_id: int, scope: str) -> ConsentRow | None:
-    """The latest record of this kind of consent on the case: the one the pathway's guard reads."""
-    return uow.session.scalars(
+def consent_in_force(uow: UnitOfWork, case_id: int, scope: str, *, lock: bool = False) -> ConsentRow | None:
+    """The latest record of this kind of consent on the case: the one that stands, which the pathway's
+    guard reads and only which can be withdrawn. ``lock`` for a use case about to change it."""
+    latest = (
         select(ConsentRow)
         .where(ConsentRow.case_id == case_id, ConsentRow.scope == scope)
         .order_by(ConsentRow.id.desc())
         .limit(1)
-        .with_for_update()
-    ).first()
+    )
+    return uow.session.scalars(latest.with_for_update() if lock else latest).first()
 
 
 def _withdrawable(row: ConsentRow) -> bool:

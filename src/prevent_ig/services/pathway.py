@@ -4,7 +4,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow, ConsentRow
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.consent import is_channel_consent
@@ -20,9 +20,8 @@ from prevent_ig.domain.pathway.machine import (
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services.case_state import state_of, write_state
 from prevent_ig.services.cases import age_on, get_case_row, record_case_step
+from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
 from prevent_ig.services.errors import RefusedError, StaleVersionError
-
-CHANNEL_SUPPORT = "channel_support"
 
 
 def advance_case(
@@ -97,12 +96,7 @@ def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list
 def has_channel_consent(uow: UnitOfWork, case: CaseRow, on: date) -> bool:
     """The latest Channel-support consent record, if not withdrawn, meets CTSA 2015 s36(4)(b) on the
     day of the move: a parent's consent given at 17 no longer counts once the person is 18."""
-    latest = uow.session.scalars(
-        select(ConsentRow)
-        .where(ConsentRow.case_id == case.id, ConsentRow.scope == CHANNEL_SUPPORT)
-        .order_by(ConsentRow.id.desc())
-        .limit(1)
-    ).first()
+    latest = consent_in_force(uow, case.id, CHANNEL_SUPPORT)
     if latest is None or latest.withdrawn_on is not None:
         return False
     return is_channel_consent(

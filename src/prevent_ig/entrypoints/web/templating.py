@@ -33,6 +33,12 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
 ]
 
 
+def as_sentence(text: str) -> str:
+    """A service's message as a page shows it. Messages start in lower case because the CLI and the API
+    set them inside a longer line; on a page they start a sentence. Only the first letter changes."""
+    return text[:1].upper() + text[1:]
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),

@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from prevent_ig.domain.access import Permission, Role
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.api_tokens import list_tokens, revoke_token
 from prevent_ig.services.errors import NotFoundError, RefusedError
 
@@ -55,7 +55,7 @@ async def revoke(request: Request, token_id: RecordId) -> Response:
             "message.html",
             status_code=404 if isinstance(refusal, NotFoundError) else 409,
             heading="The token was not revoked",
-            paragraphs=[str(refusal).capitalize() + "."],
+            paragraphs=[as_sentence(str(refusal)) + "."],
             link={"href": "/admin/tokens", "text": "Back to the API tokens"},
         )
     return RedirectResponse(f"/admin/tokens?revoked={token_id}", status_code=303)

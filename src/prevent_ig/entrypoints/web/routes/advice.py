@@ -22,7 +22,7 @@ from prevent_ig.entrypoints.web.interview import (
     RECIPIENT,
     option_labels,
 )
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.advice import (
     Advice,
     AdviceRequest,
@@ -154,7 +154,7 @@ def _already_answered(request: Request, detail: str) -> Response:
         "message.html",
         status_code=CONFLICT,
         heading="This request no longer needs advice",
-        paragraphs=[detail[:1].upper() + detail[1:] + "."],
+        paragraphs=[as_sentence(detail) + "."],
         link={"href": "/advice", "text": "Go back to the advice requests"},
     )
 

@@ -14,7 +14,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.records.audit_chain import Anchor, Verification
 from prevent_ig.entrypoints.web.auth import MAX_ID, PermissionRouter, records_of, user_of
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.audit import chain_head, verify
 
 router = PermissionRouter()
@@ -40,7 +40,7 @@ async def audit_page(request: Request, anchor: str = "") -> Response:
         try:
             parsed = Anchor.parse(anchor.strip())
         except ValueError as error:
-            errors["anchor"] = {"text": _sentence(str(error)), "href": "#anchor"}
+            errors["anchor"] = {"text": as_sentence(str(error)), "href": "#anchor"}
     with records_of(request).new_unit_of_work() as uow:
         uow.audit.record(actor=user_of(request).username, event="audit:chain:verify")
         status = verify(uow=uow)
@@ -130,7 +130,3 @@ def _readable(at: str) -> str:
         return datetime.fromisoformat(at).strftime("%-d %b %Y, %H:%M:%S")
     except ValueError:
         return at
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]

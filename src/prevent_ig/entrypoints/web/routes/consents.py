@@ -17,7 +17,7 @@ from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Reason
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.interview import CONSENT, NOT_SOUGHT, Options
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.consents import SCOPES, NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
@@ -96,7 +96,7 @@ async def create_consent(request: Request, case_id: RecordId) -> Response:
                 )
         except InvalidFieldError as error:
             field = error.field if error.field in ORDER else "status"
-            errors[field] = {"text": _sentence(error.message), "href": _href(field)}
+            errors[field] = {"text": as_sentence(error.message), "href": _href(field)}
     if errors:
         return _form(request, case_id, values, errors)
     return RedirectResponse(f"/cases/{case_id}?recorded=consent", status_code=303)
@@ -118,7 +118,7 @@ async def withdraw(request: Request, case_id: RecordId, consent_id: RecordId) ->
     except NotFoundError:
         return _message(request, case_id, 404, "Consent not found", "That consent is not on this case.")
     except (RefusedError, InvalidFieldError) as refusal:
-        return _message(request, case_id, 409, "The withdrawal was not recorded", _sentence(str(refusal)))
+        return _message(request, case_id, 409, "The withdrawal was not recorded", as_sentence(str(refusal)))
     return RedirectResponse(
         f"/cases/{case_id}?recorded=withdrawal&flagged={len(withdrawn.flagged_disclosures)}&scope={withdrawn.scope}",
         status_code=303,
@@ -202,10 +202,6 @@ def _message(request: Request, case_id: int, status: int, heading: str, text: st
         paragraphs=[text],
         link={"href": f"/cases/{case_id}", "text": f"Back to case {case_id}"},
     )
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
 
 
 def _form(request: Request, case_id: int, values: dict[str, Any], errors: Errors | None = None) -> Response:

@@ -11,7 +11,7 @@ from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, option_labels
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.errors import InvalidFieldError
 from prevent_ig.services.oversight import Timeliness, TimelinessReport, timeliness_report
 
@@ -114,9 +114,7 @@ def _asked(request: Request, *, exported: bool = False) -> TimelinessReport | Er
                 exported=exported,
             )
     except InvalidFieldError as error:
-        return {
-            error.field: {"text": error.message[:1].upper() + error.message[1:], "href": f"#{error.field}"}
-        }
+        return {error.field: {"text": as_sentence(error.message), "href": f"#{error.field}"}}
 
 
 def _page(request: Request, report: TimelinessReport | None, errors: Errors) -> Response:

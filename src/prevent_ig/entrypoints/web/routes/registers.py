@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.interview import ADVISER, option_labels
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.caldicott_log import read_log
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import NewAgreement, record_agreement
@@ -245,7 +245,7 @@ async def sign(request: Request, agreement_id: RecordId) -> Response:
         raise HTTPException(NOT_FOUND) from None
     except RefusedError as error:
         return _sign_page(
-            request, agreement_id, {"declaration": {"text": _sentence(str(error)), "href": "#declaration"}}
+            request, agreement_id, {"declaration": {"text": as_sentence(str(error)), "href": "#declaration"}}
         )
     return RedirectResponse("/registers?saved=signed", status_code=303)
 
@@ -328,7 +328,7 @@ async def _save_contact(request: Request, contact_id: int | None) -> Response:
             raise HTTPException(NOT_FOUND) from None
         except InvalidFieldError as error:
             field = error.field if error.field in values else "name"
-            errors[field] = {"text": _sentence(error.message), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
     if errors:
         return _contact_page(request, contact_id, values, errors)
     return RedirectResponse("/registers?saved=contact#contacts", status_code=303)
@@ -406,7 +406,7 @@ async def create_domain(request: Request) -> Response:
             return RedirectResponse(f"/registers/domains?added={domain_id}", status_code=303)
         except InvalidFieldError as error:
             field = error.field if error.field in values else "domain"
-            errors[field] = {"text": _sentence(error.message), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
     return _page(request, "registers/domain_new.html", errors=errors, order=DOMAIN_FIELDS, values=values)
 
 
@@ -457,7 +457,3 @@ def _import_problems(request: Request, problems: list[str]) -> Response:
 def _number(text: str) -> int | None:
     """A whole number from the query string (only ever ids and counts); None for anything else."""
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 12 else None
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:]
