@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,7 @@ from prevent_ig.adapters.records.database import (
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records
+from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.domain.config import EngineConfig
 
 PG_URL = os.environ.get("PREVENT_IG_TEST_DATABASE_URL")
@@ -38,11 +39,17 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 AUDIT_KEY = b"test-audit-key-0123456789abcdef-0123456789"
 
 
+CLOCK_STARTS = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+TODAY = date_in_england(CLOCK_STARTS)
+"""The day in England by the test clock: what the app under test dates its records by. The clock moves
+a microsecond a reading, so a test never leaves this day."""
+
+
 class Clock:
     """A controllable clock: each reading is a microsecond later, so audit times are distinct."""
 
     def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+        self.moment = CLOCK_STARTS
 
     def __call__(self) -> datetime:
         self.moment += timedelta(microseconds=1)
@@ -211,6 +218,3 @@ def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
     assert PG_URL
     yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-TODAY = date(2026, 11, 26)

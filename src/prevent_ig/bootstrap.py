@@ -8,7 +8,7 @@ import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import cached_property
 from pathlib import Path
 
@@ -25,6 +25,7 @@ from prevent_ig.adapters.records.database import (
 )
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.settings import AuditSettings, DatabaseSettings, EngineSettings
 
@@ -37,6 +38,11 @@ class ConfigurationError(RuntimeError):
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def today_in_england() -> date:
+    """Today's date in England by the real clock, for commands that have no ``Records`` to ask."""
+    return date_in_england(utc_now())
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,11 @@ class Records:
         """An embedded SQLite file: its calls run in this process and take microseconds, never a
         network round trip."""
         return is_sqlite(self.url)
+
+    def today(self) -> date:
+        """The date in England by this clock: the day every use case is dated and every deadline is
+        counted from, whatever zone the server keeps (domain/calendar/england_date.py)."""
+        return date_in_england(self.now())
 
     def lookup(self) -> Connection:
         """A connection for one read outside any unit of work (the API's token check): no session, no

@@ -1,6 +1,6 @@
 """Consent through the API: recorded on a case, refused naming the field, withdrawn once."""
 
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -11,7 +11,7 @@ from prevent_ig.domain.access import Role
 from tests.api.conftest import Tokens
 from tests.api.test_api import CASE
 from tests.builders import input_data
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 
 GIVEN = {
     "scope": "sharing",
@@ -46,7 +46,7 @@ def test_consent_is_recorded_on_the_case_and_shown_with_it(api: TestClient, auth
         "subject",
         "2026-11-02",
     )
-    assert consent["recorded_on"] == date.today().isoformat()
+    assert consent["recorded_on"] == TODAY.isoformat()
     assert any(e["kind"] == "consent" for e in case["timeline"])
 
 
@@ -99,7 +99,7 @@ def test_withdrawal_flags_earlier_disclosures_once_and_only_on_its_own_case(
         f"/api/v1/cases/{case_id}/consents/{consent_id}/withdrawal", json={"on": "2026-01-01"}, headers=lead
     )
     assert field_of(early) == ["on"]
-    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
     late = api.post(
         f"/api/v1/cases/{case_id}/consents/{consent_id}/withdrawal", json={"on": tomorrow}, headers=lead
     )
@@ -114,8 +114,24 @@ def test_withdrawal_flags_earlier_disclosures_once_and_only_on_its_own_case(
         "flagged_disclosures": [disclosed.json()["id"]],
     }
     case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
-    assert case["consents"][0]["withdrawn_on"] == date.today().isoformat()
-    assert case["disclosures"][0]["consent_withdrawn_on"] == date.today().isoformat()
+    assert case["consents"][0]["withdrawn_on"] == TODAY.isoformat()
+    assert case["disclosures"][0]["consent_withdrawn_on"] == TODAY.isoformat()
     again = api.post(f"/api/v1/cases/{case_id}/consents/{consent_id}/withdrawal", json={}, headers=lead)
     assert again.status_code == 409
     assert "already withdrawn" in again.json()["detail"]
+
+
+def test_a_consent_recorded_after_midnight_in_summer_is_dated_by_englands_clock(
+    api: TestClient, auth: Tokens, db: Db
+) -> None:
+    db.clock.moment = datetime(2027, 6, 30, 23, 30, tzinfo=UTC)  # 00:30 on 1 July in England
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+
+    created = api.post(
+        f"/api/v1/cases/{case_id}/consents", json={**GIVEN, "sought_on": "2027-06-30"}, headers=lead
+    )
+
+    assert created.status_code == 201, created.text
+    [consent] = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["consents"]
+    assert consent["recorded_on"] == "2027-07-01"

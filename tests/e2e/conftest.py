@@ -172,7 +172,7 @@ def new_case(app: LiveApp) -> int:
             uow=uow,
             actor="e2e.clinician",
             owner="e2e.lead",
-            on=date.today(),
+            on=app.records.today(),
             concern="Synthetic e2e concern: remarks about extremist videos.",
             subject=NewSubject(
                 role=SubjectRole.PATIENT,
@@ -195,6 +195,6 @@ def decided(app: LiveApp, case_id: int, **overrides: Any) -> int:
             case_id=case_id,
             assessment_json=json.dumps(input_data(**overrides)),
             config=app.records.engine_config,
-            today=date.today(),
+            today=app.records.today(),
             lead_decision=LeadDecision.FOLLOW,
         )

@@ -2,7 +2,7 @@
 log, the SIRO signing an agreement, importing NHS England's domain list, and the auditor's pages (the
 audit chain and trail, and the report on partner requests answered on time)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import Page
 
@@ -56,7 +56,7 @@ def test_journey_7_the_ig_adviser_records_advice(page: Page, live_app: LiveApp) 
 
 def test_journey_8_the_siro_signs_an_agreement(page: Page, live_app: LiveApp) -> None:
     live_app.add_user("e2e.siro", Role.SIRO)
-    today = date.today()
+    today = live_app.records.today()
     with live_app.uow() as uow:
         for partner, expires, prevent in (
             ("Synthetic County Council", today + timedelta(days=40), True),
@@ -104,7 +104,7 @@ def test_journey_8_domains_are_imported_from_the_csv(page: Page, live_app: LiveA
     assert page.locator(".nhsuk-error-summary").is_visible()
     assert "Row 2: the expiry date" in page.content()
     check_accessibility(page)
-    soon = (date.today() + timedelta(days=30)).strftime("%d/%m/%Y")
+    soon = (live_app.records.today() + timedelta(days=30)).strftime("%d/%m/%Y")
     good = f"Organisation,Domain,Expiry Date\nSynthetic Trust,synthetic-trust.nhs.uk,{soon}\n,council.example.gov.uk,2030-01-31\n"
     page.set_input_files(
         'input[name="file"]', files=[{"name": "domains.csv", "mimeType": "text/csv", "buffer": good.encode()}]
@@ -160,7 +160,7 @@ def test_journey_9_the_auditor_verifies_the_chain_and_reads_a_case_trail(
                 email="channel@synthetic.gov.uk",
                 recipient_type=RecipientType.LOCAL_AUTHORITY,
                 purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
-                received_on=date.today(),
+                received_on=live_app.records.today(),
                 items_requested=["GP contact"],
                 proforma=True,
                 secure_channel=True,

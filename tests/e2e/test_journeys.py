@@ -4,8 +4,6 @@ The sharing assessment is completed with the keyboard alone: Tab to reach each c
 and Space to choose, typing to answer, Enter to submit.
 """
 
-from datetime import date
-
 from playwright.sync_api import Page
 
 from prevent_ig.domain.access import Role
@@ -253,7 +251,7 @@ def test_a_case_that_may_leave_the_pathway_offers_the_exit_accessibly(page: Page
                 actor="e2e.exit",
                 case_id=case_id,
                 move=move,
-                on=date.today(),
+                on=live_app.records.today(),
                 calendar=live_app.records.engine_config.calendar,
             )
     sign_in(page, live_app, "e2e.exit")

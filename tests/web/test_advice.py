@@ -1,7 +1,6 @@
 """Journey 7 over HTTP: the IG adviser's queue and recording advice in the Caldicott log."""
 
 import re
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -99,7 +98,7 @@ def test_recording_advice_logs_it_tells_the_lead_and_empties_the_queue(as_role) 
         assert (entry.adviser, entry.adviser_role, entry.logged_on) == (
             "Synthetic Guardian",
             "caldicott_guardian",
-            date.today(),
+            TODAY,
         )
         entry_id = entry.id
         assert entry.decision.startswith("The Caldicott guardian supports sharing")

@@ -17,7 +17,7 @@ from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision
 from prevent_ig.services.cases import view_case
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, open_case
 
 AWAITED = {"adviser_role": "dpo", "supports_sharing": None}
@@ -111,7 +111,7 @@ def test_the_caldicott_log_lists_every_entry_newest_first_and_reading_it_is_audi
     auditor = as_role(Role.AUDITOR, "auditor.log")
     db = auditor.db
     case_a, case_b = open_case(db), open_case(db)
-    today = date.today()
+    today = TODAY
     log_entry(
         db,
         question="May we share the GP summary?",
@@ -173,7 +173,7 @@ def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern
                 supports_sharing=False,
                 advice="Synthetic advice.",
             ),
-            on=date.today(),
+            on=TODAY,
         )
 
     page = practitioner.client.get(f"/cases/{case_id}")
@@ -207,7 +207,7 @@ def test_an_entry_is_linked_to_an_assessment_only_when_it_names_one_of_the_cases
     case_id, other = open_case(db), open_case(db)
     mine = assess_case(db, case_id)
     theirs = assess_case(db, other)
-    today = date.today()
+    today = TODAY
     for question in (
         f"Case {case_id}, assessment {mine}: may we share?",  # drafted from the decision by the CLI
         f"Assessment {mine} (case {case_id}): may we share?",  # answered from the adviser's queue
@@ -225,7 +225,7 @@ def test_the_lead_follows_an_entry_to_its_case_and_an_administrator_cannot_read_
     admin = as_role(Role.ADMINISTRATOR, "admin.log")
     db = lead.db
     case_id = open_case(db)
-    log_entry(db, question="May we share?", advice="Yes.", on=date.today(), case_id=case_id)
+    log_entry(db, question="May we share?", advice="Yes.", on=TODAY, case_id=case_id)
 
     assert f'href="/cases/{case_id}">Case {case_id}</a>' in lead.client.get("/registers/caldicott").text
     assert 'href="/registers/caldicott"' in lead.client.get("/registers").text

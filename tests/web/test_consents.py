@@ -14,7 +14,7 @@ from prevent_ig.adapters.records.tables import AuditEventRow, ConsentRow, Disclo
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.cases import view_case
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, disclose, open_case, walk_to_panel
 
 GIVEN_BY_THE_PERSON = {
@@ -202,10 +202,10 @@ def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happe
     assert withdrawn.status_code == 303
     page = lead.client.get(withdrawn.headers["location"]).text
     assert "1 earlier disclosure was flagged" in page
-    assert f"Withdrawn on {date.today().strftime('%-d %B %Y')}." in page
+    assert f"Withdrawn on {TODAY.strftime('%-d %B %Y')}." in page
     assert f'action="/cases/{case_id}/consents/{consent.id}/withdraw"' not in page  # no second button
     with db.uow() as uow:
-        assert uow.session.get(DisclosureRow, disclosure_id).consent_withdrawn_on == date.today()  # type: ignore[union-attr]
+        assert uow.session.get(DisclosureRow, disclosure_id).consent_withdrawn_on == TODAY  # type: ignore[union-attr]
     again = lead.post_form(
         f"/cases/{case_id}/consents/{consent.id}/withdraw", {}, form_page=f"/cases/{case_id}"
     )

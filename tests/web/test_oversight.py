@@ -21,10 +21,8 @@ from prevent_ig.services.requests import (
     clarification_received,
     mark_answered,
 )
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import open_case, partner_request
-
-TODAY = date.today()
 
 
 def answered(db: Db, request_id: int, on: date) -> None:

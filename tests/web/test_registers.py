@@ -25,11 +25,9 @@ from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, open_case
 from tests.web.conftest import Browser
 
-TODAY_REAL = date.today()
-
 
 def agreement(db: Db, partner: str, *, expires_in: int, references_prevent: bool = True) -> int:
-    expires = TODAY_REAL + timedelta(days=expires_in)
+    expires = TODAY + timedelta(days=expires_in)
     with db.uow() as uow:
         return record_agreement(
             uow=uow,
@@ -80,7 +78,7 @@ def test_the_registers_flag_expiring_expired_unsigned_and_non_prevent_agreements
     with db.uow() as uow:
         row = uow.session.get(DataSharingAgreementRow, later)
         assert row is not None
-        row.signed_by_siro, row.signed_on = "Synthetic SIRO", TODAY_REAL
+        row.signed_by_siro, row.signed_on = "Synthetic SIRO", TODAY
         uow.commit()
 
     page = siro.client.get("/registers")
@@ -176,7 +174,7 @@ def test_the_siro_signs_after_the_declaration(as_role) -> None:  # type: ignore[
     with siro.db.uow() as uow:
         row = uow.session.get(DataSharingAgreementRow, agreement_id)
         assert row is not None
-        assert (row.signed_by_siro, row.signed_on) == ("siro.two (test)", TODAY_REAL)
+        assert (row.signed_by_siro, row.signed_on) == ("siro.two (test)", TODAY)
     assert ("governance:dsa:sign", f"dsa:{agreement_id}") in audit_events(siro.db)
     again = siro.client.get(f"/registers/agreements/{agreement_id}/sign")
     assert "was signed by siro.two (test)" in again.text and "Sign the agreement</button>" not in again.text
@@ -302,7 +300,7 @@ def test_a_domain_added_by_hand_is_used_by_the_engine_and_can_be_removed(as_role
         {
             "domain": "@Synthetic-Trust.NHS.uk",
             "organisation": "Synthetic NHS Trust",
-            **date_fields("expires_on", TODAY_REAL + timedelta(days=20)),
+            **date_fields("expires_on", TODAY + timedelta(days=20)),
         },
     )
     assert added.status_code == 303

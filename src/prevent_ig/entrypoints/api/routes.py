@@ -2,7 +2,6 @@
 
 import json
 from collections.abc import Sequence
-from datetime import date
 from functools import cache
 from typing import Annotated, Any, TypeVar
 
@@ -108,7 +107,7 @@ async def assess_endpoint(request: Request) -> Response:
         assessment = parse_assessment(await request.body())
     except AssessmentInputError as error:
         return input_problem([p.as_dict() for p in error.problems])
-    decision = assess(assessment, records_of(request).engine_config, today=date.today())
+    decision = assess(assessment, records_of(request).engine_config, today=records_of(request).today())
     with records_of(request).new_unit_of_work() as uow:
         uow.audit.record(
             actor=identity_of(request).actor,
@@ -136,7 +135,7 @@ def create_case(request: Request, body: CaseIn) -> Any:
             actor=identity.actor,
             concern=body.concern,
             owner=body.owner,
-            on=date.today(),
+            on=records_of(request).today(),
             subject=NewSubject(
                 role=s.role,
                 given_name=s.given_name,
@@ -195,7 +194,7 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
                 actor=identity.actor,
                 case_id=case_id,
                 move=body.move,
-                on=body.on or date.today(),
+                on=body.on or records_of(request).today(),
                 calendar=config.calendar,
                 exit_reason=body.exit_reason,
                 information_request_on=body.information_request_on,
@@ -252,7 +251,7 @@ def create_consent(request: Request, case_id: RecordId, body: ConsentIn) -> Any:
             uow=uow,
             actor=identity_of(request).actor,
             case_id=case_id,
-            on=date.today(),
+            on=records_of(request).today(),
             consent=NewConsent(**{**body.model_dump(), "status": ConsentStatus(body.status)}),
         )
     return as_json(Created(id=consent_id), status_code=201)
@@ -267,7 +266,7 @@ def create_consent(request: Request, case_id: RecordId, body: ConsentIn) -> Any:
     summary="Record that consent was withdrawn; for consent to sharing, flags the case's disclosures",
 )
 def create_withdrawal(request: Request, case_id: RecordId, consent_id: RecordId, body: WithdrawalIn) -> Any:
-    today = date.today()
+    today = records_of(request).today()
     if body.on is not None and body.on > today:
         raise InvalidFieldError("on", "cannot be in the future")
     with records_of(request).new_unit_of_work() as uow:
@@ -342,7 +341,7 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
             case_id=case_id,
             assessment_json=json.dumps(body.assessment),
             config=records_of(request).engine_config,
-            today=date.today(),
+            today=records_of(request).today(),
             lead_decision=LeadDecision(body.lead_decision),
             lead_reason=body.lead_reason,
             request_id=body.request_id,
@@ -392,7 +391,7 @@ def create_disclosure(request: Request, decision_id: RecordId, body: DisclosureI
             actor=identity.actor,
             assessment_id=decision_id,
             method=body.method,
-            on=body.on or date.today(),
+            on=body.on or records_of(request).today(),
             items=[ReleasedItem(id=i.id, content=i.content) for i in body.items],
         )
     return as_json(Created(id=disclosure_id), status_code=201)
@@ -411,7 +410,7 @@ def due(request: Request, within: Annotated[int, Query(ge=0, le=260)] = 10) -> A
             due_items(
                 uow=uow,
                 actor=identity.actor,
-                today=date.today(),
+                today=records_of(request).today(),
                 within_working_days=within,
                 calendar=records_of(request).engine_config.calendar,
             )

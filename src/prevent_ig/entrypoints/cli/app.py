@@ -13,6 +13,7 @@ from typing import Annotated, BinaryIO, NoReturn
 import typer
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError, load_engine_config
+from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.catalogue import load_catalogue
@@ -85,7 +86,7 @@ def assess_command(
 ) -> None:
     """Assess whether, what and how to share, citing the provisions."""
     engine_config = _engine_config(config)
-    decided_on = today.date() if today else date.today()
+    decided_on = today.date() if today else today_in_england()
     if jsonl:
         _assess_lines(source, engine_config, decided_on)
         return
@@ -142,7 +143,7 @@ def check_email_command(
 ) -> None:
     """Is this address secure, or does the subject need [secure]? (guidance Diagram 2)"""
     engine_config = _engine_config(config)
-    decided_on = today.date() if today else date.today()
+    decided_on = today.date() if today else today_in_england()
     try:
         result = check_email(address, accredited_domains=engine_config.accredited_on(decided_on))
     except MalformedAddressError as error:

@@ -29,7 +29,7 @@ from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_mes
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
@@ -81,7 +81,7 @@ def _records() -> Records:
 
 
 def _day(today: datetime | None) -> date:
-    return today.date() if today else date.today()
+    return today.date() if today else today_in_england()
 
 
 def _check_out(path: Path) -> None:

@@ -2,7 +2,7 @@
 
 import json
 import sqlite3
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -12,7 +12,7 @@ from sqlalchemy.engine import make_url
 from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import is_sqlite
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
 from prevent_ig.services import audit as audit_service
@@ -60,7 +60,7 @@ def demo_data_command(
     result = load_demo_data(
         uow_factory=records.new_unit_of_work,
         config=records.engine_config,
-        today=today.date() if today else date.today(),
+        today=today.date() if today else today_in_england(),
     )
     typer.echo(f"loaded {len(result.case_ids)} synthetic cases: {', '.join(map(str, result.case_ids))}")
 
@@ -143,7 +143,7 @@ def cases_due(
         items = case_service.due_items(
             uow=uow,
             actor=CLI_ACTOR,
-            today=today.date() if today else date.today(),
+            today=today.date() if today else today_in_england(),
             within_working_days=within,
             calendar=records.engine_config.calendar,
         )

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.tables import CaseRow, UserRow
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
 from prevent_ig.domain.access import Role
 from prevent_ig.services.accounts import create_user, current_code
 from prevent_ig.services.api_tokens import create_token, list_tokens, revoke_token
@@ -103,7 +103,7 @@ def demo_setup(
         _fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true)")
     records = _records()
     migrate.upgrade(records.engine)
-    day = date.fromisoformat(today) if today else date.today()
+    day = date.fromisoformat(today) if today else today_in_england()
     with records.new_unit_of_work() as uow:
         has_cases = (uow.session.scalar(select(func.count()).select_from(CaseRow)) or 0) > 0
         existing = set(uow.session.scalars(select(UserRow.username)))

@@ -5,7 +5,6 @@ asked about, the engine's outcome), never the subject's name: they do not have t
 permission.
 """
 
-from datetime import date
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -119,7 +118,7 @@ async def advice_submit(request: Request, assessment_id: RecordId) -> Response:
                     uow=uow,
                     actor=user_of(request).username,
                     assessment_id=assessment_id,
-                    on=date.today(),
+                    on=records_of(request).today(),
                     advice=Advice(
                         adviser=values["adviser"],
                         adviser_role=AdviserRole(values["adviser_role"]),

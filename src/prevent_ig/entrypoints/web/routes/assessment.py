@@ -2,7 +2,6 @@
 lead's own decision, recorded with the engine's output."""
 
 import json
-from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -34,7 +33,7 @@ async def start(request: Request, case_id: RecordId, request_id: int | None = No
     case = load_case_for(request, case_id)
     answers: dict[str, Any] = {
         "role": case.subject.role,
-        "age": age_on(case.subject.date_of_birth, date.today()),
+        "age": age_on(case.subject.date_of_birth, records_of(request).today()),
     }
     if case.subject.adult_at_risk:
         answers["adult_at_risk"] = "yes"
@@ -229,7 +228,7 @@ def _email_check(request: Request, answers: dict[str, Any]) -> dict[str, Any] | 
         return None
     config = engine_config_for(request)
     try:
-        result = check_email(email, accredited_domains=config.accredited_on(date.today()))
+        result = check_email(email, accredited_domains=config.accredited_on(records_of(request).today()))
     except MalformedAddressError as error:
         return {"ok": False, "text": f"{email} is not a valid email address ({error})."}
     if result.secure:
@@ -244,7 +243,7 @@ def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision]
         return [{"text": f"{p.field}: {p.message}", "href": "#"} for p in error.problems]
     except KeyError as missing:
         return [{"text": f"Answer the question about {missing}", "href": "#"}]
-    return assessment, assess(assessment, engine_config_for(request), today=date.today())
+    return assessment, assess(assessment, engine_config_for(request), today=records_of(request).today())
 
 
 def _decide(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:

@@ -94,7 +94,7 @@ def _case_page(
         exit_labels=[(r.value, label) for r, label in EXIT_LABELS.items()],
         adviser_labels=option_labels(ADVISER),
         errors=errors,
-        today=date.today(),
+        today=records_of(request).today(),
     )
 
 
@@ -120,7 +120,7 @@ async def move_case(
                     actor=user.username,
                     case_id=case_id,
                     move=Move(move),
-                    on=date.today(),
+                    on=records_of(request).today(),
                     calendar=engine_config_for(request).calendar,
                     exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
                     expected_version=version,
@@ -141,7 +141,8 @@ async def referral_page(request: Request, case_id: RecordId, email: str = "") ->
     if email:
         try:
             result = check_email(
-                email, accredited_domains=engine_config_for(request).accredited_on(date.today())
+                email,
+                accredited_domains=engine_config_for(request).accredited_on(records_of(request).today()),
             )
             check = {
                 "ok": result.secure,
@@ -199,7 +200,7 @@ async def concern_submit(request: Request) -> Response:
         born = date(int(values["dob[year]"]), int(values["dob[month]"]), int(values["dob[day]"]))
     except ValueError:
         errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob"}
-        born = date.today()
+        born = records_of(request).today()
     user = user_of(request)
     if not errors:
         try:
@@ -209,7 +210,7 @@ async def concern_submit(request: Request) -> Response:
                     actor=user.username,
                     concern=values["concern"],
                     owner="unassigned",
-                    on=date.today(),
+                    on=records_of(request).today(),
                     subject=NewSubject(
                         role=SubjectRole(values["role"]),
                         given_name=values["given_name"],

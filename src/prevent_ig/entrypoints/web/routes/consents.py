@@ -92,7 +92,7 @@ async def create_consent(request: Request, case_id: RecordId) -> Response:
                     actor=user_of(request).username,
                     case_id=case_id,
                     consent=consent,
-                    on=date.today(),
+                    on=records_of(request).today(),
                 )
         except InvalidFieldError as error:
             field = error.field if error.field in ORDER else "status"
@@ -113,7 +113,7 @@ async def withdraw(request: Request, case_id: RecordId, consent_id: RecordId) ->
                 actor=user_of(request).username,
                 case_id=case_id,
                 consent_id=consent_id,
-                on=date.today(),
+                on=records_of(request).today(),
             )
     except NotFoundError:
         return _message(request, case_id, 404, "Consent not found", "That consent is not on this case.")

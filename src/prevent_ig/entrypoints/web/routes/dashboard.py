@@ -1,7 +1,5 @@
 """Journey 6: the Prevent lead's dashboard."""
 
-from datetime import date
-
 from fastapi import Request
 from fastapi.responses import Response
 
@@ -19,5 +17,7 @@ async def dashboard(request: Request) -> Response:
     user = user_of(request)
     calendar = engine_config_for(request).calendar
     with records_of(request).new_unit_of_work() as uow:
-        board = lead_dashboard(uow=uow, actor=user.username, today=date.today(), calendar=calendar)
-    return render(request, "dashboard.html", board=board, today=date.today())
+        board = lead_dashboard(
+            uow=uow, actor=user.username, today=records_of(request).today(), calendar=calendar
+        )
+    return render(request, "dashboard.html", board=board, today=records_of(request).today())

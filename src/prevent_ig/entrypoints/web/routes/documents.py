@@ -2,7 +2,6 @@
 partner requests arriving by email (upload, review the draft, complete it)."""
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +67,7 @@ async def referral_form(request: Request, case_id: RecordId) -> Response:
                 uow=uow,
                 actor=user_of(request).username,
                 case_id=case_id,
-                on=date.today(),
+                on=records_of(request).today(),
                 renderer=PdfRenderer(),
             )
     except ServiceError as error:
@@ -87,7 +86,7 @@ async def send_referral_form(request: Request, case_id: RecordId) -> Response:
                 actor=user_of(request).username,
                 case_id=case_id,
                 to=to,
-                on=date.today(),
+                on=records_of(request).today(),
                 renderer=PdfRenderer(),
                 config=engine_config_for(request),
                 from_address=SmtpSettings().checked_from_address(),
@@ -114,7 +113,7 @@ def _decision_document(
                 uow=uow,
                 actor=user_of(request).username,
                 assessment_id=assessment_id,
-                on=date.today(),
+                on=records_of(request).today(),
                 renderer=PdfRenderer(),
             )
     except ServiceError as error:
@@ -198,7 +197,7 @@ async def import_upload(request: Request) -> Response:
                     uow=uow,
                     actor=user_of(request).username,
                     raw=raw,
-                    on=date.today(),
+                    on=records_of(request).today(),
                     config=engine_config_for(request),
                     case_id=int(case_text),
                 )

@@ -90,7 +90,7 @@ Errors = dict[str, dict[str, str]]
 def _asked(request: Request, *, exported: bool = False) -> TimelinessReport | Errors:
     """The report for the period asked for (``from`` and ``to``, ISO dates; the last quarter by
     default), or the errors naming what is wrong with the period."""
-    today = date.today()
+    today = records_of(request).today()
     chosen: dict[str, date] = {}
     errors: Errors = {}
     for name, default in (("from", today - timedelta(days=DEFAULT_DAYS)), ("to", today)):

@@ -96,7 +96,7 @@ def _date_fields(name: str) -> tuple[str, ...]:
 
 @router.page("/registers", permission=Permission.REGISTER_VIEW)
 async def registers(request: Request, saved: str = "") -> Response:
-    today = date.today()
+    today = records_of(request).today()
     with records_of(request).new_unit_of_work() as uow:
         agreements = list_agreements(uow=uow, today=today)
         contacts = list_contacts(uow=uow)
@@ -205,7 +205,7 @@ async def sign_page(request: Request, agreement_id: RecordId) -> Response:
 def _sign_page(request: Request, agreement_id: int, errors: Errors | None = None) -> Response:
     try:
         with records_of(request).new_unit_of_work() as uow:
-            agreement = get_agreement(uow=uow, agreement_id=agreement_id, today=date.today())
+            agreement = get_agreement(uow=uow, agreement_id=agreement_id, today=records_of(request).today())
     except NotFoundError:
         raise HTTPException(NOT_FOUND) from None
     return _page(
@@ -239,7 +239,7 @@ async def sign(request: Request, agreement_id: RecordId) -> Response:
                 actor=user.username,
                 agreement_id=agreement_id,
                 siro=user.display_name,
-                on=date.today(),
+                on=records_of(request).today(),
             )
     except NotFoundError:
         raise HTTPException(NOT_FOUND) from None
@@ -343,7 +343,7 @@ DOMAIN_FIELDS = ("domain", "organisation", "expires_on")
 async def domains(request: Request, added: str = "", removed: str = "", imported: str = "") -> Response:
     """The register; after a change, a banner says what changed (ids and counts only in the query)."""
     with records_of(request).new_unit_of_work() as uow:
-        rows = list_domains(uow=uow, today=date.today())
+        rows = list_domains(uow=uow, today=records_of(request).today())
     banner = None
     if _number(added) is not None:
         name = next((d.domain for d in rows if d.id == _number(added)), None)
@@ -398,7 +398,7 @@ async def create_domain(request: Request) -> Response:
                 domain_id = add_domain(
                     uow=uow,
                     actor=user_of(request).username,
-                    on=date.today(),
+                    on=records_of(request).today(),
                     domain=NewDomain(
                         domain=values["domain"], organisation=values["organisation"], expires_on=expires
                     ),
@@ -436,7 +436,9 @@ async def import_file(request: Request) -> Response:
     try:
         lines = parse_domain_csv(data)
         with records_of(request).new_unit_of_work() as uow:
-            result = import_domains(uow=uow, actor=user_of(request).username, domains=lines, on=date.today())
+            result = import_domains(
+                uow=uow, actor=user_of(request).username, domains=lines, on=records_of(request).today()
+            )
     except DomainFileError as error:
         return _import_problems(request, error.problems)
     counts = f"{result.added}-{result.updated}-{result.removed}"

@@ -43,7 +43,7 @@ CHECK_CODES = {
 @router.page("/requests", permission=Permission.REQUEST_MANAGE)
 async def request_list(request: Request) -> Response:
     calendar = engine_config_for(request).calendar
-    today = date.today()
+    today = records_of(request).today()
     with records_of(request).new_unit_of_work() as uow:
         rows = [
             {
@@ -124,7 +124,7 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
             "text": "Enter the date the request arrived, for example 22 12 2026",
             "href": "#received",
         }
-        received = date.today()
+        received = records_of(request).today()
     if not errors:
         checks = set(values["checks"])
         try:
@@ -207,7 +207,7 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         status_code=400 if errors else 200,
         row=row,
         checklist=checklist,
-        left=calendar.working_days_between(date.today(), row.due_on),
+        left=calendar.working_days_between(records_of(request).today(), row.due_on),
         recipient_labels=option_labels(RECIPIENT),
         purpose_labels=option_labels(PURPOSE),
         power_titles=option_labels(legal_power_options()),
@@ -228,7 +228,7 @@ async def clarify(request: Request, request_id: RecordId) -> Response:
                 actor=user_of(request).username,
                 request_id=request_id,
                 missing=missing,
-                on=date.today(),
+                on=records_of(request).today(),
             )
     except (InvalidFieldError, RefusedError) as error:
         return _request_page(
@@ -248,7 +248,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
                 uow=uow,
                 actor=user_of(request).username,
                 request_id=request_id,
-                on=date.today(),
+                on=records_of(request).today(),
                 calendar=engine_config_for(request).calendar,
             )
     except RefusedError as error:
@@ -261,7 +261,12 @@ async def answered(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
     try:
         with records_of(request).new_unit_of_work() as uow:
-            mark_answered(uow=uow, actor=user_of(request).username, request_id=request_id, on=date.today())
+            mark_answered(
+                uow=uow,
+                actor=user_of(request).username,
+                request_id=request_id,
+                on=records_of(request).today(),
+            )
     except RefusedError as error:
         return _request_page(request, row, {"status": {"text": str(error).capitalize(), "href": "#status"}})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
