@@ -1,17 +1,18 @@
 """The JSON API: described by OpenAPI 3.1, the web app's permissions, problem details, concurrency."""
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, SubjectRow
+from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, PartnerRequestRow, SubjectRow
 from prevent_ig.domain.access import ROLE_PERMISSIONS, Permission, Role
 from prevent_ig.entrypoints.api.app import create_api
 from prevent_ig.entrypoints.web.auth import page_routes
 from prevent_ig.services.api_tokens import create_token, revoke_token
 from tests.builders import input_data
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 
 OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.json"
 CASE = {
@@ -244,3 +245,34 @@ def test_every_permitted_call_leaves_an_audit_event_with_the_token_as_actor(api,
             actors = {e.actor for e in newest}
         assert newest, f"{path} left no audit event"
         assert all(a.startswith("token:") for a in actors), (path, actors)
+
+
+def test_a_request_received_after_today_gets_422_naming_received_on(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    body = {
+        "organisation": "Synthetic Council",
+        "person": "A Coordinator",
+        "role": "Channel coordinator",
+        "email": "channel@synthetic.gov.uk",
+        "recipient_type": "channel_panel",
+        "purpose": "channel_information_gathering",
+        "received_on": (TODAY + timedelta(days=1)).isoformat(),
+        "items_requested": ["GP contact"],
+        "proforma": True,
+        "secure_channel": True,
+        "consent_position_stated": True,
+        "reason_given": True,
+        "specific": True,
+    }
+    before = (count(db, PartnerRequestRow), count(db, AuditEventRow))
+
+    refused = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [{"field": "received_on", "message": "cannot be in the future"}]
+    assert (count(db, PartnerRequestRow), count(db, AuditEventRow)) == before
+    today = api.post(
+        f"/api/v1/cases/{case_id}/requests", json={**body, "received_on": TODAY.isoformat()}, headers=lead
+    )
+    assert today.status_code == 201, today.text

@@ -3,11 +3,13 @@ permissions hold, forms validate field by field, and what is recorded is what th
 
 import json
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
+from tests.fixtures_db import Db
 from tests.records.helpers import open_case
 
 DRAFT = re.compile(r'name="draft" value="([^"]*)"')
@@ -195,7 +197,10 @@ def test_a_tampered_draft_cannot_slip_past_the_contract(as_role) -> None:  # typ
     assert "items.0.category" in page.text
 
 
-def test_partner_request_intake_checklist_clock_and_clarification(as_role) -> None:  # type: ignore[no-untyped-def]
+def test_partner_request_intake_checklist_clock_and_clarification(as_role, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # The request arrives on 22 December, so that its deadline steps over Christmas and Boxing Day
+    # (a date after today is refused), and the app's clock is on that day.
+    db.clock.moment = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)
     lead = as_role(Role.PREVENT_LEAD, "lead.four")
     case_id = open_case(lead.db)
     created = lead.post_form(

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
@@ -45,6 +46,9 @@ def record_partner_request(
     unknown = [p for p in request.legal_powers_cited if p not in catalogue_ids()]
     if unknown:
         raise InvalidFieldError("legal_powers_cited", f"not in the catalogue: {', '.join(unknown)}")
+    if request.received_on > date_in_england(uow.now()):
+        # A later date than today would push the deadline out by the same number of days.
+        raise InvalidFieldError("received_on", "cannot be in the future")
     require_case(uow, case_id)
     due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
     row = PartnerRequestRow(

@@ -7,11 +7,11 @@ error, never a wrong decision.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from prevent_ig.domain.law.catalogue import load_catalogue
 from prevent_ig.domain.law.vocabulary import ItemCategory
+from prevent_ig.entrypoints.web.form_dates import date_from_parts
 
 Answers = dict[str, Any]
 Option = tuple[str, str, str | None]
@@ -405,10 +405,10 @@ def parse_answer(question: Question, form: dict[str, Any]) -> tuple[Any, str | N
             return None, "Enter their age in whole years, from 0 to 130"
         return int(text), None
     if question.kind == "date":
-        try:
-            return date(int(form["day"]), int(form["month"]), int(form["year"])).isoformat(), None
-        except (KeyError, ValueError, TypeError):
+        found = date_from_parts(form.get("day"), form.get("month"), form.get("year"))
+        if found is None:
             return None, "Enter a real date, for example 22 12 2026"
+        return found.isoformat(), None
     if question.kind in ("text", "textarea"):
         text = str(value or "").strip()
         if not text and not question.optional:

@@ -128,7 +128,7 @@ async def advice_submit(request: Request, assessment_id: RecordId) -> Response:
                 )
         except InvalidFieldError as error:
             field = error.field if error.field in values else "advice"
-            errors[field] = {"text": error.message.capitalize(), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
         except (NotFoundError, RefusedError) as error:
             return _already_answered(request, str(error))
     if errors:

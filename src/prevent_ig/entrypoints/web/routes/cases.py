@@ -1,6 +1,5 @@
 """Journeys 1, 3 and 5: raise a concern, the case page with its moves, and making a referral."""
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
@@ -14,9 +13,10 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, option_labels
 from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.pathway import advance_case
@@ -196,9 +196,10 @@ async def concern_submit(request: Request) -> Response:
     ):
         if not values[key]:
             errors[key] = {"text": text, "href": f"#{key}"}
-    try:
-        born = date(int(values["dob[year]"]), int(values["dob[month]"]), int(values["dob[day]"]))
-    except ValueError:
+    found = date_in_form(values, "dob")
+    if found is not None:
+        born = found
+    else:
         errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob"}
         born = records_of(request).today()
     user = user_of(request)
@@ -227,7 +228,7 @@ async def concern_submit(request: Request) -> Response:
                 "subject.date_of_birth": "dob",
                 "subject.adult_at_risk": "adult_at_risk",
             }.get(error.field, "concern")
-            errors[field] = {"text": error.message.capitalize(), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
     if errors:
         return render(
             request,

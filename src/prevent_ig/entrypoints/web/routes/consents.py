@@ -6,7 +6,6 @@ against the consent in force: withdrawn consent to share flags every disclosure 
 lead can follow each one up; withdrawn consent to support means support must end, which the page says.
 """
 
-from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -16,6 +15,7 @@ from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
+from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import CONSENT, NOT_SOUGHT, Options
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.consents import SCOPES, NewConsent, record_consent, withdraw_consent
@@ -148,7 +148,7 @@ def _consent_from(values: dict[str, str], errors: Errors) -> NewConsent | None:
             reason = ReasonNotSought(values["reason_not_sought"])
     sought_on = None
     if status is not None and status is not ConsentStatus.NOT_SOUGHT:
-        sought_on = _date(values, "sought_on")
+        sought_on = date_in_form(values, "sought_on")
         if sought_on is None:
             errors["sought_on"] = {
                 "text": "Enter the date you asked them, for example 22 12 2026",
@@ -175,17 +175,6 @@ def _consent_from(values: dict[str, str], errors: Errors) -> NewConsent | None:
         best_interests_decision=values["best_interests_decision"] or None,
         best_interests_consulted=values["best_interests_consulted"] or None,
     )
-
-
-def _date(values: dict[str, str], name: str) -> date | None:
-    """The date of a day/month/year group, with the year in four figures (not "26")."""
-    year = values[f"{name}[year]"]
-    if not (year.isdigit() and len(year) == 4 and year >= "1900"):
-        return None
-    try:
-        return date(int(year), int(values[f"{name}[month]"]), int(values[f"{name}[day]"]))
-    except ValueError:
-        return None
 
 
 def _href(field: str) -> str:

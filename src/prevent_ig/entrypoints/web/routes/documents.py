@@ -18,7 +18,7 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.documents import (
     IssuedDocument,
     issue_clarification_letter,
@@ -53,7 +53,7 @@ def _refused(request: Request, heading: str, error: ServiceError, back: str) -> 
         "message.html",
         status_code=NOT_FOUND if isinstance(error, NotFoundError) else 409,
         heading=heading,
-        paragraphs=[str(error).capitalize()],
+        paragraphs=[as_sentence(str(error))],
         link={"href": back, "text": "Go back"},
     )
 
@@ -97,7 +97,7 @@ async def send_referral_form(request: Request, case_id: RecordId) -> Response:
             "message.html",
             status_code=400,
             heading="The referral was not sent",
-            paragraphs=[str(error).capitalize()],
+            paragraphs=[as_sentence(str(error))],
             link={"href": f"/cases/{case_id}/referral", "text": "Back to the referral"},
         )
     return RedirectResponse(f"/cases/{case_id}?recorded=queued-{queued.outbox_id}", status_code=303)
@@ -208,7 +208,7 @@ async def import_upload(request: Request) -> Response:
                 "href": "#email_file",
             }
         except ServiceError as error:
-            errors["email_file"] = {"text": str(error).capitalize(), "href": "#email_file"}
+            errors["email_file"] = {"text": as_sentence(str(error)), "href": "#email_file"}
     return render(
         request,
         "requests/import.html",
@@ -296,7 +296,7 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
                 if error.field in values
                 else ("items" if error.field == "items_requested" else "case_id")
             )
-            errors[field] = {"text": error.message.capitalize(), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
         except ServiceError as error:
-            errors["case_id"] = {"text": str(error).capitalize(), "href": "#case_id"}
+            errors["case_id"] = {"text": as_sentence(str(error)), "href": "#case_id"}
     return _draft_page(request, draft_id, values, errors)

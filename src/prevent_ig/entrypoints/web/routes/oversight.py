@@ -10,6 +10,7 @@ from prevent_ig.adapters.csv_export import csv_text
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.form_dates import iso_date
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.errors import InvalidFieldError
@@ -95,9 +96,10 @@ def _asked(request: Request, *, exported: bool = False) -> TimelinessReport | Er
     errors: Errors = {}
     for name, default in (("from", today - timedelta(days=DEFAULT_DAYS)), ("to", today)):
         text = request.query_params.get(name, "").strip()
-        try:
-            chosen[name] = date.fromisoformat(text) if text else default
-        except ValueError:
+        found = iso_date(text) if text else default
+        if found is not None:
+            chosen[name] = found
+        else:
             words = "start" if name == "from" else "end"
             errors[name] = {"text": f"Enter the {words} of the period as a date", "href": f"#{name}"}
     if errors:

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
+from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.caldicott_log import read_log
@@ -78,13 +79,6 @@ def _page(
         field_errors=errors,
         **context,
     )
-
-
-def _date_from(values: dict[str, str], name: str) -> date | None:
-    try:
-        return date(int(values[f"{name}[year]"]), int(values[f"{name}[month]"]), int(values[f"{name}[day]"]))
-    except (KeyError, ValueError):
-        return None
 
 
 def _date_fields(name: str) -> tuple[str, ...]:
@@ -162,7 +156,7 @@ async def add_agreement(request: Request) -> Response:
         ("review_on", "is due for review"),
         ("expires_on", "expires"),
     ):
-        found = _date_from(values, name)
+        found = date_in_form(values, name)
         if found is None:
             errors[name] = {
                 "text": f"Enter the date the agreement {words}, for example 31 3 2027",
@@ -386,7 +380,7 @@ async def create_domain(request: Request) -> Response:
             "text": "Enter the organisation the domain belongs to",
             "href": "#organisation",
         }
-    expires = _date_from(values, "expires_on")
+    expires = date_in_form(values, "expires_on")
     if expires is None:
         errors["expires_on"] = {
             "text": "Enter the date the accreditation expires, for example 31 3 2027",

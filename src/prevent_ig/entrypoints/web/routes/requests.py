@@ -1,6 +1,5 @@
 """Journey 4: answering a partner's request — intake, the §5 checklist, the clock, clarification."""
 
-from datetime import date
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -13,6 +12,7 @@ from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import (
     PURPOSE,
     RECIPIENT,
@@ -20,7 +20,7 @@ from prevent_ig.entrypoints.web.interview import (
     legal_power_options,
     option_labels,
 )
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.requests import (
     NewPartnerRequest,
@@ -115,11 +115,16 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
         errors["recipient_type"] = {"text": "Choose the kind of organisation", "href": "#recipient_type"}
     if values["purpose"] not in {p.value for p in Purpose}:
         errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
-    try:
-        received = date(
-            int(values["received[year]"]), int(values["received[month]"]), int(values["received[day]"])
-        )
-    except ValueError:
+    found = date_in_form(values, "received")
+    if found is not None and found > records_of(request).today():
+        errors["received"] = {
+            "text": "The date the request arrived must be today or earlier",
+            "href": "#received",
+        }
+        received = found
+    elif found is not None:
+        received = found
+    else:
         errors["received"] = {
             "text": "Enter the date the request arrived, for example 22 12 2026",
             "href": "#received",
@@ -150,10 +155,11 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
                     ),
                 )
         except InvalidFieldError as error:
-            errors[error.field if error.field in values else "email"] = {
-                "text": error.message.capitalize(),
-                "href": f"#{error.field}",
-            }
+            # The service names its fields; the form's date input is "received", its other fields
+            # have the service's names, and anything else the service checks is the address.
+            field = "received" if error.field == "received_on" else error.field
+            field = field if field in values or field == "received" else "email"
+            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
     if errors:
         return render(
             request, "requests/new.html", status_code=400, errors=errors, **_form_context(values, case_id)
@@ -234,7 +240,7 @@ async def clarify(request: Request, request_id: RecordId) -> Response:
         return _request_page(
             request,
             row,
-            {"missing": {"text": str(error).split(": ", 1)[-1].capitalize(), "href": "#missing"}},
+            {"missing": {"text": as_sentence(str(error).split(": ", 1)[-1]), "href": "#missing"}},
         )
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
@@ -252,7 +258,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
                 calendar=engine_config_for(request).calendar,
             )
     except RefusedError as error:
-        return _request_page(request, row, {"status": {"text": str(error).capitalize(), "href": "#status"}})
+        return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
 
@@ -268,5 +274,5 @@ async def answered(request: Request, request_id: RecordId) -> Response:
                 on=records_of(request).today(),
             )
     except RefusedError as error:
-        return _request_page(request, row, {"status": {"text": str(error).capitalize(), "href": "#status"}})
+        return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)

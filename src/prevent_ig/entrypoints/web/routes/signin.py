@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import SESSION_COOKIE, PermissionRouter, records_of
 from prevent_ig.entrypoints.web.security import tokens_match
-from prevent_ig.entrypoints.web.templating import render
+from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.accounts import complete_sign_in, sign_out, start_sign_in
 from prevent_ig.services.errors import RefusedError
 
@@ -73,7 +73,7 @@ async def sign_in_submit(
             with records_of(request).new_unit_of_work() as uow:
                 token = start_sign_in(uow=uow, username=username.strip(), password=password)
         except RefusedError as refusal:
-            errors["username"] = {"text": str(refusal).capitalize(), "href": "#username"}
+            errors["username"] = {"text": as_sentence(str(refusal)), "href": "#username"}
     if errors:
         return _with_pre_csrf(
             request, "sign_in.html", next_path=_safe_next(next), username=username, errors=errors
@@ -110,7 +110,7 @@ async def code_submit(
             with records_of(request).new_unit_of_work() as uow:
                 complete_sign_in(uow=uow, token=token, code=code)
         except RefusedError as refusal:
-            error = str(refusal).capitalize()
+            error = as_sentence(str(refusal))
     if error:
         return _with_pre_csrf(
             request,

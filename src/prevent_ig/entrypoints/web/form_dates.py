@@ -1,0 +1,51 @@
+"""Dates typed into the web forms: the three boxes of a date input, or an ISO date in a query.
+
+One reading for every form, because each copy read them a little differently: a year of "90" or
+"26" was taken as the year 90 or 26, so a date of birth made the subject nineteen centuries old and
+a partner request received "26" was two thousand years overdue. The year must have four figures
+(from 1900), day and month one or two, all ASCII digits (Python's ``int`` would also take Arabic-
+Indic digits and surrounding spaces).
+"""
+
+import re
+from collections.abc import Mapping
+from datetime import date
+
+EARLIEST_YEAR = 1900
+_DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
+_YEAR = re.compile(r"[0-9]{4}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def date_from_parts(day: object, month: object, year: object) -> date | None:
+    """The date the three boxes give, or ``None`` if they give no real date with a four-figure year."""
+    day, month, year = (str(part if part is not None else "").strip() for part in (day, month, year))
+    if not (_DAY_OR_MONTH.fullmatch(day) and _DAY_OR_MONTH.fullmatch(month) and _YEAR.fullmatch(year)):
+        return None
+    if int(year) < EARLIEST_YEAR:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:  # 31 June, 29 February in a common year, month 13
+        return None
+
+
+def date_in_form(values: Mapping[str, object], name: str) -> date | None:
+    """The date of the nhsuk date input named ``name`` (fields ``name[day]``, ``name[month]``,
+    ``name[year]``), or ``None``."""
+    return date_from_parts(
+        values.get(f"{name}[day]"), values.get(f"{name}[month]"), values.get(f"{name}[year]")
+    )
+
+
+def iso_date(text: str) -> date | None:
+    """A date written YYYY-MM-DD, or ``None``: not the other forms ``date.fromisoformat`` accepts
+    (``20261127``, ``2026-W48-5``), which no one types into a report's address on purpose."""
+    text = text.strip()
+    if not _ISO_DATE.fullmatch(text):
+        return None
+    try:
+        found = date.fromisoformat(text)
+    except ValueError:
+        return None
+    return found if found.year >= EARLIEST_YEAR else None
