@@ -125,6 +125,7 @@ def partner_request(
             actor="lead.a",
             case_id=case_id,
             calendar=db.config.calendar,
+            today=date(2026, 11, 23),  # recorded the day it arrived
             request=NewPartnerRequest(
                 organisation="Northshire Channel Panel (synthetic)",
                 person="Synthetic Coordinator",

@@ -153,6 +153,7 @@ def test_journey_9_the_auditor_verifies_the_chain_and_reads_a_case_trail(
             actor="e2e.lead",
             case_id=case_id,
             calendar=live_app.records.engine_config.calendar,
+            today=live_app.records.today(),
             request=NewPartnerRequest(
                 organisation="Synthetic County Council",
                 person="A Coordinator",

@@ -173,6 +173,7 @@ def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(d
             case_id=case_id,
             completion=completion,
             calendar=db.config.calendar,
+            today=TODAY,
         )
     with db.uow() as uow:
         request = uow.session.get(PartnerRequestRow, request_id)
@@ -197,6 +198,7 @@ def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(d
             case_id=case_id,
             completion=completion,
             calendar=db.config.calendar,
+            today=TODAY,
         )
     other = import_raw(db, request_email(Subject="Second synthetic request"))
     with db.uow() as uow, pytest.raises(InvalidFieldError) as bad:
@@ -207,6 +209,7 @@ def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(d
             case_id=case_id,
             completion=replace(completion, legal_powers_cited=["NotALaw.1"]),
             calendar=db.config.calendar,
+            today=TODAY,
         )
     assert bad.value.field == "legal_powers_cited"
     with db.uow() as uow:

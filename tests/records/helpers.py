@@ -95,6 +95,7 @@ def partner_request(
             actor="lead.a",
             case_id=case_id,
             calendar=db.config.calendar,
+            today=received,  # recorded the day it arrived
             request=NewPartnerRequest(
                 organisation=organisation,
                 person="A Coordinator",

@@ -1,6 +1,6 @@
 """Use cases over the records: each is one transaction, audited, and refuses what the rules refuse."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -308,7 +308,6 @@ def test_stale_version_is_refused_and_nothing_changes(db: Db) -> None:
 
 
 def test_partner_request_clock_clarification_and_answer(db: Db) -> None:
-    db.clock.moment = datetime(2026, 12, 22, 9, 0, tzinfo=UTC)  # the day the request arrives
     case_id = open_case(db, on=date(2026, 12, 1))
     request_id = partner_request(db, case_id, date(2026, 12, 22))
     calendar = db.config.calendar

@@ -5,11 +5,13 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import make_engine
 from prevent_ig.adapters.records.tables import Base
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import assess_case, open_case
 
 VERSIONS = Path(migrate.__file__).parent / "migrations" / "versions"
 
@@ -48,3 +50,41 @@ def test_migrated_schema_matches_the_models(empty_database_url: str) -> None:
         )
     engine.dispose()
     assert diff == []
+
+
+def test_0005_links_existing_entries_by_the_words_their_questions_start_with(db: Db) -> None:
+    """Entries written before the column existed keep the links the log showed for them: the
+    queue's "Assessment N" answers N (the first such answer only), "Case C, assessment N" is about N,
+    and a question naming another case's assessment, or none, links to nothing."""
+    case_id, other = open_case(db), open_case(db)
+    mine, theirs = assess_case(db, case_id), assess_case(db, other)
+    db.engine.dispose()
+    migrate.downgrade(db.engine, "0004")
+    questions = [
+        (case_id, f"Assessment {mine} (case {case_id}, referral): may we share?"),
+        (case_id, f"Assessment {mine} (case {case_id}, referral): asked again"),
+        (case_id, f"Case {case_id}, assessment {mine}: drafted from the decision"),
+        (case_id, f"Assessment {theirs} (case {other}, referral): another case's"),
+        (case_id, "May we share anything at all?"),
+        (None, f"Assessment {mine}: on no case"),
+    ]
+    with db.engine.begin() as connection:
+        for owner, question in questions:
+            connection.execute(
+                text(
+                    "INSERT INTO caldicott_log (case_id, question, adviser, adviser_role, advice, decision,"
+                    " logged_on) VALUES (:case_id, :question, 'A', 'dpo', 'x', 'y', :on)"
+                ),
+                {"case_id": owner, "question": question, "on": TODAY},
+            )
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        rows = connection.execute(text("SELECT assessment_id, answers FROM caldicott_log ORDER BY id")).all()
+    assert [(row[0], bool(row[1])) for row in rows] == [
+        (mine, True),
+        (mine, False),
+        (mine, False),
+        (None, False),
+        (None, False),
+        (None, False),
+    ]

@@ -6,12 +6,14 @@ never see; tokens are made on the server (``prevent-ig tokens create``).
 
 import hashlib
 import re
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.domain.access import Role
+from prevent_ig.entrypoints.web.templating import day_in_england
 from prevent_ig.services.api_tokens import create_token
 
 
@@ -71,3 +73,8 @@ def test_the_revoked_banner_shows_only_for_a_token_that_is_revoked(as_role) -> N
         token_id, _ = create_token(uow=uow, actor="cli", service="EHR", role=Role.AUDITOR, days=30)
     for typed in (token_id, 4242, -3):
         assert "is revoked" not in admin.client.get(f"/admin/tokens?revoked={typed}").text
+
+
+def test_a_stored_moment_is_shown_as_the_day_it_was_in_england() -> None:
+    assert day_in_england(datetime(2026, 6, 30, 23, 30)) == "1 Jul 2026"  # naive, as the database keeps it
+    assert day_in_england(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "31 Dec 2026"

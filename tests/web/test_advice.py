@@ -1,6 +1,7 @@
 """Journey 7 over HTTP: the IG adviser's queue and recording advice in the Caldicott log."""
 
 import re
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
@@ -14,7 +15,6 @@ from prevent_ig.adapters.records.tables import (
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.advice import Advice, advice_queue, record_advice
-from prevent_ig.services.caldicott_log import answers_assessment
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 from tests.fixtures_db import TODAY, Db
@@ -94,7 +94,8 @@ def test_recording_advice_logs_it_tells_the_lead_and_empties_the_queue(as_role) 
     with db.uow() as uow:
         entry = uow.session.scalars(select(CaldicottLogRow)).one()
         assert entry.case_id == case_id
-        assert answers_assessment(entry.question) == assessment_id
+        assert (entry.assessment_id, entry.answers) == (assessment_id, True)
+        assert entry.question.startswith(f"Assessment {assessment_id} ")  # readable printed on its own
         assert (entry.adviser, entry.adviser_role, entry.logged_on) == (
             "Synthetic Guardian",
             "caldicott_guardian",
@@ -150,28 +151,55 @@ def test_advice_is_recorded_once_and_needs_every_part(db: Db) -> None:
         record_advice(uow=uow, actor="adviser.a", assessment_id=assessment_id + 100, on=TODAY, advice=advice)
 
 
-def test_an_entry_answers_an_assessment_only_within_its_own_case(db: Db) -> None:
+def _answer(case_id: int | None, assessment_id: int | None, question: str = "Q") -> CaldicottEntry:
+    return CaldicottEntry(
+        question=question,
+        adviser="A",
+        adviser_role=AdviserRole.IG_TEAM,
+        advice="x",
+        decision="y",
+        case_id=case_id,
+        assessment_id=assessment_id,
+        answers=True,
+    )
+
+
+def test_only_an_answer_naming_an_assessment_of_its_own_case_takes_it_out_of_the_queue(db: Db) -> None:
     case_a, case_b = open_case(db), open_case(db)
     assessment_id = awaiting(db, case_a)
-    with db.uow() as uow:
+    with db.uow() as uow:  # the words of a question on another case take nothing out of the queue
         log_caldicott_advice(
             uow=uow,
             actor="adviser.a",
             on=TODAY,
-            entry=CaldicottEntry(
-                question=f"Assessment {assessment_id}: a different case's question",
-                adviser="A",
-                adviser_role=AdviserRole.IG_TEAM,
-                advice="x",
-                decision="y",
-                case_id=case_b,
+            entry=replace(
+                _answer(case_b, None, f"Assessment {assessment_id}: another case's"), answers=False
             ),
         )
+    for wrong in (_answer(case_b, assessment_id), _answer(case_a, None)):
+        with pytest.raises(InvalidFieldError, match="assessment_id"), db.uow() as uow:
+            log_caldicott_advice(uow=uow, actor="adviser.a", on=TODAY, entry=wrong)
     with db.uow() as uow:
         assert [r.assessment_id for r in advice_queue(uow=uow, actor="adviser.a")] == [assessment_id]
-    assert answers_assessment("Assessment 12 (case 3, x)") == 12
-    assert answers_assessment("Assessment 123: y") == 123
-    assert answers_assessment("See assessment 12") is None
+
+
+def test_the_database_itself_refuses_a_second_answer_to_one_assessment(db: Db) -> None:
+    """What two advisers answering at once would meet: the second write, past every earlier check,
+    is refused by the unique index and leaves nothing."""
+    case_id = open_case(db)
+    assessment_id = awaiting(db, case_id)
+    with db.uow() as uow:
+        log_caldicott_advice(uow=uow, actor="adviser.a", on=TODAY, entry=_answer(case_id, assessment_id))
+    with pytest.raises(RefusedError, match="already in the Caldicott log"), db.uow() as uow:
+        log_caldicott_advice(uow=uow, actor="adviser.b", on=TODAY, entry=_answer(case_id, assessment_id))
+    with db.uow() as uow:
+        rows = uow.session.scalars(select(CaldicottLogRow)).all()
+        assert [(r.assessment_id, r.answers) for r in rows] == [(assessment_id, True)]
+        assert advice_queue(uow=uow, actor="adviser.a") == []
+    with db.uow() as uow:  # a further entry about it that is not an answer is still welcome
+        log_caldicott_advice(
+            uow=uow, actor="ig.a", on=TODAY, entry=replace(_answer(case_id, assessment_id), answers=False)
+        )
 
 
 def test_odd_ids_and_query_values_are_refused_cleanly(as_role) -> None:  # type: ignore[no-untyped-def]

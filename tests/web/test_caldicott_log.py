@@ -8,14 +8,16 @@ auditors read the log as a whole; an administrator, who never sees case content,
 import re
 from datetime import date, timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.adapters.records.tables import AuditEventRow, CaldicottLogRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision
 from prevent_ig.services.cases import view_case
+from prevent_ig.services.errors import InvalidFieldError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, open_case
@@ -29,7 +31,15 @@ def audit_events(db: Db) -> list[tuple[str, str, int | None, str | None]]:
         return [(e.actor, e.event, e.case_id, e.entity) for e in rows]
 
 
-def log_entry(db: Db, *, question: str, advice: str, on: date, case_id: int | None = None) -> int:
+def log_entry(
+    db: Db,
+    *,
+    question: str,
+    advice: str,
+    on: date,
+    case_id: int | None = None,
+    assessment_id: int | None = None,
+) -> int:
     with db.uow() as uow:
         return log_caldicott_advice(
             uow=uow,
@@ -42,6 +52,7 @@ def log_entry(db: Db, *, question: str, advice: str, on: date, case_id: int | No
                 advice=advice,
                 decision="Recorded for the Prevent lead.",
                 case_id=case_id,
+                assessment_id=assessment_id,
             ),
         )
 
@@ -203,21 +214,40 @@ def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern
     assert [e.kind for e in whole.timeline if e.kind not in {e.kind for e in seen.timeline}] == ["ig_advice"]
 
 
-def test_an_entry_is_linked_to_an_assessment_only_when_it_names_one_of_the_cases_own(db: Db) -> None:
+def test_an_entry_is_linked_to_the_assessment_it_names_in_its_column_and_only_to_its_cases_own(
+    db: Db,
+) -> None:
     case_id, other = open_case(db), open_case(db)
     mine = assess_case(db, case_id)
     theirs = assess_case(db, other)
-    today = TODAY
-    for question in (
-        f"Case {case_id}, assessment {mine}: may we share?",  # drafted from the decision by the CLI
-        f"Assessment {mine} (case {case_id}): may we share?",  # answered from the adviser's queue
-        f"Assessment {theirs} (case {other}): may we share?",  # names another case's assessment
-        "May we share anything at all?",
-    ):
-        log_entry(db, question=question, advice="Synthetic.", on=today, case_id=case_id)
+    log_entry(db, question="May we share?", advice="Linked.", on=TODAY, case_id=case_id, assessment_id=mine)
+    # Words alone link nothing: the question is for people to read.
+    log_entry(db, question=f"Assessment {mine}: may we share?", advice="Unlinked.", on=TODAY, case_id=case_id)
     with db.uow() as uow:
+        before = uow.session.scalar(select(func.count()).select_from(CaldicottLogRow))
+    for case, assessment in ((case_id, theirs), (None, mine), (case_id, mine + theirs + 100)):
+        with pytest.raises(InvalidFieldError, match="is not an assessment of case"), db.uow() as uow:
+            log_caldicott_advice(
+                uow=uow,
+                actor="ig.team",
+                on=TODAY,
+                entry=CaldicottEntry(
+                    question="Q",
+                    adviser="A",
+                    adviser_role=AdviserRole.IG_TEAM,
+                    advice="x",
+                    decision="y",
+                    case_id=case,
+                    assessment_id=assessment,
+                ),
+            )
+    with db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(CaldicottLogRow)) == before
         detail = view_case(uow=uow, actor="lead", case_id=case_id, role=Role.PREVENT_LEAD)
-    assert [entry.assessment_id for entry in detail.ig_advice] == [mine, mine, None, None]
+    assert [(entry.advice, entry.assessment_id) for entry in detail.ig_advice] == [
+        ("Linked.", mine),
+        ("Unlinked.", None),
+    ]
 
 
 def test_the_lead_follows_an_entry_to_its_case_and_an_administrator_cannot_read_the_log(as_role) -> None:  # type: ignore[no-untyped-def]

@@ -184,7 +184,7 @@ def test_every_form_refuses_a_two_figure_year_naming_its_date_and_records_nothin
 
     assert refused.status_code == 400, refused.text[:500]
     assert 'class="nhsuk-error-summary"' in refused.text
-    assert f'href="#{field}' in refused.text  # the summary links to this date, not another field
+    assert f'href="#{field}-day"' in refused.text  # the summary links to this date's first box
     assert _count(db, row) == before
     # The same form with the year in full is accepted, so the year alone was refused.
     assert browser.post_form(path, good).status_code == 303
@@ -205,8 +205,15 @@ def test_a_request_dated_after_today_is_refused_at_its_date(as_role, db: Db) -> 
 
     assert refused.status_code == 400
     assert "The date the request arrived must be today or earlier" in refused.text
-    assert 'href="#received"' in refused.text
+    assert 'href="#received-day"' in refused.text
     assert _count(db, PartnerRequestRow) == 0
+    today = {
+        "received[day]": str(TODAY.day),
+        "received[month]": str(TODAY.month),
+        "received[year]": str(TODAY.year),
+    }
+    assert lead.post_form(path, {**good, **today}).status_code == 303
+    assert _count(db, PartnerRequestRow) == 1
 
 
 def test_the_report_refuses_a_period_not_written_yyyy_mm_dd(as_role) -> None:  # type: ignore[no-untyped-def]
@@ -217,10 +224,16 @@ def test_the_report_refuses_a_period_not_written_yyyy_mm_dd(as_role) -> None:  #
 
 
 @pytest.mark.parametrize(
-    ("year", "answer", "error"),
-    [("2026", "2026-11-03", None), ("26", None, "Enter a real date, for example 22 12 2026")],
+    ("day", "year", "answer", "error"),
+    [
+        ("3", "2026", "2026-11-03", None),
+        ("26", "2026", "2026-11-26", None),  # today
+        ("3", "26", None, "Enter a real date, for example 22 12 2026"),
+        ("27", "2026", None, "Enter a date that is today or earlier"),
+    ],
 )
-def test_the_guided_assessments_date_question_takes_a_four_figure_year(
-    year: str, answer: str | None, error: str | None
+def test_the_guided_assessments_date_question_takes_a_four_figure_year_up_to_today(
+    day: str, year: str, answer: str | None, error: str | None
 ) -> None:
-    assert parse_answer(BY_KEY["received"], {"day": "3", "month": "11", "year": year}) == (answer, error)
+    form = {"day": day, "month": "11", "year": year}
+    assert parse_answer(BY_KEY["received"], form, today=date(2026, 11, 26)) == (answer, error)

@@ -3,8 +3,8 @@
 An assessment waits for advice when nothing supersedes it, its input says advice was sought and is
 awaited (``ig_advice.supports_sharing`` is null), and no Caldicott log entry answers it yet.
 
-A Caldicott entry answers an assessment when it belongs to the same case and its question names the
-assessment the way the queue's answers do (``services.caldicott_log`` explains the naming).
+A Caldicott entry answers an assessment when it names it in ``assessment_id`` with ``answers`` set, as
+the entries written here do (``services.caldicott_log`` explains the link).
 Assessments are never edited: the Prevent lead is told the advice arrived and reassesses with it, and
 the new assessment supersedes the old one.
 
@@ -24,7 +24,6 @@ from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, N
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
-from prevent_ig.services.caldicott_log import answers_assessment
 from prevent_ig.services.cases import IG_ADVICE_STEP, add_timeline
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
@@ -140,6 +139,8 @@ def record_advice(*, uow: UnitOfWork, actor: str, assessment_id: int, advice: Ad
             advice=advice.advice.strip(),
             decision=f"The {who} {verdict}; the Prevent lead reassesses with this advice.",
             case_id=row.case_id,
+            assessment_id=row.id,
+            answers=True,
         ),
     )
 
@@ -153,17 +154,10 @@ _ADVISER_WORDS = {
 
 def answered_assessments(uow: UnitOfWork) -> set[tuple[int, int]]:
     """(case id, assessment id) pairs whose IG advice is already in the Caldicott log."""
-    found: set[tuple[int, int]] = set()
     entries = uow.session.execute(
-        select(CaldicottLogRow.case_id, CaldicottLogRow.question).where(
-            CaldicottLogRow.case_id.is_not(None), CaldicottLogRow.question.like("Assessment %")
-        )
+        select(CaldicottLogRow.case_id, CaldicottLogRow.assessment_id).where(CaldicottLogRow.answers)
     )
-    for case_id, question in entries:
-        assessment_id = answers_assessment(question)
-        if case_id is not None and assessment_id is not None:
-            found.add((case_id, assessment_id))
-    return found
+    return {(case_id, assessment_id) for case_id, assessment_id in entries if case_id and assessment_id}
 
 
 def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> AssessmentRow:
@@ -174,7 +168,10 @@ def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> Asse
     superseded = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
     if superseded is not None:
         raise RefusedError(f"assessment {row.id} was superseded by assessment {superseded}")
-    if (row.case_id, row.id) in answered_assessments(uow):
+    answered = select(CaldicottLogRow.id).where(
+        CaldicottLogRow.assessment_id == row.id, CaldicottLogRow.answers
+    )
+    if uow.session.scalar(answered) is not None:
         raise RefusedError(f"advice on assessment {row.id} is already in the Caldicott log")
     return row
 

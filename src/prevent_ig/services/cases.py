@@ -290,12 +290,8 @@ def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDe
     assessments = s.execute(_ASSESSMENTS, by_case).all()
     superseded_by = {a.supersedes_id: a.id for a in assessments if a.supersedes_id}
     withheld = {} if reasoning else {"rationale": None, "lead_reason": None}
-    own_assessments = {a.id for a in assessments}
     advice = (
-        [
-            caldicott_log.entry_view(entry, of=own_assessments)
-            for entry in s.execute(caldicott_log.OF_CASE, by_case)
-        ]
+        [caldicott_log.entry_view(entry) for entry in s.execute(caldicott_log.OF_CASE, by_case)]
         if reasoning
         else []
     )

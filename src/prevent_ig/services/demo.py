@@ -265,6 +265,7 @@ def _panel_request(uow_factory: Any, config: EngineConfig, case_id: int, day: da
             actor=LEAD,
             case_id=case_id,
             calendar=config.calendar,
+            today=day,  # recorded the day it arrived, in the demo's story
             request=NewPartnerRequest(
                 organisation="Demoshire County Council Channel Panel (synthetic)",
                 person="Demo Channel Coordinator",

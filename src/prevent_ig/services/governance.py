@@ -3,7 +3,10 @@
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from prevent_ig.adapters.records.tables import CaldicottLogRow, DataSharingAgreementRow
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, DataSharingAgreementRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.cases import require_case
@@ -18,6 +21,10 @@ class CaldicottEntry:
     advice: str
     decision: str
     case_id: int | None = None
+    assessment_id: int | None = None
+    """The assessment the entry is about: one of ``case_id``'s own."""
+    answers: bool = False
+    """The adviser's answer from the queue (``services.advice``), which takes the assessment out of it."""
 
 
 def log_caldicott_advice(*, uow: UnitOfWork, actor: str, entry: CaldicottEntry, on: date) -> int:
@@ -26,9 +33,25 @@ def log_caldicott_advice(*, uow: UnitOfWork, actor: str, entry: CaldicottEntry, 
             raise InvalidFieldError(name, "must not be blank")
     if entry.case_id is not None:
         require_case(uow, entry.case_id)
+    if entry.assessment_id is not None:
+        of_case = uow.session.scalar(
+            select(AssessmentRow.case_id).where(AssessmentRow.id == entry.assessment_id)
+        )
+        if of_case is None or of_case != entry.case_id:
+            raise InvalidFieldError("assessment_id", f"is not an assessment of case {entry.case_id}")
+    elif entry.answers:
+        raise InvalidFieldError("assessment_id", "an answer from the queue must name its assessment")
     row = CaldicottLogRow(**{**asdict(entry), "adviser_role": entry.adviser_role.value}, logged_on=on)
     uow.session.add(row)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:
+        if not entry.answers:
+            raise
+        # Another adviser's answer was committed first (the unique index on answers, migration 0005).
+        raise RefusedError(
+            f"advice on assessment {entry.assessment_id} is already in the Caldicott log"
+        ) from None
     uow.audit.record(
         actor=actor,
         event="governance:caldicott:create",

@@ -210,6 +210,7 @@ def complete_draft(
     case_id: int,
     completion: DraftCompletion,
     calendar: WorkingDayCalendar,
+    today: date,
 ) -> int:
     """Record the partner request from the draft; both happen in one transaction, or neither."""
     row = _draft(uow, draft_id)
@@ -228,6 +229,7 @@ def complete_draft(
         case_id=case_id,
         request=NewPartnerRequest(**details, email=row.sender_address, received_on=received_on),
         calendar=calendar,
+        today=today,
     )
     row.status = COMPLETED
     row.case_id = case_id

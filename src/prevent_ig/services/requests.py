@@ -7,7 +7,6 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
@@ -15,6 +14,8 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse
 from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
+EARLIEST_YEAR = 1900
+"""No request to the NHS about a living person arrived earlier; a year before it is a typing slip."""
 RESPONSE_WORKING_DAYS = 5
 
 
@@ -37,8 +38,16 @@ class NewPartnerRequest:
 
 
 def record_partner_request(
-    *, uow: UnitOfWork, actor: str, case_id: int, request: NewPartnerRequest, calendar: WorkingDayCalendar
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    case_id: int,
+    request: NewPartnerRequest,
+    calendar: WorkingDayCalendar,
+    today: date,
 ) -> int:
+    """Record the request and its deadline. ``today`` is the day it is recorded (the entrypoint's
+    date in England), which the request cannot have arrived after."""
     try:
         email = parse_address(request.email).address
     except MalformedAddressError as error:
@@ -46,9 +55,11 @@ def record_partner_request(
     unknown = [p for p in request.legal_powers_cited if p not in catalogue_ids()]
     if unknown:
         raise InvalidFieldError("legal_powers_cited", f"not in the catalogue: {', '.join(unknown)}")
-    if request.received_on > date_in_england(uow.now()):
+    if request.received_on > today:
         # A later date than today would push the deadline out by the same number of days.
         raise InvalidFieldError("received_on", "cannot be in the future")
+    if request.received_on.year < EARLIEST_YEAR:
+        raise InvalidFieldError("received_on", f"must be in {EARLIEST_YEAR} or later")
     require_case(uow, case_id)
     due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
     row = PartnerRequestRow(

@@ -116,7 +116,7 @@ class CaldicottEntryView(View):
     logged_on: date
     case_id: int | None
     assessment_id: int | None
-    """The assessment the advice answers, when the question names one (``services.advice``)."""
+    """The assessment the entry is about, one of its case's own (migration 0005)."""
     question: str
     adviser: str
     adviser_role: str

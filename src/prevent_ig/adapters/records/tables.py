@@ -22,6 +22,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -204,8 +206,22 @@ class DisclosureRow(Base):
 
 class CaldicottLogRow(Base):
     __tablename__ = "caldicott_log"
+    __table_args__ = (
+        # One answer from the queue per assessment, held by the database (migration 0005).
+        Index(
+            "uq_caldicott_log_answer",
+            "assessment_id",
+            unique=True,
+            sqlite_where=text("answers"),
+            postgresql_where=text("answers"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    assessment_id: Mapped[int | None] = mapped_column(ForeignKey("assessments.id"), index=True)
+    """The assessment the entry is about, one of its case's own."""
+    answers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The adviser's answer from the queue, which takes the assessment out of it."""
     question: Mapped[str] = mapped_column(Text)
     adviser: Mapped[str] = mapped_column(String(NAME))
     adviser_role: Mapped[str] = mapped_column(String(SHORT))

@@ -232,6 +232,7 @@ def create_request(request: Request, case_id: RecordId, body: RequestIn) -> Any:
             actor=identity.actor,
             case_id=case_id,
             calendar=records_of(request).engine_config.calendar,
+            today=records_of(request).today(),
             request=NewPartnerRequest(**body.model_dump()),
         )
     return as_json(Created(id=request_id), status_code=201)

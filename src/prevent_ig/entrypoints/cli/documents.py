@@ -275,6 +275,7 @@ def caldicott_command(
                         advice=draft.advice,
                         decision=draft.decision,
                         case_id=draft.case_id,
+                        assessment_id=assessment_id,
                     ),
                 )
     except ServiceError as error:
@@ -629,6 +630,7 @@ def complete_command(
                 case_id=case,
                 completion=drafts.DraftCompletion(**parsed.model_dump()),
                 calendar=records.engine_config.calendar,
+                today=records.today(),
             )
     except ServiceError as error:
         _fail(str(error))

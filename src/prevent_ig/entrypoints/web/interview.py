@@ -7,6 +7,7 @@ error, never a wrong decision.
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from prevent_ig.domain.law.catalogue import load_catalogue
@@ -389,8 +390,9 @@ def to_engine_input(answers: Answers) -> dict[str, Any]:
     }
 
 
-def parse_answer(question: Question, form: dict[str, Any]) -> tuple[Any, str | None]:
-    """The answer to one question from the form, or an error message saying what is needed."""
+def parse_answer(question: Question, form: dict[str, Any], *, today: date) -> tuple[Any, str | None]:
+    """The answer to one question from the form, or an error message saying what is needed. Dates
+    asked here are of things that have happened (a request arriving), so none may be after ``today``."""
     value = form.get("answer")
     if question.kind == "radios":
         allowed = {v for v, _, _ in question.options}
@@ -408,6 +410,8 @@ def parse_answer(question: Question, form: dict[str, Any]) -> tuple[Any, str | N
         found = date_from_parts(form.get("day"), form.get("month"), form.get("year"))
         if found is None:
             return None, "Enter a real date, for example 22 12 2026"
+        if found > today:
+            return None, "Enter a date that is today or earlier"
         return found.isoformat(), None
     if question.kind in ("text", "textarea"):
         text = str(value or "").strip()

@@ -1,5 +1,6 @@
 """Jinja2 set-up: our templates first, then the NHS.UK frontend's macros from nhsuk-frontend-jinja."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from jinja2 import (
 )
 
 from prevent_ig.domain.access import Permission, allows
+from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.services.accounts import SignedInUser
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -39,6 +41,13 @@ def as_sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+def day_in_england(moment: datetime) -> str:
+    """A stored moment (UTC; naive as the database keeps it) as the day it was in England: a token
+    made at 00:30 in summer was made that day, not the day before."""
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return date_in_england(aware).strftime("%-d %b %Y")
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),
@@ -47,6 +56,7 @@ def make_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["day_in_england"] = day_in_england
     environment.globals["allows"] = allows
     environment.globals["Permission"] = Permission
     return environment

@@ -113,7 +113,7 @@ async def step(request: Request, case_id: RecordId) -> Response:
     if action == "record":
         return _record(request, case_id, answers, fields)
     if current is not None and current.kind != "items":
-        value, error = interview.parse_answer(current, fields)
+        value, error = interview.parse_answer(current, fields, today=records_of(request).today())
         if error:
             return _ask(request, case_id, answers, current, error=error, given=fields)
         answers[current.key] = value

@@ -200,7 +200,7 @@ async def concern_submit(request: Request) -> Response:
     if found is not None:
         born = found
     else:
-        errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob"}
+        errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob-day"}
         born = records_of(request).today()
     user = user_of(request)
     if not errors:
@@ -228,7 +228,10 @@ async def concern_submit(request: Request) -> Response:
                 "subject.date_of_birth": "dob",
                 "subject.adult_at_risk": "adult_at_risk",
             }.get(error.field, "concern")
-            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
+            if field == "dob":  # the date input: name it in the message, link to its first box
+                errors[field] = {"text": f"Date of birth {error.message}", "href": "#dob-day"}
+            else:
+                errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
     if errors:
         return render(
             request,

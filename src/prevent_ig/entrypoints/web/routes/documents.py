@@ -272,6 +272,7 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
                     draft_id=draft_id,
                     case_id=int(values["case_id"]),
                     calendar=engine_config_for(request).calendar,
+                    today=records_of(request).today(),
                     completion=DraftCompletion(
                         organisation=values["organisation"],
                         person=values["person"],
@@ -294,9 +295,12 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
             field = (
                 error.field
                 if error.field in values
-                else ("items" if error.field == "items_requested" else "case_id")
+                else {"items_requested": "items", "legal_powers_cited": "powers"}.get(error.field, "case_id")
             )
-            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
+            text = as_sentence(error.message)
+            if error.field == "received_on":  # the email's date, which this form does not show
+                text = f"The request's date, taken from the email, {error.message}"
+            errors[field] = {"text": text, "href": f"#{field}"}
         except ServiceError as error:
             errors["case_id"] = {"text": as_sentence(str(error)), "href": "#case_id"}
     return _draft_page(request, draft_id, values, errors)

@@ -38,6 +38,13 @@ CHECK_CODES = {
     "reason_given": "request_reason",
     "specific": "request_specific",
 }
+FORM_FIELDS = {"received_on": "received", "legal_powers_cited": "powers", "items_requested": "items"}
+"""The request form's name for each field a service names."""
+
+
+def _href(field: str) -> str:
+    """Where the error summary links: a date's first box (nhsuk date input), any other field itself."""
+    return f"#{field}-day" if field == "received" else f"#{field}"
 
 
 @router.page("/requests", permission=Permission.REQUEST_MANAGE)
@@ -119,7 +126,7 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
     if found is not None and found > records_of(request).today():
         errors["received"] = {
             "text": "The date the request arrived must be today or earlier",
-            "href": "#received",
+            "href": _href("received"),
         }
         received = found
     elif found is not None:
@@ -127,7 +134,7 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
     else:
         errors["received"] = {
             "text": "Enter the date the request arrived, for example 22 12 2026",
-            "href": "#received",
+            "href": _href("received"),
         }
         received = records_of(request).today()
     if not errors:
@@ -139,6 +146,7 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
                     actor=user_of(request).username,
                     case_id=case_id,
                     calendar=engine_config_for(request).calendar,
+                    today=records_of(request).today(),
                     request=NewPartnerRequest(
                         organisation=values["organisation"],
                         person=values["person"],
@@ -157,9 +165,9 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
         except InvalidFieldError as error:
             # The service names its fields; the form's date input is "received", its other fields
             # have the service's names, and anything else the service checks is the address.
-            field = "received" if error.field == "received_on" else error.field
+            field = FORM_FIELDS.get(error.field, error.field)
             field = field if field in values or field == "received" else "email"
-            errors[field] = {"text": as_sentence(error.message), "href": f"#{field}"}
+            errors[field] = {"text": as_sentence(error.message), "href": _href(field)}
     if errors:
         return render(
             request, "requests/new.html", status_code=400, errors=errors, **_form_context(values, case_id)
