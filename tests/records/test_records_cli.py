@@ -1,14 +1,19 @@
 """The records commands end to end: schema, demo data, cases, due list, audit, backup and restore."""
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.entrypoints.cli.app import app
+from prevent_ig.services.requests import mark_answered
 from tests.fixtures_db import Db
+from tests.records.helpers import open_case, partner_request
 
 runner = CliRunner()
 
@@ -139,3 +144,64 @@ def test_tokens_are_made_listed_oldest_first_with_their_state_and_revoked(env: d
     assert token not in listed.stdout
     too_long = runner.invoke(app, ["tokens", "create", "--service", "x" * 201, "--role", "auditor"], env=env)
     assert too_long.exit_code == 2 and "service" in too_long.output
+
+
+def audit_events(db: Db) -> list[tuple[str, str, str | None]]:
+    with db.uow() as uow:
+        rows = uow.session.execute(select(AuditEventRow.actor, AuditEventRow.event, AuditEventRow.entity))
+        return [(r.actor, r.event, r.entity) for r in rows]
+
+
+def test_audit_trail_lists_a_cases_events_without_personal_data_and_records_the_look(
+    env: dict[str, str | None], db: Db
+) -> None:
+    case_id = open_case(db, given_name="Zebedee")
+    shown = run(env, "audit", "trail", str(case_id), "--json")
+    assert shown.exit_code == 0, shown.output
+    trail = json.loads(shown.stdout)
+    events = [(e["actor"], e["event"]) for e in trail["events"]]
+    assert ("clinician.a", "case:record:create") in events
+    assert events[-1] == ("cli", "audit:trail:view")  # the look itself, recorded before reading
+    assert trail["total"] == len(events)
+    assert "Zebedee" not in shown.stdout
+    plain = run(env, "audit", "trail", str(case_id))
+    assert plain.stdout.splitlines()[-1] == f"{len(events) + 1} events on case {case_id}"
+    refused = run(env, "audit", "trail", "0")
+    assert refused.exit_code == 2 and "Traceback" not in refused.output
+
+
+def test_report_requests_judges_each_request_and_writes_the_csv_once(
+    env: dict[str, str | None], db: Db, tmp_path: Path
+) -> None:
+    case_id = open_case(db, on=date(2026, 11, 2))
+    answered = partner_request(db, case_id, date(2026, 11, 2), organisation="=Synthetic Council")
+    partner_request(db, case_id, date(2026, 11, 3))  # still open, five working days long past
+    partner_request(db, case_id, date(2026, 10, 1))  # received before the period
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=answered, on=date(2026, 11, 5))
+    period = ("--from", "2026-11-01", "--to", "2026-11-30")
+
+    report = json.loads(run(env, "report", "requests", *period, "--json").stdout)
+
+    assert report["counts"]["answered_on_time"] == 1 and report["counts"]["open_overdue"] == 1
+    assert sum(report["counts"].values()) == 2
+    assert report["answered_on_time_share"] == 1.0
+    assert [(r["organisation"], r["working_days_on_the_clock"]) for r in report["requests"]] == [
+        ("=Synthetic Council", 3),
+        ("Synthetic Council", None),
+    ]
+    target = tmp_path / "board-pack.csv"
+    written = run(env, "report", "requests", *period, "--csv", str(target))
+    assert written.exit_code == 0, written.output
+    assert "answered on time: 100%" in written.stdout
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("\ufeffrequest_id,case_id,organisation,")
+    assert "'=Synthetic Council" in text  # a spreadsheet shows it as text, never runs it
+    again = run(env, "report", "requests", *period, "--csv", str(target))
+    assert again.exit_code == 2 and "exists" in again.output
+    assert [e for _, e, _ in audit_events(db) if e.startswith("oversight:")] == [
+        "oversight:requests:report",
+        "oversight:requests:export",
+    ]
+    backwards = run(env, "report", "requests", "--from", "2026-11-30", "--to", "2026-11-01")
+    assert backwards.exit_code == 2 and "--to: must not be before" in backwards.output

@@ -16,6 +16,7 @@ from enum import StrEnum
 
 from sqlalchemy import func, select
 
+from prevent_ig.adapters.csv_export import csv_text
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
@@ -166,3 +167,44 @@ def _judged(status: str, due_on: date, answered_on: date | None, today: date) ->
     if status == "awaiting_clarification":
         return Timeliness.AWAITING_CLARIFICATION
     return Timeliness.OPEN_IN_TIME if today <= due_on else Timeliness.OPEN_OVERDUE
+
+
+CSV_HEADER = (
+    "request_id",
+    "case_id",
+    "organisation",
+    "recipient_type",
+    "purpose",
+    "received_on",
+    "clarifications",
+    "due_on",
+    "answered_on",
+    "working_days_on_the_clock",
+    "timeliness",
+    "guidance_deadline",
+)
+
+
+def report_csv(report: TimelinessReport) -> str:
+    """The report as CSV, one row per request: for the board pack or an auditor's own checks (the web
+    download and ``prevent-ig report requests --csv`` write the same file)."""
+    return csv_text(
+        CSV_HEADER,
+        (
+            (
+                r.request_id,
+                r.case_id,
+                r.organisation,
+                r.recipient_type,
+                r.purpose,
+                r.received_on,
+                r.clarifications,
+                r.due_on,
+                r.answered_on,
+                r.working_days_taken,
+                r.timeliness.value,
+                r.guidance_deadline,
+            )
+            for r in report.requests
+        ),
+    )

@@ -8,7 +8,7 @@ import json
 import sys
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, BinaryIO, NoReturn
+from typing import Annotated, BinaryIO
 
 import typer
 
@@ -22,11 +22,10 @@ from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
-from prevent_ig.entrypoints.cli import documents, records, web
+from prevent_ig.entrypoints.cli import documents, records, reports, web
+from prevent_ig.entrypoints.cli.common import BAD_INPUT, fail
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings
-
-BAD_INPUT = 2
 
 app = typer.Typer(
     name="prevent-ig",
@@ -50,16 +49,11 @@ ConfigOption = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(BAD_INPUT)
-
-
 def _engine_config(path: Path | None) -> EngineConfig:
     try:
         return load_engine_config(path or EngineSettings().engine_config)
     except ConfigFileError as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 def _read_source(source: str) -> bytes:
@@ -68,7 +62,7 @@ def _read_source(source: str) -> bytes:
     try:
         return Path(source).read_bytes()
     except OSError as error:
-        _fail(f"FILE: cannot read {source} ({error.strerror})")
+        fail(f"FILE: cannot read {source} ({error.strerror})")
 
 
 @app.command("assess")
@@ -131,7 +125,7 @@ def _open(source: str) -> BinaryIO:
     try:
         return Path(source).open("rb")  # closed when the process ends
     except OSError as error:
-        _fail(f"FILE: cannot read {source} ({error.strerror})")
+        fail(f"FILE: cannot read {source} ({error.strerror})")
 
 
 @app.command("check-email")
@@ -147,7 +141,7 @@ def check_email_command(
     try:
         result = check_email(address, accredited_domains=engine_config.accredited_on(decided_on))
     except MalformedAddressError as error:
-        _fail(f"ADDRESS: not a valid email address: {error}")
+        fail(f"ADDRESS: not a valid email address: {error}")
     payload = {
         "address": result.address,
         "domain": result.domain,
@@ -206,6 +200,7 @@ def provisions_command(as_json: Annotated[bool, typer.Option("--json")] = False)
 app.add_typer(records.db_app, name="db")
 app.add_typer(records.cases_app, name="cases")
 app.add_typer(records.audit_app, name="audit")
+app.add_typer(reports.report_app, name="report")
 app.command("demo-data")(records.demo_data_command)
 app.command("backup")(records.backup_command)
 app.command("restore")(records.restore_command)

@@ -15,24 +15,24 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
-from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES
 from prevent_ig.adapters.mail.settings import MailSettingsError, OutboxSettings, SmtpSettings
 from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
+from prevent_ig.bootstrap import Records, today_in_england
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
+from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
 from prevent_ig.services import delivery, outbox
 from prevent_ig.services import documents as document_service
 from prevent_ig.services import request_import as drafts
@@ -42,8 +42,6 @@ from prevent_ig.services.errors import ServiceError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
 from prevent_ig.settings import WebSettings
 
-BAD_INPUT = 2
-CLI_ACTOR = "cli"
 DEFAULT_SINK = Path("data/mail-sink")
 
 documents_app = typer.Typer(
@@ -52,7 +50,6 @@ documents_app = typer.Typer(
 mail_app = typer.Typer(help="Secure email: queue, deliver and watch the outbox.", no_args_is_help=True)
 requests_app = typer.Typer(help="Partner requests that arrive by email.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TodayOption = Annotated[
     datetime | None,
     typer.Option(formats=["%Y-%m-%d"], help="The date to issue on (YYYY-MM-DD); default today."),
@@ -68,27 +65,15 @@ ItemsOption = Annotated[
 ]
 
 
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(BAD_INPUT)
-
-
-def _records() -> Records:
-    try:
-        return build_records()
-    except (ConfigurationError, ConfigFileError) as error:
-        _fail(str(error))
-
-
 def _day(today: datetime | None) -> date:
     return today.date() if today else today_in_england()
 
 
 def _check_out(path: Path) -> None:
     if path.exists():
-        _fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
+        fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
     if not path.parent.is_dir():
-        _fail(f"--out: folder {path.parent} does not exist")
+        fail(f"--out: folder {path.parent} does not exist")
 
 
 def _write_private(path: Path, content: bytes) -> None:
@@ -102,11 +87,11 @@ def _read_mapping(path: Path, option: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
-        _fail(f"{option}: cannot read {path} ({error.strerror})")
+        fail(f"{option}: cannot read {path} ({error.strerror})")
     except (yaml.YAMLError, UnicodeDecodeError) as error:
-        _fail(f"{option}: {path} is not valid YAML or JSON ({error})")
+        fail(f"{option}: {path} is not valid YAML or JSON ({error})")
     if not isinstance(data, dict):
-        _fail(f"{option}: {path} must hold a mapping of names to values")
+        fail(f"{option}: {path} must hold a mapping of names to values")
     return data
 
 
@@ -116,7 +101,7 @@ def _items(path: Path | None) -> list[ReleasedItem] | None:
     mapping = _read_mapping(path, "--items")
     bad = [str(k) for k, v in mapping.items() if not isinstance(v, str)]
     if bad:
-        _fail(f"items.{bad[0]}: give the released content as text")
+        fail(f"items.{bad[0]}: give the released content as text")
     return [ReleasedItem(id=str(k), content=v) for k, v in mapping.items()]
 
 
@@ -146,25 +131,25 @@ def answers_command(
 ) -> None:
     """Keep the lead's answers to the referral form's questions for a case."""
     answers = _read_mapping(file, "FILE")
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             saved = document_service.save_referral_answers(
                 uow=uow, actor=CLI_ACTOR, case_id=case_id, answers=answers
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"case {case_id}: {len(saved)} answer(s) kept for the referral form")
 
 
 def _issue_to(out: Path, what: str, issue: Callable[[UnitOfWork], IssuedDocument]) -> None:
     """Issue one document in its own transaction and write it, readable by the owner only."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             issued = issue(uow)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     _write_private(out, issued.content)
     typer.echo(f"{issued.reference}: {what} written to {out}")
 
@@ -225,7 +210,7 @@ def note_command(
     """The note for the patient, service user or staff record, printed for pasting."""
     if out is not None:
         _check_out(out)
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             issued = document_service.issue_record_note(
@@ -236,7 +221,7 @@ def note_command(
                 renderer=PdfRenderer() if out else None,
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(issued.text, nl=False)
     if out is not None:
         _write_private(out, issued.content)
@@ -254,8 +239,8 @@ def caldicott_command(
 ) -> None:
     """The Caldicott log entry drafted from the decision; with --log --adviser, logged."""
     if log and not (adviser and adviser.strip()):
-        _fail("--adviser: give the adviser's name to log the entry")
-    records = _records()
+        fail("--adviser: give the adviser's name to log the entry")
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             draft, issued = document_service.draft_caldicott_entry(
@@ -279,7 +264,7 @@ def caldicott_command(
                     ),
                 )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         typer.echo(json.dumps({"reference": issued.reference, "logged_id": logged, **_draft_dict(draft)}))
         return
@@ -305,7 +290,7 @@ def _from_address() -> str:
     try:
         return SmtpSettings().checked_from_address()
     except (MailSettingsError, ValidationError) as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 @mail_app.command("send-referral")
@@ -316,7 +301,7 @@ def send_referral_command(
 ) -> None:
     """Queue the referral form to the recipient its decision assessed; the worker delivers it."""
     sender = _from_address()
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             queued = outbox.send_referral(
@@ -330,7 +315,7 @@ def send_referral_command(
                 config=records.engine_config,
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     _report_queued(queued)
 
 
@@ -344,7 +329,7 @@ def send_disclosure_command(
     """Queue the disclosure pack to the recipient its decision assessed; the worker delivers it."""
     released = _items(items)
     sender = _from_address()
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             queued = outbox.send_disclosure(
@@ -359,7 +344,7 @@ def send_disclosure_command(
                 config=records.engine_config,
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     _report_queued(queued)
 
 
@@ -389,11 +374,11 @@ def worker_command(
         limits = OutboxSettings()
         smtp = SmtpSettings()
     except ValidationError as error:
-        _fail(str(error))
-    records = _records()
+        fail(str(error))
+    records = open_records()
     sink = None
     if demo_sink is not None and not WebSettings().demo_mode:
-        _fail("--demo-sink: only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real mail goes to its server")
+        fail("--demo-sink: only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real mail goes to its server")
     try:
         if demo_sink is not None:
             sink = DemoMailSink(demo_sink, port=sink_port)
@@ -403,7 +388,7 @@ def worker_command(
             )
         transport = SmtpTransport(smtp)
     except (SinkError, MailSettingsError) as error:
-        _fail(str(error))
+        fail(str(error))
     policy = delivery.RetryPolicy(
         lease=_seconds(limits.lease_seconds),
         base=_seconds(limits.retry_base_seconds),
@@ -420,7 +405,7 @@ def worker_command(
         with single_worker(records.url):
             _work(records, transport, policy, once=once, poll_seconds=limits.poll_seconds, stop=stop)
     except WorkerLockError as error:
-        _fail(str(error))
+        fail(str(error))
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -464,7 +449,7 @@ def _seconds(value: float) -> timedelta:
 @mail_app.command("status")
 def status_command(as_json: JsonOption = False) -> None:
     """How many messages wait, went or failed; each failed one with its error."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         overview = outbox.outbox_overview(uow=uow, actor=CLI_ACTOR)
     if as_json:
@@ -483,12 +468,12 @@ def status_command(as_json: JsonOption = False) -> None:
 @mail_app.command("retry")
 def retry_command(outbox_id: int) -> None:
     """Send a failed message again, unchanged, once its cause is fixed."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             outbox.requeue_message(uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"message {outbox_id} queued again")
 
 
@@ -522,18 +507,18 @@ def import_command(
     try:
         size = file.stat().st_size
     except OSError as error:
-        _fail(f"FILE: cannot read {file} ({error.strerror})")
+        fail(f"FILE: cannot read {file} ({error.strerror})")
     if size > MAX_EMAIL_BYTES:  # refused before reading, so a huge file never fills memory
-        _fail(f"file: is {size / 1048576:.1f} MB; emails over {MAX_EMAIL_BYTES / 1048576:.1f} MB are refused")
+        fail(f"file: is {size / 1048576:.1f} MB; emails over {MAX_EMAIL_BYTES / 1048576:.1f} MB are refused")
     raw = file.read_bytes()
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             draft = drafts.import_request_email(
                 uow=uow, actor=CLI_ACTOR, raw=raw, on=_day(today), config=records.engine_config, case_id=case
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         typer.echo(draft.model_dump_json())
         return
@@ -546,7 +531,7 @@ def drafts_command(
     as_json: JsonOption = False,
 ) -> None:
     """Imported request emails waiting for the lead."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         found = drafts.list_drafts(uow=uow, actor=CLI_ACTOR, status=None if every else drafts.DRAFT)
     if as_json:
@@ -565,12 +550,12 @@ def drafts_command(
 @requests_app.command("draft")
 def draft_command(draft_id: int, as_json: JsonOption = False) -> None:
     """One imported request email, with what prevent-ig proposes."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             draft = drafts.view_draft(uow=uow, actor=CLI_ACTOR, draft_id=draft_id)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         typer.echo(draft.model_dump_json())
         return
@@ -619,8 +604,8 @@ def complete_command(
         parsed = _Completion.model_validate(mapping)
     except ValidationError as error:
         first = error.errors(include_url=False)[0]
-        _fail(f"{'.'.join(str(p) for p in first['loc']) or 'details'}: {first['msg']}")
-    records = _records()
+        fail(f"{'.'.join(str(p) for p in first['loc']) or 'details'}: {first['msg']}")
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             request_id = drafts.complete_draft(
@@ -633,7 +618,7 @@ def complete_command(
                 today=records.today(),
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"draft {draft_id} recorded as partner request {request_id} on case {case}")
 
 
@@ -642,10 +627,10 @@ def discard_command(
     draft_id: int, reason: Annotated[str, typer.Option("--reason", help="Why it is not a request to record.")]
 ) -> None:
     """Set a draft aside (spam, a duplicate, not a request)."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             drafts.discard_draft(uow=uow, actor=CLI_ACTOR, draft_id=draft_id, reason=reason)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"draft {draft_id} discarded")

@@ -4,49 +4,33 @@ import json
 import sqlite3
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlalchemy.engine import make_url
 
-from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import is_sqlite
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
+from prevent_ig.bootstrap import Records, today_in_england
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
+from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services import cases as case_service
 from prevent_ig.services.demo import load_demo_data
 from prevent_ig.services.errors import ServiceError
 
-BAD_INPUT = 2
 CHAIN_BROKEN = 1
-CLI_ACTOR = "cli"
 
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 cases_app = typer.Typer(help="Prevent cases.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(BAD_INPUT)
-
-
-def _records() -> Records:
-    try:
-        return build_records()
-    except (ConfigurationError, ConfigFileError) as error:
-        _fail(str(error))
-
 
 @db_app.command("upgrade")
 def db_upgrade() -> None:
     """Create or migrate the database schema to the newest version."""
-    records = _records()
+    records = open_records()
     migrate.upgrade(records.engine)
     typer.echo(f"database at {make_url(records.url).render_as_string(hide_password=True)} is up to date")
 
@@ -55,7 +39,7 @@ def demo_data_command(
     today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
 ) -> None:
     """Load synthetic subjects and cases at every stage (clearly fake; for demonstration only)."""
-    records = _records()
+    records = open_records()
     migrate.upgrade(records.engine)
     result = load_demo_data(
         uow_factory=records.new_unit_of_work,
@@ -71,7 +55,7 @@ def cases_list(
     as_json: JsonOption = False,
 ) -> None:
     """Each case's id, stage, owner and next due date."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         rows = case_service.list_cases(uow=uow, actor=CLI_ACTOR, stage=stage)
     if as_json:
@@ -86,13 +70,13 @@ def cases_list(
 @cases_app.command("show")
 def cases_show(case_id: int, as_json: JsonOption = False) -> None:
     """The case with its consents, requests, assessments, disclosures and timeline."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             # The server's operator sees every case (role None): the CLI runs with the database's rights.
             detail = case_service.view_case(uow=uow, actor=CLI_ACTOR, case_id=case_id, role=None)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     if as_json:
         typer.echo(detail.model_dump_json())
         return
@@ -138,7 +122,7 @@ def cases_due(
     as_json: JsonOption = False,
 ) -> None:
     """Overdue items first, then those falling due within WITHIN working days."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         items = case_service.due_items(
             uow=uow,
@@ -161,7 +145,7 @@ def cases_due(
 @audit_app.command("head")
 def audit_head() -> None:
     """The newest hash and the event count, as HASH:COUNT, for anchoring outside the system."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         count, head = audit_service.chain_head(uow=uow)
     typer.echo(f"{head}:{count}")
@@ -178,17 +162,17 @@ def audit_verify(
         try:
             parsed = Anchor.parse(anchor)
         except ValueError as error:
-            _fail(f"--anchor: {error}")
+            fail(f"--anchor: {error}")
     if file is not None:
         try:
             with file.open(encoding="utf-8") as lines:
                 result = verify_chain(events_from_json_lines(lines), parsed)
         except OSError as error:
-            _fail(f"--file: cannot read {file} ({error.strerror})")
+            fail(f"--file: cannot read {file} ({error.strerror})")
         except ValueError as error:
-            _fail(f"--file: {error}")
+            fail(f"--file: {error}")
     else:
-        records = _records()
+        records = open_records()
         with records.new_unit_of_work() as uow:
             result = audit_service.verify(uow=uow, anchor=parsed)
     _report(result)
@@ -203,10 +187,42 @@ def _report(result: Verification) -> None:
     raise typer.Exit(CHAIN_BROKEN)
 
 
+@audit_app.command("trail")
+def audit_trail(
+    case_id: Annotated[int, typer.Argument(min=1, help="The case number.")], as_json: JsonOption = False
+) -> None:
+    """A case's audit trail, oldest first: time (UTC), actor, event, record; never personal data.
+    Reading it is itself recorded, as on the web."""
+    records = open_records()
+    with records.new_unit_of_work() as uow:
+        trail = audit_service.case_trail(uow=uow, actor=CLI_ACTOR, case_id=case_id)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "case_id": trail.case_id,
+                    "total": trail.total,
+                    "events": [
+                        {"seq": e.seq, "at": e.at, "actor": e.actor, "event": e.event, "entity": e.entity}
+                        for e in trail.events
+                    ],
+                }
+            )
+        )
+        return
+    for e in trail.events:
+        typer.echo(f"{e.seq:>8}  {e.at}  {e.actor}  {e.event}  {e.entity or ''}".rstrip())
+    shown = len(trail.events)
+    typer.echo(
+        f"{trail.total} events on case {case_id}"
+        + (f", the last {shown} shown" if shown < trail.total else "")
+    )
+
+
 @audit_app.command("export")
 def audit_export(file: Path) -> None:
     """Write the chain as JSON lines for offline verification (docs/audit.md)."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         count = audit_service.export(uow=uow, path=file)
     typer.echo(f"wrote {count} events to {file}")
@@ -214,10 +230,10 @@ def audit_export(file: Path) -> None:
 
 def backup_command(file: Path) -> None:
     """Copy the embedded SQLite database to FILE while it is in use (PostgreSQL: use pg_dump)."""
-    records = _records()
+    records = open_records()
     source = _sqlite_path(records)
     if file.exists():
-        _fail(f"FILE: {file} exists; choose a new name so no backup is overwritten")
+        fail(f"FILE: {file} exists; choose a new name so no backup is overwritten")
     with sqlite3.connect(source) as live, sqlite3.connect(file) as copy:
         live.backup(copy)
     typer.echo(f"backed up {source} to {file}")
@@ -227,19 +243,19 @@ def restore_command(
     file: Path, yes: Annotated[bool, typer.Option("--yes", help="Confirm replacing the database.")] = False
 ) -> None:
     """Replace the embedded SQLite database with a backup (PostgreSQL: use pg_restore)."""
-    records = _records()
+    records = open_records()
     target = _sqlite_path(records)
     if not file.is_file():
-        _fail(f"FILE: {file} does not exist")
+        fail(f"FILE: {file} does not exist")
     try:
         with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as backup:
             backup.execute("SELECT version_num FROM alembic_version").fetchone()
             if backup.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-                _fail(f"FILE: {file} fails SQLite's integrity check")
+                fail(f"FILE: {file} fails SQLite's integrity check")
     except sqlite3.DatabaseError as error:
-        _fail(f"FILE: {file} is not a prevent-ig backup ({error})")
+        fail(f"FILE: {file} is not a prevent-ig backup ({error})")
     if not yes:
-        _fail("restoring replaces every record in the current database: repeat with --yes")
+        fail("restoring replaces every record in the current database: repeat with --yes")
     records.engine.dispose()
     with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as backup, sqlite3.connect(target) as live:
         backup.backup(live)
@@ -248,11 +264,11 @@ def restore_command(
 
 def _sqlite_path(records: Records) -> str:
     if not is_sqlite(records.url):
-        _fail(
+        fail(
             "backup and restore are for the embedded SQLite database; for PostgreSQL use "
             "pg_dump and pg_restore (see docs/operations.md)"
         )
     database = make_url(records.url).database
     if not database:
-        _fail("the database URL names no file")
+        fail("the database URL names no file")
     return database

@@ -4,23 +4,22 @@ import getpass
 import secrets
 import sys
 from datetime import date
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.tables import CaseRow, UserRow
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
+from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.access import Role
+from prevent_ig.entrypoints.cli.common import fail, open_records
 from prevent_ig.services.accounts import create_user, current_code
 from prevent_ig.services.api_tokens import create_token, list_tokens, revoke_token
 from prevent_ig.services.demo import load_demo_data
 from prevent_ig.services.errors import ServiceError
 from prevent_ig.settings import WebSettings
 
-BAD_INPUT = 2
 users_app = typer.Typer(help="Accounts.", no_args_is_help=True)
 demo_app = typer.Typer(help="Demo-mode helpers (synthetic data only).", no_args_is_help=True)
 
@@ -32,18 +31,6 @@ DEMO_USERS = [
     ("demo.auditor", "Ari Auditor (demo)", Role.AUDITOR),
     ("demo.admin", "Alex Admin (demo)", Role.ADMINISTRATOR),
 ]
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(BAD_INPUT)
-
-
-def _records() -> Records:
-    try:
-        return build_records()
-    except (ConfigurationError, ConfigFileError) as error:
-        _fail(str(error))
 
 
 @users_app.command("create")
@@ -60,7 +47,7 @@ def users_create(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = getpass.getpass("Password (12 characters or more): ")
-    records = _records()
+    records = open_records()
     migrate.upgrade(records.engine)
     try:
         with records.new_unit_of_work() as uow:
@@ -73,7 +60,7 @@ def users_create(
                 password=password,
             )
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(
         f"created {username} ({role.value}). Add this to an authenticator app now; it is not shown again:"
     )
@@ -85,13 +72,13 @@ def users_create(
 def demo_totp(username: str) -> None:
     """Print a demo user's current one-time code (demo mode only)."""
     if not WebSettings().demo_mode:
-        _fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real accounts use an authenticator app")
-    records = _records()
+        fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true); real accounts use an authenticator app")
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             typer.echo(current_code(uow=uow, username=username))
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
 
 
 @demo_app.command("setup")
@@ -100,8 +87,8 @@ def demo_setup(
 ) -> None:
     """Migrate, load synthetic cases and demo users once; print new users' passwords once."""
     if not WebSettings().demo_mode:
-        _fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true)")
-    records = _records()
+        fail("only in demo mode (PREVENT_IG_WEB_DEMO_MODE=true)")
+    records = open_records()
     migrate.upgrade(records.engine)
     day = date.fromisoformat(today) if today else today_in_england()
     with records.new_unit_of_work() as uow:
@@ -138,7 +125,7 @@ def serve_command() -> None:
     from prevent_ig.entrypoints.web.server import serve  # noqa: PLC0415 - only this command serves
 
     web = WebSettings()
-    records = _records()  # settings checked, and the audit key made, once before any worker starts
+    records = open_records()  # settings checked, and the audit key made, once before any worker starts
     migrate.upgrade(records.engine)
     serve(host=web.host, port=web.port, workers=web.workers)
 
@@ -153,13 +140,13 @@ def tokens_create(
     days: Annotated[int, typer.Option(min=1, max=366, help="Days until it expires.")] = 90,
 ) -> None:
     """Create a token (printed once; only its hash is kept)."""
-    records = _records()
+    records = open_records()
     migrate.upgrade(records.engine)
     try:
         with records.new_unit_of_work() as uow:
             token_id, token = create_token(uow=uow, actor="cli", service=service, role=role, days=days)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"token {token_id} for {service} ({role.value}), expires in {days} days. Shown once:")
     typer.echo(token)
 
@@ -167,19 +154,19 @@ def tokens_create(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token at once."""
-    records = _records()
+    records = open_records()
     try:
         with records.new_unit_of_work() as uow:
             revoke_token(uow=uow, actor="cli", token_id=token_id)
     except ServiceError as error:
-        _fail(str(error))
+        fail(str(error))
     typer.echo(f"token {token_id} revoked")
 
 
 @tokens_app.command("list")
 def tokens_list() -> None:
     """Tokens with their service, role, expiry and state (never the token itself)."""
-    records = _records()
+    records = open_records()
     with records.new_unit_of_work() as uow:
         for t in reversed(list_tokens(uow=uow)):  # oldest first, as a terminal reads best
             state = t.state(uow.now())

@@ -7,23 +7,18 @@ from datetime import datetime
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AuditEventRow
-from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.records.audit_chain import Anchor, Verification
 from prevent_ig.entrypoints.web.auth import MAX_ID, PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.templating import as_sentence, render
-from prevent_ig.services.audit import chain_head, verify
+from prevent_ig.services.audit import TRAIL_LIMIT, case_trail, chain_head, verify
 
 router = PermissionRouter()
-TRAIL_LIMIT = 2000
-"""At most this many of a case's events are shown, the most recent ones."""
 
 
 @dataclass(frozen=True, slots=True)
-class TrailEvent:
+class ShownEvent:
     seq: int
     at: str
     """UTC, for reading: 26 Nov 2026, 09:00:00."""
@@ -84,44 +79,20 @@ async def trail_page(request: Request, case_id: str = "") -> Response:
             total=0,
         )
     with records_of(request).new_unit_of_work() as uow:
-        events, total = _case_trail(uow, actor=user_of(request).username, case_id=int(text))
+        trail = case_trail(uow=uow, actor=user_of(request).username, case_id=int(text))
     return render(
         request,
         "audit/trail.html",
         errors=[],
         field_errors={},
         case_id=text,
-        events=events,
-        total=total,
+        events=[
+            ShownEvent(seq=e.seq, at=_readable(e.at), actor=e.actor, event=e.event, entity=e.entity)
+            for e in trail.events
+        ],
+        total=trail.total,
         limit=TRAIL_LIMIT,
     )
-
-
-def _case_trail(uow: UnitOfWork, *, actor: str, case_id: int) -> tuple[list[TrailEvent], int]:
-    """A case's events, oldest first (the most recent ``TRAIL_LIMIT``), and how many there are.
-
-    The read is itself recorded (``audit:trail:view``), in the same transaction and before the
-    events are read, so the trail shows the auditor's own look at it.
-    """
-    uow.audit.record(actor=actor, event="audit:trail:view", case_id=case_id, entity=f"case:{case_id}")
-    total = uow.session.scalar(select(func.count()).where(AuditEventRow.case_id == case_id)) or 0
-    rows = uow.session.execute(
-        select(
-            AuditEventRow.seq,
-            AuditEventRow.at,
-            AuditEventRow.actor,
-            AuditEventRow.event,
-            AuditEventRow.entity,
-        )
-        .where(AuditEventRow.case_id == case_id)
-        .order_by(AuditEventRow.seq.desc())
-        .limit(TRAIL_LIMIT)
-    )
-    events = [
-        TrailEvent(seq=r.seq, at=_readable(r.at), actor=r.actor, event=r.event, entity=r.entity) for r in rows
-    ]
-    uow.commit()
-    return list(reversed(events)), total
 
 
 def _readable(at: str) -> str:

@@ -6,7 +6,6 @@ from datetime import date, timedelta
 from fastapi import Request
 from fastapi.responses import Response
 
-from prevent_ig.adapters.csv_export import csv_text
 from prevent_ig.domain.access import Permission
 from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
@@ -14,7 +13,7 @@ from prevent_ig.entrypoints.web.form_dates import iso_date
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.errors import InvalidFieldError
-from prevent_ig.services.oversight import Timeliness, TimelinessReport, timeliness_report
+from prevent_ig.services.oversight import Timeliness, TimelinessReport, report_csv, timeliness_report
 
 router = PermissionRouter()
 
@@ -27,20 +26,6 @@ TIMELINESS_LABELS = {
     Timeliness.OPEN_OVERDUE: "Open and overdue",
     Timeliness.AWAITING_CLARIFICATION: "Waiting for the requestor to clarify (clock stopped)",
 }
-CSV_HEADER = (
-    "request_id",
-    "case_id",
-    "organisation",
-    "recipient_type",
-    "purpose",
-    "received_on",
-    "clarifications",
-    "due_on",
-    "answered_on",
-    "working_days_on_the_clock",
-    "timeliness",
-    "guidance_deadline",
-)
 
 
 @router.page("/oversight", permission=Permission.OVERSIGHT_VIEW)
@@ -52,30 +37,11 @@ async def report_page(request: Request) -> Response:
 
 
 @router.page("/oversight/requests.csv", permission=Permission.OVERSIGHT_VIEW)
-async def report_csv(request: Request) -> Response:
+async def report_download(request: Request) -> Response:
     report = _asked(request, exported=True)
     if isinstance(report, dict):
         return _page(request, None, report)
-    body = csv_text(
-        CSV_HEADER,
-        (
-            (
-                r.request_id,
-                r.case_id,
-                r.organisation,
-                r.recipient_type,
-                r.purpose,
-                r.received_on,
-                r.clarifications,
-                r.due_on,
-                r.answered_on,
-                r.working_days_taken,
-                r.timeliness.value,
-                r.guidance_deadline,
-            )
-            for r in report.requests
-        ),
-    )
+    body = report_csv(report)
     name = f"partner-requests-{report.start.isoformat()}-to-{report.end.isoformat()}.csv"
     return Response(
         # With a byte-order mark, which spreadsheets need to read UTF-8 (accents in a partner's name).

@@ -1,0 +1,27 @@
+"""What every command shares: how it fails on bad input, how it opens the records, who it is."""
+
+from typing import Annotated, NoReturn
+
+import typer
+
+from prevent_ig.adapters.engine_config_file import ConfigFileError
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+
+BAD_INPUT = 2
+"""Exit status for input the command cannot take (the usage error of most tools)."""
+CLI_ACTOR = "cli"
+"""The actor of what a command records: the server's operator, not a signed-in user."""
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def fail(message: str) -> NoReturn:
+    """Name the bad input and what is allowed on stderr, and exit 2: never a traceback."""
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(BAD_INPUT)
+
+
+def open_records() -> Records:
+    try:
+        return build_records()
+    except (ConfigurationError, ConfigFileError) as error:
+        fail(str(error))
