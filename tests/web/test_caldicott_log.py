@@ -16,6 +16,7 @@ from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision
+from prevent_ig.services.caldicott_log import PAGE_SIZE
 from prevent_ig.services.cases import view_case
 from prevent_ig.services.errors import InvalidFieldError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
@@ -156,9 +157,46 @@ def test_the_caldicott_log_lists_every_entry_newest_first_and_reading_it_is_audi
     assert f"Case {case_a}" in page.text
     assert f'href="/cases/{case_a}"' not in page.text  # an auditor may not open cases
     events = audit_events(db)
-    assert ("auditor.log", "governance:caldicott:list", None, "caldicott:log") in events
+    assert ("auditor.log", "governance:caldicott:list", None, "caldicott:log:page:1") in events
     for case_id in (case_a, case_b):  # each case's own trail shows the advice about it was read
         assert ("auditor.log", "governance:caldicott:view", case_id, "caldicott:log") in events
+
+
+def test_the_log_is_read_a_page_at_a_time_and_only_the_cases_a_page_shows_are_audited(as_role) -> None:  # type: ignore[no-untyped-def]
+    siro = as_role(Role.SIRO, "siro.log")
+    db = siro.db
+    oldest_case, newer_case = open_case(db), open_case(db)
+    log_entry(
+        db, question="The oldest question", advice="x", on=TODAY - timedelta(days=60), case_id=oldest_case
+    )
+    for n in range(PAGE_SIZE):
+        log_entry(
+            db, question=f"Question {n}", advice="x", on=TODAY - timedelta(days=n % 30), case_id=newer_case
+        )
+
+    first = siro.client.get("/registers/caldicott")
+
+    assert first.status_code == 200
+    assert f"Entries 1 to {PAGE_SIZE} of {PAGE_SIZE + 1}" in first.text
+    assert "The oldest question" not in first.text
+    assert 'href="/registers/caldicott?page=2"' in first.text and "Older entries" in first.text
+    assert "Newer entries" not in first.text
+    viewed = {c for _, e, c, _ in audit_events(db) if e == "governance:caldicott:view"}
+    assert viewed == {newer_case}  # the oldest case's entry was not shown, so not read
+
+    second = siro.client.get("/registers/caldicott?page=2")
+
+    assert second.status_code == 200
+    assert f"Entries {PAGE_SIZE + 1} to {PAGE_SIZE + 1} of {PAGE_SIZE + 1}" in second.text
+    assert "The oldest question" in second.text and "Question 0" not in second.text
+    assert 'href="/registers/caldicott?page=1"' in second.text and "Older entries" not in second.text
+    assert oldest_case in {c for _, e, c, _ in audit_events(db) if e == "governance:caldicott:view"}
+    for bad in ("3", "0", "two", "1e3", "9999999"):
+        before = len(audit_events(db))
+        refused = siro.client.get(f"/registers/caldicott?page={bad}")
+        assert refused.status_code == 400, bad
+        assert "There is no such page of the Caldicott log" in refused.text
+        assert len(audit_events(db)) == before, bad  # nothing was read
 
 
 def test_a_practitioner_sees_neither_the_reasoning_nor_the_advice_on_the_concern_they_raised(as_role) -> None:  # type: ignore[no-untyped-def]

@@ -15,12 +15,14 @@ Entries belong to cases and their advice is free text about a case, so reading t
 an audit event on every case it shows, and the auditor finds the read in each case's trail.
 """
 
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, Row, bindparam, select
+from sqlalchemy import BindParameter, Row, bindparam, func, select
 
 from prevent_ig.adapters.records.tables import CaldicottLogRow, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.services.errors import InvalidFieldError
 from prevent_ig.services.views import CaldicottEntryView
 
 _log = table_of(CaldicottLogRow)
@@ -35,14 +37,34 @@ def entry_view(row: Row[Any]) -> CaldicottEntryView:
     return CaldicottEntryView(**row._mapping)
 
 
-def read_log(*, uow: UnitOfWork, actor: str) -> list[CaldicottEntryView]:
-    """Every entry, newest first. The read is audited once for the log and once for each case it
-    shows, so each case's own trail records who read the advice about it."""
-    entries = [entry_view(row) for row in uow.session.execute(_NEWEST_FIRST)]
-    uow.audit.record(actor=actor, event="governance:caldicott:list", entity="caldicott:log")
+PAGE_SIZE = 50
+"""Entries on one page of the log: years of advice would otherwise be one page, and reading it would
+leave an audit event on every case ever advised on."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    entries: list[CaldicottEntryView]
+    """Newest first."""
+    page: int
+    pages: int
+    """At least 1, so an empty log is page 1 of 1."""
+    total: int
+
+
+def read_log(*, uow: UnitOfWork, actor: str, page: int = 1, per_page: int = PAGE_SIZE) -> LogPage:
+    """One page of the log, newest first. The read is audited once for the log and once for each case
+    the page shows, so each case's own trail records who read the advice about it."""
+    total = uow.session.scalar(select(func.count()).select_from(_log)) or 0
+    pages = max(1, -(-total // per_page))
+    if not 1 <= page <= pages:
+        raise InvalidFieldError("page", f"must be from 1 to {pages}")
+    rows = uow.session.execute(_NEWEST_FIRST.limit(per_page).offset((page - 1) * per_page))
+    entries = [entry_view(row) for row in rows]
+    uow.audit.record(actor=actor, event="governance:caldicott:list", entity=f"caldicott:log:page:{page}")
     for case_id in sorted({entry.case_id for entry in entries if entry.case_id is not None}):
         uow.audit.record(
             actor=actor, event="governance:caldicott:view", case_id=case_id, entity="caldicott:log"
         )
     uow.commit()
-    return entries
+    return LogPage(entries=entries, page=page, pages=pages, total=total)

@@ -18,7 +18,7 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
-from prevent_ig.services.caldicott_log import read_log
+from prevent_ig.services.caldicott_log import PAGE_SIZE, read_log
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from prevent_ig.services.registers import (
@@ -85,6 +85,10 @@ def _date_fields(name: str) -> tuple[str, ...]:
     return (f"{name}[day]", f"{name}[month]", f"{name}[year]")
 
 
+PAGE_DIGITS = 6
+"""A page number longer than this is not one (a million pages of fifty entries)."""
+
+
 # The registers page ----------------------------------------------------------------------------
 
 
@@ -113,13 +117,27 @@ async def registers(request: Request, saved: str = "") -> Response:
 
 
 @router.page("/registers/caldicott", permission=Permission.CALDICOTT_LOG_VIEW)
-async def caldicott(request: Request) -> Response:
-    with records_of(request).new_unit_of_work().reading() as uow:
-        entries = read_log(uow=uow, actor=user_of(request).username)
+async def caldicott(request: Request, page: str = "1") -> Response:
+    text = page.strip()
+    try:
+        if not (text.isascii() and text.isdigit()) or len(text) > PAGE_DIGITS:
+            raise InvalidFieldError("page", "must be a page number, like 2")
+        with records_of(request).new_unit_of_work().reading() as uow:
+            shown = read_log(uow=uow, actor=user_of(request).username, page=int(text))
+    except InvalidFieldError as error:
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            heading="There is no such page of the Caldicott log",
+            paragraphs=[f"The page {error.message}."],
+            link={"href": "/registers/caldicott", "text": "Go to the newest entries"},
+        )
     return render(
         request,
         "registers/caldicott.html",
-        entries=entries,
+        log=shown,
+        first_shown=(shown.page - 1) * PAGE_SIZE + 1,
         adviser_labels=option_labels(ADVISER),
     )
 
