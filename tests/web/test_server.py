@@ -1,13 +1,20 @@
-"""The server runs with Nagle's algorithm off on every connection, whatever socket uvicorn bound."""
+"""The server runs with Nagle's algorithm off on every connection, whatever socket uvicorn bound, and its
+supervising process keeps nothing open on the database."""
 
 import asyncio
+import os
 import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import uvicorn
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
 from prevent_ig.entrypoints.web.server import NoDelayHttpToolsProtocol
+from tests.ports import free_port
 
 
 async def _empty_app(scope: object, receive: object, send: object) -> None:
@@ -54,3 +61,39 @@ def test_our_protocol_turns_nagle_off_on_a_socket_bound_without_a_protocol_numbe
 def test_uvicorns_own_protocol_leaves_nagle_on_there_which_is_why_ours_exists() -> None:
     # If this starts failing, uvicorn or asyncio has fixed Kludex/uvicorn#3149 and ours can go.
     assert _no_delay_on_accepted_connection(HttpToolsProtocol) == 0
+
+
+def test_the_supervising_process_holds_no_database_connection_once_its_workers_serve(tmp_path: Path) -> None:
+    """`prevent-ig serve` migrates before starting its workers; the supervisor then holds nothing open
+    on the database for as long as the server runs (here: no handle on the SQLite file or its WAL)."""
+    database = tmp_path / "records.sqlite3"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prevent_ig", "serve"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={
+            **os.environ,
+            "PREVENT_IG_DATABASE_URL": f"sqlite:///{database}",
+            "PREVENT_IG_DATA_DIR": str(tmp_path),
+            "PREVENT_IG_WEB_PORT": str(port),
+            "PREVENT_IG_WEB_WORKERS": "2",
+        },
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                    break
+            except OSError:
+                assert server.poll() is None, "the server stopped"
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+        workers = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        assert len(workers) >= 2  # it supervises; the workers serve
+        held = {os.readlink(fd) for fd in Path(f"/proc/{server.pid}/fd").iterdir() if fd.is_symlink()}
+        assert not {path for path in held if path.startswith(str(database))}, held
+    finally:
+        server.terminate()
+        server.wait(timeout=20)

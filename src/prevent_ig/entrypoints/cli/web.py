@@ -127,6 +127,10 @@ def serve_command() -> None:
     web = WebSettings()
     records = open_records()  # settings checked, and the audit key made, once before any worker starts
     migrate.upgrade(records.engine)
+    # The workers build their own pools; this process only supervises them, and would otherwise hold
+    # the migration's connection open, idle, for as long as the server runs.
+    for engine in {records.engine, records.read_engine or records.engine}:
+        engine.dispose()
     serve(host=web.host, port=web.port, workers=web.workers)
 
 
