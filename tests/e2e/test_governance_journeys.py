@@ -191,3 +191,22 @@ def test_the_administrator_revokes_an_api_token(page: Page, live_app: LiveApp) -
     page.click(f"button:has-text('Revoke token {token_id}')")
     assert f"Token {token_id} is revoked" in page.locator("main").inner_text()
     check_accessibility(page)
+
+
+def test_the_administrator_disables_a_leavers_account_and_lets_it_back_in(
+    page: Page, live_app: LiveApp
+) -> None:
+    live_app.add_user("e2e.admin.accounts", Role.ADMINISTRATOR)
+    live_app.add_user("e2e.leaver", Role.PRACTITIONER)
+    sign_in(page, live_app, "e2e.admin.accounts")
+    page.locator("nav").get_by_role("link", name="Accounts", exact=True).click()
+    page.wait_for_url("**/admin/users")
+    assert "e2e.leaver" in page.locator("main").inner_text()
+    check_accessibility(page)
+    screenshot(page, "accounts")
+    page.click("button:has-text('Disable e2e.leaver')")
+    assert "e2e.leaver is disabled" in page.locator("main").inner_text()
+    check_accessibility(page)
+    page.click("button:has-text('Enable e2e.leaver')")
+    assert "e2e.leaver can sign in again" in page.locator("main").inner_text()
+    check_accessibility(page)

@@ -1,6 +1,7 @@
 """The records commands end to end: schema, demo data, cases, due list, audit, backup and restore."""
 
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -10,10 +11,12 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.services.requests import mark_answered
 from tests.fixtures_db import Db
 from tests.records.helpers import open_case, partner_request
+from tests.web.conftest import add_user
 
 runner = CliRunner()
 
@@ -205,3 +208,20 @@ def test_report_requests_judges_each_request_and_writes_the_csv_once(
     ]
     backwards = run(env, "report", "requests", "--from", "2026-11-30", "--to", "2026-11-01")
     assert backwards.exit_code == 2 and "--to: must not be before" in backwards.output
+
+
+def test_users_are_listed_disabled_and_enabled_from_the_command_line(
+    env: dict[str, str | None], db: Db
+) -> None:
+    add_user(db, "lead.cli", Role.PREVENT_LEAD)
+    listed = run(env, "users", "list")
+    assert listed.exit_code == 0, listed.output
+    assert re.search(r"^lead\.cli\s+prevent_lead\s+active\s+last sign-in never$", listed.stdout, flags=re.M)
+    assert run(env, "users", "disable", "lead.cli").exit_code == 0
+    assert re.search(r"^lead\.cli\s+prevent_lead\s+disabled", run(env, "users", "list").stdout, flags=re.M)
+    again = run(env, "users", "disable", "lead.cli")
+    assert again.exit_code == 2 and "already disabled" in again.output
+    assert run(env, "users", "enable", "lead.cli").exit_code == 0
+    assert re.search(r"^lead\.cli\s+prevent_lead\s+active", run(env, "users", "list").stdout, flags=re.M)
+    unknown = run(env, "users", "disable", "nobody")
+    assert unknown.exit_code == 2 and "no account nobody" in unknown.output

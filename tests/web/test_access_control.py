@@ -42,6 +42,7 @@ def concrete(path: str, case_id: int) -> str:
         "outbox_id",
         "consent_id",
         "token_id",
+        "user_id",
     ):
         path = path.replace("{" + name + "}", "1")
     return path.replace("{filename}", "missing.eml")

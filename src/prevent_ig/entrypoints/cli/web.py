@@ -14,6 +14,7 @@ from prevent_ig.adapters.records.tables import CaseRow, UserRow
 from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.cli.common import fail, open_records
+from prevent_ig.services import account_admin
 from prevent_ig.services.accounts import create_user, current_code
 from prevent_ig.services.api_tokens import create_token, list_tokens, revoke_token
 from prevent_ig.services.demo import load_demo_data
@@ -66,6 +67,44 @@ def users_create(
     )
     typer.echo(f"  secret: {account.totp_secret}")
     typer.echo(f"  uri:    {account.provisioning_uri(username)}")
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """Every account: username, role, state (active, locked, disabled), last sign-in (UTC)."""
+    records = open_records()
+    with records.new_unit_of_work() as uow:
+        accounts = account_admin.list_accounts(uow=uow, actor="cli")
+        now = uow.now()
+    for a in accounts:
+        last = a.last_login_at.strftime("%Y-%m-%d %H:%M") if a.last_login_at else "never"
+        typer.echo(f"{a.username:<24} {a.role.value:<14} {a.state(now):<9} last sign-in {last}")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """Take an account's access away now (a leaver): no sign-in, and its sessions end."""
+    records = open_records()
+    try:
+        with records.new_unit_of_work() as uow:
+            user_id = account_admin.account_id(uow=uow, username=username)
+            account_admin.disable_account(uow=uow, actor="cli", user_id=user_id)
+    except ServiceError as error:
+        fail(str(error))
+    typer.echo(f"{username} is disabled; its sessions have ended")
+
+
+@users_app.command("enable")
+def users_enable(username: str) -> None:
+    """Let a disabled or locked-out account sign in again."""
+    records = open_records()
+    try:
+        with records.new_unit_of_work() as uow:
+            user_id = account_admin.account_id(uow=uow, username=username)
+            account_admin.enable_account(uow=uow, actor="cli", user_id=user_id)
+    except ServiceError as error:
+        fail(str(error))
+    typer.echo(f"{username} can sign in again")
 
 
 @demo_app.command("totp")

@@ -18,6 +18,7 @@ from prevent_ig.entrypoints.web.auth import CsrfError, ForbiddenError, SignInReq
 from prevent_ig.entrypoints.web.memory import built_then_frozen
 from prevent_ig.entrypoints.web.routes import (
     admin_tokens,
+    admin_users,
     advice,
     assessment,
     audit_trail,
@@ -80,6 +81,7 @@ ROUTE_MODULES = [
     oversight,
     audit_trail,
     admin_tokens,
+    admin_users,
 ]
 
 

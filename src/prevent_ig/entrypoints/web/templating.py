@@ -31,6 +31,7 @@ NAVIGATION: list[tuple[str, str, Permission]] = [
     ("Registers", "/registers", Permission.REGISTER_VIEW),
     ("Reports", "/oversight", Permission.OVERSIGHT_VIEW),
     ("Audit", "/audit", Permission.AUDIT_VIEW),
+    ("Accounts", "/admin/users", Permission.USER_ADMIN),
     ("API tokens", "/admin/tokens", Permission.USER_ADMIN),
 ]
 
