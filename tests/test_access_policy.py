@@ -34,7 +34,19 @@ WRITES = {
     Permission.DSA_SIGN,
     Permission.USER_ADMIN,
 }
+READS_ONLY = {
+    Permission.PUBLIC,
+    Permission.SIGNED_IN,
+    Permission.CASE_VIEW_OWN,
+    Permission.CASE_VIEW_ALL,
+    Permission.DASHBOARD_VIEW,
+    Permission.REGISTER_VIEW,
+    Permission.CALDICOTT_LOG_VIEW,
+    Permission.AUDIT_VIEW,
+    Permission.OVERSIGHT_VIEW,
+}
 CASE_CONTENT = {
+    Permission.CONCERN_RAISE,
     Permission.CASE_VIEW_OWN,
     Permission.CASE_VIEW_ALL,
     Permission.CASE_MANAGE,
@@ -44,8 +56,23 @@ CASE_CONTENT = {
     Permission.CALDICOTT_LOG_VIEW,
     Permission.ADVICE_GIVE,
     Permission.AUDIT_VIEW,
+    Permission.OVERSIGHT_VIEW,
 }
-"""What shows a case, its subject, its decisions or free text about it (the audit trail names cases)."""
+"""What shows or makes a case, its subject, its decisions or free text about it, or names cases (the
+audit trail and the oversight report do)."""
+NO_CASE_CONTENT = {
+    Permission.PUBLIC,
+    Permission.SIGNED_IN,
+    Permission.REGISTER_VIEW,
+    Permission.REGISTER_EDIT,
+    Permission.DSA_SIGN,
+    Permission.USER_ADMIN,
+}
+
+
+def test_every_permission_is_classed_once_so_a_new_one_cannot_slip_past_the_principles() -> None:
+    assert set(Permission) == WRITES | READS_ONLY and not WRITES & READS_ONLY
+    assert set(Permission) == CASE_CONTENT | NO_CASE_CONTENT and not CASE_CONTENT & NO_CASE_CONTENT
 
 
 def declared(routes: list[APIRoute], key: str) -> dict[str, str]:

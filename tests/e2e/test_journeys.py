@@ -180,17 +180,19 @@ def test_journey_4_partner_request_with_checklist_and_clarification(page: Page, 
     page.fill("#role", "Channel coordinator")
     page.fill("#email", "channel@synthetic.gov.uk")
     page.check('input[name="purpose"][value="channel_information_gathering"]')
-    # Last Christmas, so that the deadline steps over Christmas Day and Boxing Day (a date after today
-    # is refused; this app runs on the real clock).
-    page.fill("#received-day", "22")
-    page.fill("#received-month", "12")
-    page.fill("#received-year", "2025")
+    # Today: a request as it usually arrives (the deadline across Christmas is proven over HTTP, in
+    # tests/web/test_journeys_http.py, where the app's clock can be set).
+    today = live_app.records.today()
+    page.fill("#received-day", str(today.day))
+    page.fill("#received-month", str(today.month))
+    page.fill("#received-year", str(today.year))
     page.fill("#items", "GP contact details\nCurrent mental health support")
     for check in ("proforma", "secure_channel", "consent_position_stated", "reason_given"):
         page.check(f'input[name="checks"][value="{check}"]')
     page.check('input[name="powers"][value="CTSA2015.s38"]')
     page.click("button:has-text('Save the request')")
-    assert "Wednesday 31 December 2025" in page.content(), page.locator("main").inner_text()[:1500]
+    due = live_app.records.engine_config.calendar.add_working_days(today, 5)
+    assert f"Due {due.strftime('%A %-d %B %Y')}" in page.content(), page.locator("main").inner_text()[:1500]
     assert "They said exactly what information they need" in page.content()
     check_accessibility(page)
     screenshot(page, "partner-request")

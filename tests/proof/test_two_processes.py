@@ -15,6 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.records.tables import CaseEventRow, CaseRow, DisclosureRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.bootstrap import utc_now
 from prevent_ig.domain.access import Role
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.api_tokens import create_token
@@ -65,7 +67,9 @@ def two_apps(db: Db, tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def test_conflicting_moves_and_disclosures_from_two_processes(db: Db, two_apps: list[str]) -> None:
-    with db.uow() as uow:
+    # On the real clock, as the two served apps check it (the test clock is fixed on 26 November 2026,
+    # so a token made on it would expire on the real calendar however many days it were given).
+    with UnitOfWork(db.factory, audit_key=AUDIT_KEY, now=utc_now, writer_gate=db.gate) as uow:
         _, token = create_token(uow=uow, actor="test", service="race", role=Role.PREVENT_LEAD, days=1)
     headers = {"Authorization": f"Bearer {token}"}
     cases = []

@@ -169,8 +169,9 @@ def test_audit_trail_lists_a_cases_events_without_personal_data_and_records_the_
     assert "Zebedee" not in shown.stdout
     plain = run(env, "audit", "trail", str(case_id))
     assert plain.stdout.splitlines()[-1] == f"{len(events) + 1} events on case {case_id}"
-    refused = run(env, "audit", "trail", "0")
-    assert refused.exit_code == 2 and "Traceback" not in refused.output
+    for bad in ("0", "99999999999999999999", "twelve"):
+        refused = run(env, "audit", "trail", bad)
+        assert refused.exit_code == 2 and "Traceback" not in refused.output, bad
 
 
 def test_report_requests_judges_each_request_and_writes_the_csv_once(
@@ -208,6 +209,18 @@ def test_report_requests_judges_each_request_and_writes_the_csv_once(
     ]
     backwards = run(env, "report", "requests", "--from", "2026-11-30", "--to", "2026-11-01")
     assert backwards.exit_code == 2 and "--to: must not be before" in backwards.output
+    too_long = run(env, "report", "requests", "--from", "2000-01-01")  # --to left to default
+    assert too_long.exit_code == 2 and "--from: a report covers at most" in too_long.output
+    nowhere = run(env, "report", "requests", *period, "--csv", str(tmp_path / "no-such-folder" / "r.csv"))
+    assert nowhere.exit_code == 2 and "--csv: cannot write" in nowhere.output
+    assert "Traceback" not in nowhere.output
+    refused_period = tmp_path / "refused.csv"
+    run(env, "report", "requests", "--from", "2026-11-30", "--to", "2026-11-01", "--csv", str(refused_period))
+    assert not refused_period.exists()  # no empty file left behind
+    assert [e for _, e, _ in audit_events(db) if e.startswith("oversight:")] == [
+        "oversight:requests:report",
+        "oversight:requests:export",
+    ]  # only the report and the export that happened
 
 
 def test_users_are_listed_disabled_and_enabled_from_the_command_line(

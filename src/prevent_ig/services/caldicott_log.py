@@ -30,7 +30,7 @@ _SHOWN = [_log.c[name] for name in CaldicottEntryView.model_fields]
 _CASE: BindParameter[int] = bindparam("case_id")
 OF_CASE = select(*_SHOWN).where(_log.c.case_id == _CASE).order_by(_log.c.logged_on, _log.c.id)
 """A case's entries, oldest first; run with ``{"case_id": ...}`` (part of every case view)."""
-_NEWEST_FIRST = select(*_SHOWN).order_by(_log.c.logged_on.desc(), _log.c.id.desc())
+_NEWEST_FIRST = (_log.c.logged_on.desc(), _log.c.id.desc())
 
 
 def entry_view(row: Row[Any]) -> CaldicottEntryView:
@@ -55,12 +55,15 @@ class LogPage:
 def read_log(*, uow: UnitOfWork, actor: str, page: int = 1, per_page: int = PAGE_SIZE) -> LogPage:
     """One page of the log, newest first. The read is audited once for the log and once for each case
     the page shows, so each case's own trail records who read the advice about it."""
-    total = uow.session.scalar(select(func.count()).select_from(_log)) or 0
+    # The page and the count of the whole log in one statement, so that they agree even while entries
+    # are being added (reads here see no snapshot shared between statements on PostgreSQL).
+    paged = select(*_SHOWN, func.count().over().label("in_log")).order_by(*_NEWEST_FIRST)
+    rows = uow.session.execute(paged.limit(per_page).offset((page - 1) * per_page)).all() if page >= 1 else []
+    total = rows[0].in_log if rows else uow.session.scalar(select(func.count()).select_from(_log)) or 0
     pages = max(1, -(-total // per_page))
     if not 1 <= page <= pages:
         raise InvalidFieldError("page", f"must be from 1 to {pages}")
-    rows = uow.session.execute(_NEWEST_FIRST.limit(per_page).offset((page - 1) * per_page))
-    entries = [entry_view(row) for row in rows]
+    entries = [CaldicottEntryView(**{k: v for k, v in row._mapping.items() if k != "in_log"}) for row in rows]
     uow.audit.record(actor=actor, event="governance:caldicott:list", entity=f"caldicott:log:page:{page}")
     for case_id in sorted({entry.case_id for entry in entries if entry.case_id is not None}):
         uow.audit.record(

@@ -45,8 +45,8 @@ def log_caldicott_advice(*, uow: UnitOfWork, actor: str, entry: CaldicottEntry, 
     uow.session.add(row)
     try:
         uow.session.flush()
-    except IntegrityError:
-        if not entry.answers:
+    except IntegrityError as error:
+        if not (entry.answers and _is_second_answer(error)):
             raise
         # Another adviser's answer was committed first (the unique index on answers, migration 0005).
         raise RefusedError(
@@ -101,3 +101,17 @@ def sign_agreement(*, uow: UnitOfWork, actor: str, agreement_id: int, siro: str,
         actor=actor, event="governance:dsa:sign", entity=f"dsa:{row.id}", change={"siro": siro, "on": on}
     )
     uow.commit()
+
+
+ANSWER_INDEX = "uq_caldicott_log_answer"
+
+
+def _is_second_answer(error: IntegrityError) -> bool:
+    """Whether the write broke the one-answer-per-assessment index, not some other constraint of the
+    same flush (which is a fault to report, not a refusal). PostgreSQL names the constraint; SQLite
+    names the column of the only unique index on it."""
+    cause = error.orig
+    diagnosis = getattr(cause, "diag", None)
+    if diagnosis is not None and getattr(diagnosis, "constraint_name", None) is not None:
+        return bool(diagnosis.constraint_name == ANSWER_INDEX)
+    return "caldicott_log.assessment_id" in str(cause)

@@ -35,6 +35,9 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+MAX_ID = 2_147_483_647
+"""Ids are 32-bit on every database we support: a larger number is refused at the door (URL, body,
+command line), never overflowed."""
 SHORT = 64
 NAME = 200
 

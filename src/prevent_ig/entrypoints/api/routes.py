@@ -9,7 +9,7 @@ from fastapi import Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
 
-from prevent_ig.adapters.records.tables import AssessmentRow, Base, CaseRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import MAX_ID, AssessmentRow, Base, CaseRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.engine import assess
@@ -18,7 +18,6 @@ from prevent_ig.domain.law.vocabulary import ConsentStatus
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
 from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem
 from prevent_ig.entrypoints.api.schemas import (
-    MAX_ID,
     CaseIn,
     CaseState,
     ConsentIn,

@@ -5,6 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.domain.law.vocabulary import (
     ConsentGiver,
     Purpose,
@@ -15,8 +16,6 @@ from prevent_ig.domain.law.vocabulary import (
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason
 
-MAX_ID = 2_147_483_647
-"""Ids are 32-bit on every database we support; larger numbers are refused, not overflowed."""
 Text = Field(min_length=1, max_length=10_000)
 Name = Field(min_length=1, max_length=200)
 

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import is_sqlite
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import Records, today_in_england
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
@@ -189,7 +190,8 @@ def _report(result: Verification) -> None:
 
 @audit_app.command("trail")
 def audit_trail(
-    case_id: Annotated[int, typer.Argument(min=1, help="The case number.")], as_json: JsonOption = False
+    case_id: Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The case number.")],
+    as_json: JsonOption = False,
 ) -> None:
     """A case's audit trail, oldest first: time (UTC), actor, event, record; never personal data.
     Reading it is itself recorded, as on the web."""

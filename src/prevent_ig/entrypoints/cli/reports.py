@@ -5,12 +5,12 @@ the same way (a report read, or exported when it is written to a file)."""
 import json
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TextIO
 
 import typer
 
 from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
-from prevent_ig.services.errors import ServiceError
+from prevent_ig.services.errors import InvalidFieldError, ServiceError
 from prevent_ig.services.oversight import Timeliness, TimelinessReport, report_csv, timeliness_report
 
 report_app = typer.Typer(
@@ -37,8 +37,7 @@ def requests_report(
     as_json: JsonOption = False,
 ) -> None:
     """Partner requests received in a period: each judged on time, late, open or waiting, and counted."""
-    if csv is not None and csv.exists():
-        fail(f"--csv: {csv} exists; choose a new name so no report is overwritten")
+    target = _new_file(csv) if csv is not None else None
     records = open_records()
     today = records.today()
     first = start.date() if start else today - timedelta(days=DEFAULT_DAYS)
@@ -55,16 +54,32 @@ def requests_report(
                 exported=csv is not None,
             )
     except ServiceError as error:
-        fail(str(error).replace("to:", "--to:", 1))
-    if csv is not None:
-        # Written with a byte-order mark, as the web download is, for spreadsheets to read UTF-8.
-        csv.write_text("\ufeff" + report_csv(report), encoding="utf-8", newline="")
+        if target is not None and csv is not None:
+            target.close()
+            csv.unlink()
+        # The service names the period's end; the option to change is the one the user gave.
+        option = "--to" if end is not None else "--from"
+        fail(f"{option}: {error.message}" if isinstance(error, InvalidFieldError) else str(error))
+    if target is not None:
+        with target:
+            # With a byte-order mark, as the web download has, for spreadsheets to read UTF-8.
+            target.write("\ufeff" + report_csv(report))
     if as_json:
         typer.echo(report_json(report))
         return
     typer.echo(summary(report), nl=False)
     if csv is not None:
         typer.echo(f"wrote {len(report.requests)} requests to {csv}")
+
+
+def _new_file(path: Path) -> TextIO:
+    """The file to write, made now and only if it is new (no report ever overwrites another)."""
+    try:
+        return path.open("x", encoding="utf-8", newline="")
+    except FileExistsError:
+        fail(f"--csv: {path} exists; choose a new name so no report is overwritten")
+    except OSError as error:
+        fail(f"--csv: cannot write {path} ({error.strerror})")
 
 
 def summary(report: TimelinessReport) -> str:

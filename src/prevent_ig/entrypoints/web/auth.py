@@ -13,13 +13,13 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse
 from fastapi.routing import APIRoute
 
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
 from prevent_ig.entrypoints.web.security import tokens_match
 from prevent_ig.services.accounts import SessionState, SignedInUser, session_for
 
 PERMISSION_KEY = "x-permission"
-MAX_ID = 2_147_483_647
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A record id in a URL: 32-bit on every database we support, so larger numbers are refused."""
 SESSION_COOKIE = "prevent_ig_session"

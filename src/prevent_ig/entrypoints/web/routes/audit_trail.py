@@ -8,9 +8,10 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.records.audit_chain import Anchor, Verification
-from prevent_ig.entrypoints.web.auth import MAX_ID, PermissionRouter, records_of, user_of
+from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.audit import TRAIL_LIMIT, case_trail, chain_head, verify
 
