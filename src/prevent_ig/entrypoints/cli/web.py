@@ -3,6 +3,7 @@
 import getpass
 import secrets
 import sys
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -84,27 +85,24 @@ def users_list() -> None:
 @users_app.command("disable")
 def users_disable(username: str) -> None:
     """Take an account's access away now (a leaver): no sign-in, and its sessions end."""
-    records = open_records()
-    try:
-        with records.new_unit_of_work() as uow:
-            user_id = account_admin.account_id(uow=uow, username=username)
-            account_admin.disable_account(uow=uow, actor="cli", user_id=user_id)
-    except ServiceError as error:
-        fail(str(error))
+    _change_account(username, account_admin.disable_account)
     typer.echo(f"{username} is disabled; its sessions have ended")
 
 
 @users_app.command("enable")
 def users_enable(username: str) -> None:
     """Let a disabled or locked-out account sign in again."""
+    _change_account(username, account_admin.enable_account)
+    typer.echo(f"{username} can sign in again")
+
+
+def _change_account(username: str, change: Callable[..., str]) -> None:
     records = open_records()
     try:
         with records.new_unit_of_work() as uow:
-            user_id = account_admin.account_id(uow=uow, username=username)
-            account_admin.enable_account(uow=uow, actor="cli", user_id=user_id)
+            change(uow=uow, actor="cli", user_id=account_admin.account_id(uow=uow, username=username))
     except ServiceError as error:
         fail(str(error))
-    typer.echo(f"{username} can sign in again")
 
 
 @demo_app.command("totp")
