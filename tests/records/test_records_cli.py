@@ -10,13 +10,15 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from prevent_ig.adapters.records.tables import AuditEventRow
+from prevent_ig.adapters.records.tables import AuditEventRow, UserRow, WebSessionRow
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.cli.app import app
+from prevent_ig.services.accounts import start_sign_in
+from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.requests import mark_answered
 from tests.fixtures_db import Db
 from tests.records.helpers import open_case, partner_request
-from tests.web.conftest import add_user
+from tests.web.conftest import PASSWORD, add_user
 
 runner = CliRunner()
 
@@ -238,3 +240,90 @@ def test_users_are_listed_disabled_and_enabled_from_the_command_line(
     assert re.search(r"^lead\.cli\s+prevent_lead\s+active", run(env, "users", "list").stdout, flags=re.M)
     unknown = run(env, "users", "disable", "nobody")
     assert unknown.exit_code == 2 and "no account nobody" in unknown.output
+
+
+def test_a_reset_gives_a_new_password_and_secret_and_ends_the_old_ones(
+    env: dict[str, str | None], db: Db
+) -> None:
+    old_secret = add_user(db, "lead.lost.phone", Role.PREVENT_LEAD)
+    with db.uow() as uow:
+        start_sign_in(uow=uow, username="lead.lost.phone", password=PASSWORD)  # a session, half signed in
+    short = runner.invoke(
+        app, ["users", "reset", "lead.lost.phone", "--password-stdin"], input="short\n", env=env
+    )
+    assert short.exit_code == 2 and "password: must be at least 12 characters" in short.output
+
+    reset = runner.invoke(
+        app,
+        ["users", "reset", "lead.lost.phone", "--password-stdin"],
+        input="a brand new passphrase\n",
+        env=env,
+    )
+
+    assert reset.exit_code == 0, reset.output
+    new_secret = re.search(r"secret: (\S+)", reset.stdout).group(1)  # type: ignore[union-attr]
+    assert new_secret != old_secret
+    with db.uow() as uow:
+        user = uow.session.scalars(select(UserRow).where(UserRow.username == "lead.lost.phone")).one()
+        assert user.totp_secret == new_secret
+        assert uow.session.scalars(select(WebSessionRow).where(WebSessionRow.user_id == user.id)).all() == []
+        with pytest.raises(RefusedError):
+            start_sign_in(uow=uow, username="lead.lost.phone", password=PASSWORD)
+    with db.uow() as uow:
+        assert start_sign_in(uow=uow, username="lead.lost.phone", password="a brand new passphrase")
+    assert ("cli", "admin:user:reset", f"user:{user.id}") in audit_events(db)
+    run(env, "users", "disable", "lead.lost.phone")
+    disabled = runner.invoke(
+        app,
+        ["users", "reset", "lead.lost.phone", "--password-stdin"],
+        input="another new passphrase\n",
+        env=env,
+    )
+    assert disabled.exit_code == 2 and "is disabled: enable it first" in disabled.output
+
+
+def test_an_account_made_on_the_server_signs_in_with_its_password_and_the_secret_printed_once(
+    env: dict[str, str | None], db: Db
+) -> None:
+    made = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--username",
+            "j.smith",
+            "--role",
+            "siro",
+            "--display-name",
+            "J Smith",
+            "--password-stdin",
+        ],
+        input="a long enough passphrase\n",
+        env=env,
+    )
+    assert made.exit_code == 0, made.output
+    assert made.stdout.startswith("created j.smith (siro). Add this to an authenticator app now")
+    secret = re.search(r"secret: (\S+)", made.stdout).group(1)  # type: ignore[union-attr]
+    with db.uow() as uow:
+        assert (
+            uow.session.scalars(select(UserRow.totp_secret).where(UserRow.username == "j.smith")).one()
+            == secret
+        )
+        assert start_sign_in(uow=uow, username="j.smith", password="a long enough passphrase")
+    again = runner.invoke(
+        app,
+        [
+            "users",
+            "create",
+            "--username",
+            "j.smith",
+            "--role",
+            "siro",
+            "--display-name",
+            "J",
+            "--password-stdin",
+        ],
+        input="a long enough passphrase\n",
+        env=env,
+    )
+    assert again.exit_code == 2 and "already exists" in again.output

@@ -13,11 +13,13 @@ create``), which prints the one-time-code secret; nothing here shows a secret or
 from dataclasses import dataclass
 from datetime import datetime
 
+import pyotp
 from sqlalchemy import delete, func, select
 
 from prevent_ig.adapters.records.tables import UserRow, WebSessionRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
+from prevent_ig.services.accounts import NewAccount, password_hash
 from prevent_ig.services.errors import NotFoundError, RefusedError
 
 
@@ -126,6 +128,25 @@ def enable_account(*, uow: UnitOfWork, actor: str, user_id: int) -> str:
     )
     uow.commit()
     return user.username
+
+
+def reset_credentials(*, uow: UnitOfWork, actor: str, user_id: int, password: str) -> NewAccount:
+    """A new password and a new one-time-code secret, for someone who has lost their phone or forgotten
+    their password: every session of the account ends, any lockout is lifted, and the old password and
+    codes stop working. The new secret is returned once, for the person's authenticator app."""
+    user = uow.session.get(UserRow, user_id, with_for_update=True)
+    if user is None:
+        raise NotFoundError(f"no account {user_id}")
+    if not user.active:
+        raise RefusedError(f"the account {user.username} is disabled: enable it first")
+    user.password_hash = password_hash(password)
+    user.totp_secret = pyotp.random_base32()
+    user.failed_logins = 0
+    user.locked_until = None
+    uow.session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+    uow.audit.record(actor=actor, event="admin:user:reset", entity=f"user:{user.id}")
+    uow.commit()
+    return NewAccount(user_id=user.id, totp_secret=user.totp_secret)
 
 
 def _lock_active_administrators(uow: UnitOfWork) -> list[int]:

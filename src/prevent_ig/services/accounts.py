@@ -52,8 +52,7 @@ def create_user(
 ) -> NewAccount:
     if not username.strip() or not username.replace(".", "").replace("-", "").isalnum():
         raise InvalidFieldError("username", "use letters, digits, dots and hyphens")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidFieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    hashed = password_hash(password)
     if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
         raise RefusedError(f"user {username} already exists")
     secret = pyotp.random_base32()
@@ -61,7 +60,7 @@ def create_user(
         username=username,
         display_name=display_name,
         role=role.value,
-        password_hash=_hasher.hash(password),
+        password_hash=hashed,
         totp_secret=secret,
         active=True,
         failed_logins=0,
@@ -77,6 +76,13 @@ def create_user(
     )
     uow.commit()
     return NewAccount(user_id=row.id, totp_secret=secret)
+
+
+def password_hash(password: str) -> str:
+    """The argon2id hash of a new password, once it is long enough."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidFieldError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    return _hasher.hash(password)
 
 
 def start_sign_in(*, uow: UnitOfWork, username: str, password: str) -> str:

@@ -16,7 +16,7 @@ from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.cli.common import fail, open_records
 from prevent_ig.services import account_admin
-from prevent_ig.services.accounts import create_user, current_code
+from prevent_ig.services.accounts import NewAccount, create_user, current_code
 from prevent_ig.services.api_tokens import create_token, list_tokens, revoke_token
 from prevent_ig.services.demo import load_demo_data
 from prevent_ig.services.errors import ServiceError
@@ -45,10 +45,7 @@ def users_create(
     ] = False,
 ) -> None:
     """Create an account and print the secret for its authenticator app (shown once)."""
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
-    else:
-        password = getpass.getpass("Password (12 characters or more): ")
+    password = _password(password_stdin)
     records = open_records()
     migrate.upgrade(records.engine)
     try:
@@ -63,9 +60,17 @@ def users_create(
             )
     except ServiceError as error:
         fail(str(error))
-    typer.echo(
-        f"created {username} ({role.value}). Add this to an authenticator app now; it is not shown again:"
-    )
+    _print_secret(f"created {username} ({role.value})", account, username)
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return getpass.getpass("Password (12 characters or more): ")
+
+
+def _print_secret(done: str, account: NewAccount, username: str) -> None:
+    typer.echo(f"{done}. Add this to an authenticator app now; it is not shown again:")
     typer.echo(f"  secret: {account.totp_secret}")
     typer.echo(f"  uri:    {account.provisioning_uri(username)}")
 
@@ -94,6 +99,27 @@ def users_enable(username: str) -> None:
     """Let a disabled or locked-out account sign in again."""
     _change_account(username, account_admin.enable_account)
     typer.echo(f"{username} can sign in again")
+
+
+@users_app.command("reset")
+def users_reset(
+    username: str,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the new password from stdin.")
+    ] = False,
+) -> None:
+    """A new password and authenticator secret (a lost phone, a forgotten password); sessions end."""
+    password = _password(password_stdin)
+    records = open_records()
+    try:
+        with records.new_unit_of_work() as uow:
+            user_id = account_admin.account_id(uow=uow, username=username)
+            account = account_admin.reset_credentials(
+                uow=uow, actor="cli", user_id=user_id, password=password
+            )
+    except ServiceError as error:
+        fail(str(error))
+    _print_secret(f"reset {username}", account, username)
 
 
 def _change_account(username: str, change: Callable[..., str]) -> None:
