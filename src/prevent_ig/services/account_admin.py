@@ -19,7 +19,7 @@ from sqlalchemy import delete, func, select
 from prevent_ig.adapters.records.tables import UserRow, WebSessionRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
-from prevent_ig.services.accounts import NewAccount, password_hash
+from prevent_ig.services.accounts import NewAccount, is_locked, password_hash
 from prevent_ig.services.errors import NotFoundError, RefusedError
 
 
@@ -39,7 +39,7 @@ class AccountSummary:
         """ "active", "locked" or "disabled", as an administrator reads it."""
         if not self.active:
             return "disabled"
-        if self.locked_until is not None and self.locked_until > now.replace(tzinfo=None):
+        if is_locked(self.locked_until, now):
             return "locked"
         return "active"
 
@@ -94,9 +94,7 @@ def disable_account(*, uow: UnitOfWork, actor: str, user_id: int) -> str:
     if user.username == actor:
         raise RefusedError("you cannot disable your own account: ask another administrator")
     user.active = False
-    sessions = WebSessionRow.user_id == user.id
-    ended = uow.session.scalar(select(func.count()).where(sessions)) or 0
-    uow.session.execute(delete(WebSessionRow).where(sessions))
+    ended = _end_sessions(uow, user.id)
     uow.audit.record(
         actor=actor,
         event="admin:user:disable",
@@ -112,14 +110,11 @@ def enable_account(*, uow: UnitOfWork, actor: str, user_id: int) -> str:
     user = uow.session.get(UserRow, user_id, with_for_update=True)
     if user is None:
         raise NotFoundError(f"no account {user_id}")
-    now = uow.now().replace(tzinfo=None)
-    locked = user.locked_until is not None and user.locked_until > now
-    if user.active and not locked:
+    if user.active and not is_locked(user.locked_until, uow.now()):
         raise RefusedError(f"the account {user.username} can already sign in")
     was = "disabled" if not user.active else "locked"
     user.active = True
-    user.failed_logins = 0
-    user.locked_until = None
+    _lift_lockout(user)
     uow.audit.record(
         actor=actor,
         event="admin:user:enable",
@@ -141,12 +136,24 @@ def reset_credentials(*, uow: UnitOfWork, actor: str, user_id: int, password: st
         raise RefusedError(f"the account {user.username} is disabled: enable it first")
     user.password_hash = password_hash(password)
     user.totp_secret = pyotp.random_base32()
-    user.failed_logins = 0
-    user.locked_until = None
-    uow.session.execute(delete(WebSessionRow).where(WebSessionRow.user_id == user.id))
+    _lift_lockout(user)
+    _end_sessions(uow, user.id)
     uow.audit.record(actor=actor, event="admin:user:reset", entity=f"user:{user.id}")
     uow.commit()
     return NewAccount(user_id=user.id, totp_secret=user.totp_secret)
+
+
+def _end_sessions(uow: UnitOfWork, user_id: int) -> int:
+    """Sign the account out everywhere; how many sessions it had."""
+    sessions = WebSessionRow.user_id == user_id
+    ended = uow.session.scalar(select(func.count()).where(sessions)) or 0
+    uow.session.execute(delete(WebSessionRow).where(sessions))
+    return ended
+
+
+def _lift_lockout(user: UserRow) -> None:
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def _lock_active_administrators(uow: UnitOfWork) -> list[int]:

@@ -78,6 +78,11 @@ def create_user(
     return NewAccount(user_id=row.id, totp_secret=secret)
 
 
+def is_locked(locked_until: datetime | None, now: datetime) -> bool:
+    """Whether a lockout after failed sign-ins still holds at ``now`` (stored times are naive UTC)."""
+    return locked_until is not None and locked_until > now.replace(tzinfo=None)
+
+
 def password_hash(password: str) -> str:
     """The argon2id hash of a new password, once it is long enough."""
     if len(password) < MIN_PASSWORD_LENGTH:
@@ -92,7 +97,7 @@ def start_sign_in(*, uow: UnitOfWork, username: str, password: str) -> str:
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
         raise RefusedError("the username or password is not right")
-    if user.locked_until is not None and user.locked_until > now:
+    if is_locked(user.locked_until, now):
         raise RefusedError("too many failed attempts: try again in 15 minutes, or ask an administrator")
     if not _verify(user.password_hash, password):
         user.failed_logins += 1

@@ -50,6 +50,8 @@ class LogPage:
     pages: int
     """At least 1, so an empty log is page 1 of 1."""
     total: int
+    first: int
+    """The place in the log of the page's first entry, counting from 1 (newest first)."""
 
 
 def read_log(*, uow: UnitOfWork, actor: str, page: int = 1, per_page: int = PAGE_SIZE) -> LogPage:
@@ -70,4 +72,4 @@ def read_log(*, uow: UnitOfWork, actor: str, page: int = 1, per_page: int = PAGE
             actor=actor, event="governance:caldicott:view", case_id=case_id, entity="caldicott:log"
         )
     uow.commit()
-    return LogPage(entries=entries, page=page, pages=pages, total=total)
+    return LogPage(entries=entries, page=page, pages=pages, total=total, first=(page - 1) * per_page + 1)

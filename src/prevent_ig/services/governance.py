@@ -6,7 +6,12 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, DataSharingAgreementRow
+from prevent_ig.adapters.records.tables import (
+    CALDICOTT_ANSWER_INDEX,
+    AssessmentRow,
+    CaldicottLogRow,
+    DataSharingAgreementRow,
+)
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.cases import require_case
@@ -103,9 +108,6 @@ def sign_agreement(*, uow: UnitOfWork, actor: str, agreement_id: int, siro: str,
     uow.commit()
 
 
-ANSWER_INDEX = "uq_caldicott_log_answer"
-
-
 def _is_second_answer(error: IntegrityError) -> bool:
     """Whether the write broke the one-answer-per-assessment index, not some other constraint of the
     same flush (which is a fault to report, not a refusal). PostgreSQL names the constraint; SQLite
@@ -113,5 +115,5 @@ def _is_second_answer(error: IntegrityError) -> bool:
     cause = error.orig
     diagnosis = getattr(cause, "diag", None)
     if diagnosis is not None and getattr(diagnosis, "constraint_name", None) is not None:
-        return bool(diagnosis.constraint_name == ANSWER_INDEX)
+        return bool(diagnosis.constraint_name == CALDICOTT_ANSWER_INDEX)
     return "caldicott_log.assessment_id" in str(cause)

@@ -23,6 +23,8 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import Purpose
 from prevent_ig.services.errors import InvalidFieldError
 
+DEFAULT_DAYS = 91
+"""With no period chosen: the last quarter, the usual reporting cycle (web and CLI alike)."""
 MAX_DAYS = 3 * 366
 """The longest period one report covers: three years, enough for any board or audit cycle."""
 

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
@@ -14,8 +15,6 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse
 from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
-EARLIEST_YEAR = 1900
-"""No request to the NHS about a living person arrived earlier; a year before it is a typing slip."""
 RESPONSE_WORKING_DAYS = 5
 
 

@@ -39,6 +39,8 @@ MAX_ID = 2_147_483_647
 """Ids are 32-bit on every database we support: a larger number is refused at the door (URL, body,
 command line), never overflowed."""
 SHORT = 64
+CALDICOTT_ANSWER_INDEX = "uq_caldicott_log_answer"
+"""One answer from the adviser's queue per assessment (migration 0005)."""
 NAME = 200
 
 
@@ -212,7 +214,7 @@ class CaldicottLogRow(Base):
     __table_args__ = (
         # One answer from the queue per assessment, held by the database (migration 0005).
         Index(
-            "uq_caldicott_log_answer",
+            CALDICOTT_ANSWER_INDEX,
             "assessment_id",
             unique=True,
             sqlite_where=text("answers"),

@@ -11,6 +11,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 ENGLAND = ZoneInfo("Europe/London")
+EARLIEST_YEAR = 1900
+"""No date this service records (a birth, a request arriving, an agreement) falls before it: an earlier
+year is a typing slip, such as "26" for 2026."""
 
 
 def date_in_england(moment: datetime) -> date:

@@ -13,7 +13,6 @@ from typing import Annotated, BinaryIO
 import typer
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError, load_engine_config
-from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.catalogue import load_catalogue
@@ -23,7 +22,7 @@ from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_asses
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.cli import documents, records, reports, web
-from prevent_ig.entrypoints.cli.common import BAD_INPUT, fail
+from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings
 
@@ -80,7 +79,7 @@ def assess_command(
 ) -> None:
     """Assess whether, what and how to share, citing the provisions."""
     engine_config = _engine_config(config)
-    decided_on = today.date() if today else today_in_england()
+    decided_on = day_or_today(today)
     if jsonl:
         _assess_lines(source, engine_config, decided_on)
         return
@@ -137,7 +136,7 @@ def check_email_command(
 ) -> None:
     """Is this address secure, or does the subject need [secure]? (guidance Diagram 2)"""
     engine_config = _engine_config(config)
-    decided_on = today.date() if today else today_in_england()
+    decided_on = day_or_today(today)
     try:
         result = check_email(address, accredited_domains=engine_config.accredited_on(decided_on))
     except MalformedAddressError as error:

@@ -1,11 +1,12 @@
 """What every command shares: how it fails on bad input, how it opens the records, who it is."""
 
+from datetime import date, datetime
 from typing import Annotated, NoReturn
 
 import typer
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError
-from prevent_ig.bootstrap import ConfigurationError, Records, build_records
+from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
 
 BAD_INPUT = 2
 """Exit status for input the command cannot take (the usage error of most tools)."""
@@ -18,6 +19,11 @@ def fail(message: str) -> NoReturn:
     """Name the bad input and what is allowed on stderr, and exit 2: never a traceback."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(BAD_INPUT)
+
+
+def day_or_today(given: datetime | None) -> date:
+    """The day a --today option gives, or today's date in England."""
+    return given.date() if given else today_in_england()
 
 
 def open_records() -> Records:

@@ -28,11 +28,11 @@ from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_mes
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.bootstrap import Records, today_in_england
+from prevent_ig.bootstrap import Records
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
-from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
+from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, day_or_today, fail, open_records
 from prevent_ig.services import delivery, outbox
 from prevent_ig.services import documents as document_service
 from prevent_ig.services import request_import as drafts
@@ -63,10 +63,6 @@ ItemsOption = Annotated[
         "Omit to reuse the content recorded for this assessment's last disclosure.",
     ),
 ]
-
-
-def _day(today: datetime | None) -> date:
-    return today.date() if today else today_in_england()
 
 
 def _check_out(path: Path) -> None:
@@ -162,7 +158,7 @@ def referral_command(case_id: int, out: OutOption, today: TodayOption = None) ->
         out,
         f"referral form for case {case_id}",
         lambda uow: document_service.issue_referral(
-            uow=uow, actor=CLI_ACTOR, case_id=case_id, on=_day(today), renderer=PdfRenderer()
+            uow=uow, actor=CLI_ACTOR, case_id=case_id, on=day_or_today(today), renderer=PdfRenderer()
         ),
     )
 
@@ -181,7 +177,7 @@ def disclosure_command(
             uow=uow,
             actor=CLI_ACTOR,
             assessment_id=assessment_id,
-            on=_day(today),
+            on=day_or_today(today),
             renderer=PdfRenderer(),
             items=released,
         ),
@@ -196,7 +192,11 @@ def clarification_command(assessment_id: int, out: OutOption, today: TodayOption
         out,
         f"clarification letter for assessment {assessment_id}",
         lambda uow: document_service.issue_clarification_letter(
-            uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today), renderer=PdfRenderer()
+            uow=uow,
+            actor=CLI_ACTOR,
+            assessment_id=assessment_id,
+            on=day_or_today(today),
+            renderer=PdfRenderer(),
         ),
     )
 
@@ -217,7 +217,7 @@ def note_command(
                 uow=uow,
                 actor=CLI_ACTOR,
                 assessment_id=assessment_id,
-                on=_day(today),
+                on=day_or_today(today),
                 renderer=PdfRenderer() if out else None,
             )
     except ServiceError as error:
@@ -244,7 +244,7 @@ def caldicott_command(
     try:
         with records.new_unit_of_work() as uow:
             draft, issued = document_service.draft_caldicott_entry(
-                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=_day(today)
+                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=day_or_today(today)
             )
         logged = None
         if log and adviser:
@@ -252,7 +252,7 @@ def caldicott_command(
                 logged = log_caldicott_advice(
                     uow=uow,
                     actor=CLI_ACTOR,
-                    on=_day(today),
+                    on=day_or_today(today),
                     entry=CaldicottEntry(
                         question=draft.question,
                         adviser=adviser,
@@ -309,7 +309,7 @@ def send_referral_command(
                 actor=CLI_ACTOR,
                 case_id=case_id,
                 to=to,
-                on=_day(today),
+                on=day_or_today(today),
                 renderer=PdfRenderer(),
                 from_address=sender,
                 config=records.engine_config,
@@ -338,7 +338,7 @@ def send_disclosure_command(
                 assessment_id=assessment_id,
                 to=to,
                 items=released,
-                on=_day(today),
+                on=day_or_today(today),
                 renderer=PdfRenderer(),
                 from_address=sender,
                 config=records.engine_config,
@@ -515,7 +515,12 @@ def import_command(
     try:
         with records.new_unit_of_work() as uow:
             draft = drafts.import_request_email(
-                uow=uow, actor=CLI_ACTOR, raw=raw, on=_day(today), config=records.engine_config, case_id=case
+                uow=uow,
+                actor=CLI_ACTOR,
+                raw=raw,
+                on=day_or_today(today),
+                config=records.engine_config,
+                case_id=case,
             )
     except ServiceError as error:
         fail(str(error))

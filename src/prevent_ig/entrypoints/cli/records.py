@@ -12,10 +12,10 @@ from sqlalchemy.engine import make_url
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import is_sqlite
 from prevent_ig.adapters.records.tables import MAX_ID
-from prevent_ig.bootstrap import Records, today_in_england
+from prevent_ig.bootstrap import Records
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
-from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
+from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, day_or_today, fail, open_records
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services import cases as case_service
 from prevent_ig.services.demo import load_demo_data
@@ -45,7 +45,7 @@ def demo_data_command(
     result = load_demo_data(
         uow_factory=records.new_unit_of_work,
         config=records.engine_config,
-        today=today.date() if today else today_in_england(),
+        today=day_or_today(today),
     )
     typer.echo(f"loaded {len(result.case_ids)} synthetic cases: {', '.join(map(str, result.case_ids))}")
 
@@ -128,7 +128,7 @@ def cases_due(
         items = case_service.due_items(
             uow=uow,
             actor=CLI_ACTOR,
-            today=today.date() if today else today_in_england(),
+            today=day_or_today(today),
             within_working_days=within,
             calendar=records.engine_config.calendar,
         )

@@ -11,14 +11,17 @@ import typer
 
 from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records
 from prevent_ig.services.errors import InvalidFieldError, ServiceError
-from prevent_ig.services.oversight import Timeliness, TimelinessReport, report_csv, timeliness_report
+from prevent_ig.services.oversight import (
+    DEFAULT_DAYS,
+    Timeliness,
+    TimelinessReport,
+    report_csv,
+    timeliness_report,
+)
 
 report_app = typer.Typer(
     help="Reports for oversight (organisations and case ids only).", no_args_is_help=True
 )
-
-DEFAULT_DAYS = 91
-"""With no period given: the last quarter, as on the web."""
 
 
 @report_app.command("requests")

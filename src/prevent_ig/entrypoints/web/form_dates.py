@@ -11,7 +11,8 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-EARLIEST_YEAR = 1900
+from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR
+
 _DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 _YEAR = re.compile(r"[0-9]{4}")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")

@@ -2,7 +2,7 @@
 audit trail of one case (time, actor, event, entity: never personal data). Reading it is audited.
 """
 
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 
 from fastapi import Request
@@ -16,16 +16,6 @@ from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.audit import TRAIL_LIMIT, case_trail, chain_head, verify
 
 router = PermissionRouter()
-
-
-@dataclass(frozen=True, slots=True)
-class ShownEvent:
-    seq: int
-    at: str
-    """UTC, for reading: 26 Nov 2026, 09:00:00."""
-    actor: str
-    event: str
-    entity: str | None
 
 
 @router.page("/audit", permission=Permission.AUDIT_VIEW)
@@ -87,10 +77,7 @@ async def trail_page(request: Request, case_id: str = "") -> Response:
         errors=[],
         field_errors={},
         case_id=text,
-        events=[
-            ShownEvent(seq=e.seq, at=_readable(e.at), actor=e.actor, event=e.event, entity=e.entity)
-            for e in trail.events
-        ],
+        events=[replace(event, at=_readable(event.at)) for event in trail.events],
         total=trail.total,
         limit=TRAIL_LIMIT,
     )

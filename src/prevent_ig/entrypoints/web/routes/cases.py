@@ -197,11 +197,9 @@ async def concern_submit(request: Request) -> Response:
         if not values[key]:
             errors[key] = {"text": text, "href": f"#{key}"}
     found = date_in_form(values, "dob")
-    if found is not None:
-        born = found
-    else:
+    born = found or records_of(request).today()  # stands in only while the form is shown again
+    if found is None:
         errors["dob"] = {"text": "Enter a real date of birth, for example 17 5 1990", "href": "#dob-day"}
-        born = records_of(request).today()
     user = user_of(request)
     if not errors:
         try:

@@ -18,6 +18,7 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
+from prevent_ig.entrypoints.web.routes.requests import FORM_FIELDS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.documents import (
     IssuedDocument,
@@ -292,11 +293,10 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
                 )
             return RedirectResponse(f"/requests/{request_id}", status_code=303)
         except InvalidFieldError as error:
-            field = (
-                error.field
-                if error.field in values
-                else {"items_requested": "items", "legal_powers_cited": "powers"}.get(error.field, "case_id")
-            )
+            # Named as on the request form; what this form does not ask (the email's date) is shown
+            # at the case number, where the lead acts on the draft.
+            field = FORM_FIELDS.get(error.field, error.field)
+            field = field if field in values else "case_id"
             text = as_sentence(error.message)
             if error.field == "received_on":  # the email's date, which this form does not show
                 text = f"The request's date, taken from the email, {error.message}"

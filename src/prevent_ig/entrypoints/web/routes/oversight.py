@@ -13,12 +13,16 @@ from prevent_ig.entrypoints.web.form_dates import iso_date
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.errors import InvalidFieldError
-from prevent_ig.services.oversight import Timeliness, TimelinessReport, report_csv, timeliness_report
+from prevent_ig.services.oversight import (
+    DEFAULT_DAYS,
+    Timeliness,
+    TimelinessReport,
+    report_csv,
+    timeliness_report,
+)
 
 router = PermissionRouter()
 
-DEFAULT_DAYS = 91
-"""With no period chosen: the last quarter, the usual reporting cycle."""
 TIMELINESS_LABELS = {
     Timeliness.ANSWERED_ON_TIME: "Answered on time",
     Timeliness.ANSWERED_LATE: "Answered late",

@@ -18,7 +18,7 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, option_labels
 from prevent_ig.entrypoints.web.templating import as_sentence, render
-from prevent_ig.services.caldicott_log import PAGE_SIZE, read_log
+from prevent_ig.services.caldicott_log import read_log
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from prevent_ig.services.registers import (
@@ -137,7 +137,6 @@ async def caldicott(request: Request, page: str = "1") -> Response:
         request,
         "registers/caldicott.html",
         log=shown,
-        first_shown=(shown.page - 1) * PAGE_SIZE + 1,
         adviser_labels=option_labels(ADVISER),
     )
 

@@ -122,21 +122,19 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
         errors["recipient_type"] = {"text": "Choose the kind of organisation", "href": "#recipient_type"}
     if values["purpose"] not in {p.value for p in Purpose}:
         errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
+    today = records_of(request).today()
     found = date_in_form(values, "received")
-    if found is not None and found > records_of(request).today():
-        errors["received"] = {
-            "text": "The date the request arrived must be today or earlier",
-            "href": _href("received"),
-        }
-        received = found
-    elif found is not None:
-        received = found
-    else:
+    received = found or today  # stands in only while the form is shown again with its errors
+    if found is None:
         errors["received"] = {
             "text": "Enter the date the request arrived, for example 22 12 2026",
             "href": _href("received"),
         }
-        received = records_of(request).today()
+    elif found > today:
+        errors["received"] = {
+            "text": "The date the request arrived must be today or earlier",
+            "href": _href("received"),
+        }
     if not errors:
         checks = set(values["checks"])
         try:
@@ -146,7 +144,7 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
                     actor=user_of(request).username,
                     case_id=case_id,
                     calendar=engine_config_for(request).calendar,
-                    today=records_of(request).today(),
+                    today=today,
                     request=NewPartnerRequest(
                         organisation=values["organisation"],
                         person=values["person"],
