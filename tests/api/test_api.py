@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, PartnerRequestRow, SubjectRow
 from prevent_ig.domain.access import ROLE_PERMISSIONS, Permission, Role
 from prevent_ig.entrypoints.api.app import create_api
+from prevent_ig.entrypoints.api.problems import PROBLEM_BASE
 from prevent_ig.entrypoints.web.auth import page_routes
 from prevent_ig.services.api_tokens import create_token, revoke_token
 from tests.builders import input_data
@@ -91,6 +92,24 @@ def test_role_by_route_matrix_and_anonymous(api, auth, db: Db) -> None:  # type:
             allowed = permission in ROLE_PERMISSIONS[role]
             assert (response.status_code != 403) == allowed, (role, method, path, response.status_code)
             assert response.status_code < 500, (role, path)
+
+
+def test_a_missing_record_is_the_same_problem_whatever_its_kind(api, auth) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    for path, what in (
+        ("/cases/999", "case"),
+        ("/decisions/999", "decision"),
+        ("/requests/999", "partner request"),
+    ):
+        response = api.get("/api/v1" + path, headers=lead)
+        assert response.status_code == 404, path
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json() == {
+            "type": PROBLEM_BASE + "not-found",
+            "title": "Not found",
+            "status": 404,
+            "detail": f"{what} 999 does not exist",
+        }
 
 
 def test_expired_and_revoked_tokens_are_refused(api, db: Db) -> None:  # type: ignore[no-untyped-def]

@@ -36,7 +36,7 @@ from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, due_items, list_cases, raise_concern, view_case
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
-from prevent_ig.services.errors import InvalidFieldError, RefusedError, StaleVersionError
+from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
@@ -83,10 +83,6 @@ def _committed(uow: UnitOfWork, row_type: type[CommittedRow], row_id: int) -> Co
     row = uow.session.get(row_type, row_id)
     assert row is not None
     return row
-
-
-def not_found(what: str) -> Response:
-    return problem(404, "not-found", "Not found", f"{what} does not exist or is not visible to this token")
 
 
 def input_problem(problems: list[dict[str, str]], detail: str = "The input breaks the contract") -> Response:
@@ -297,7 +293,7 @@ def get_request(request: Request, request_id: RecordId) -> Any:
     with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         if row is None:
-            return not_found(f"partner request {request_id}")
+            raise NotFoundError(f"partner request {request_id} does not exist")
         view = RequestView(
             **{k: getattr(row, k) for k in RequestView.model_fields if k != "clarifications"},
             clarifications=[],
@@ -362,7 +358,7 @@ def get_decision(request: Request, decision_id: RecordId) -> Any:
     with records_of(request).new_unit_of_work().reading() as uow:
         row = uow.session.get(AssessmentRow, decision_id)
         if row is None:
-            return not_found(f"decision {decision_id}")
+            raise NotFoundError(f"decision {decision_id} does not exist")
         out = _decision_out(row)
         uow.audit.record(
             actor=identity.actor,
