@@ -34,6 +34,9 @@ WRITES = {
     Permission.DSA_SIGN,
     Permission.USER_ADMIN,
 }
+# "Writes" are changes to the organisation's records: cases, registers, agreements, other people's
+# accounts. What only a signed-in person's own sign-in allows (signing out, changing their own password)
+# changes no record, so SIGNED_IN is classed with the reads.
 READS_ONLY = {
     Permission.PUBLIC,
     Permission.SIGNED_IN,
@@ -118,7 +121,7 @@ def test_the_policy_keeps_its_principles() -> None:
         Role(role): {Permission(p) for p in permissions} for role, permissions in POLICY["roles"].items()
     }
     assert roles[Role.ADMINISTRATOR].isdisjoint(CASE_CONTENT), "an administrator never sees case content"
-    assert roles[Role.AUDITOR].isdisjoint(WRITES), "an auditor changes nothing"
+    assert roles[Role.AUDITOR].isdisjoint(WRITES), "an auditor changes no records"
     assert roles[Role.PRACTITIONER] == {Permission.CONCERN_RAISE, Permission.CASE_VIEW_OWN}
     assert roles[Role.IG_ADVISER].isdisjoint({Permission.CASE_VIEW_OWN, Permission.CASE_VIEW_ALL}), (
         "advisers see of a case only what the question of advice needs"

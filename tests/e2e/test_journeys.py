@@ -79,6 +79,27 @@ def test_sign_in_needs_the_second_factor(page: Page, live_app: LiveApp) -> None:
     assert "e2e.signin (e2e)" in page.content()
 
 
+def test_a_user_changes_their_own_password(page: Page, live_app: LiveApp) -> None:
+    live_app.add_user("e2e.changer", Role.PRACTITIONER)
+    sign_in(page, live_app, "e2e.changer")
+    page.get_by_role("link", name="Change password").click()
+    page.wait_for_url("**/account/password")
+    check_accessibility(page)
+    page.fill("#current_password", "correct horse battery staple")
+    page.fill("#new_password", "too short")
+    page.click("button:has-text('Change password')")
+    assert (
+        "Enter a new password of at least 12 characters" in page.locator(".nhsuk-error-summary").inner_text()
+    )
+    check_accessibility(page)
+    page.fill("#current_password", "correct horse battery staple")
+    page.fill("#new_password", "four unrelated words here")
+    page.fill("#confirm_password", "four unrelated words here")
+    page.click("button:has-text('Change password')")
+    assert "Your password is changed" in page.locator("main").inner_text()
+    check_accessibility(page)
+
+
 def test_journey_2_assessment_by_keyboard_alone(page: Page, live_app: LiveApp) -> None:
     live_app.add_user("e2e.lead", Role.PREVENT_LEAD)
     case_id = new_case(live_app)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pyotp
-from sqlalchemy import delete, func, select
+from sqlalchemy import select
 
-from prevent_ig.adapters.records.tables import UserRow, WebSessionRow
+from prevent_ig.adapters.records.tables import UserRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
-from prevent_ig.services.accounts import NewAccount, is_locked, password_hash
+from prevent_ig.services.accounts import NewAccount, end_sessions, is_locked, password_hash
 from prevent_ig.services.errors import NotFoundError, RefusedError
 
 
@@ -94,7 +94,7 @@ def disable_account(*, uow: UnitOfWork, actor: str, user_id: int) -> str:
     if user.username == actor:
         raise RefusedError("you cannot disable your own account: ask another administrator")
     user.active = False
-    ended = _end_sessions(uow, user.id)
+    ended = end_sessions(uow, user.id)
     uow.audit.record(
         actor=actor,
         event="admin:user:disable",
@@ -137,18 +137,10 @@ def reset_credentials(*, uow: UnitOfWork, actor: str, user_id: int, password: st
     user.password_hash = password_hash(password)
     user.totp_secret = pyotp.random_base32()
     _lift_lockout(user)
-    _end_sessions(uow, user.id)
+    end_sessions(uow, user.id)
     uow.audit.record(actor=actor, event="admin:user:reset", entity=f"user:{user.id}")
     uow.commit()
     return NewAccount(user_id=user.id, totp_secret=user.totp_secret)
-
-
-def _end_sessions(uow: UnitOfWork, user_id: int) -> int:
-    """Sign the account out everywhere; how many sessions it had."""
-    sessions = WebSessionRow.user_id == user_id
-    ended = uow.session.scalar(select(func.count()).where(sessions)) or 0
-    uow.session.execute(delete(WebSessionRow).where(sessions))
-    return ended
 
 
 def _lift_lockout(user: UserRow) -> None:

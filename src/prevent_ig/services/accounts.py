@@ -6,6 +6,7 @@ number of app processes can serve one user and signing out really ends the sessi
 """
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from datetime import datetime, timedelta
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from prevent_ig.adapters.records.tables import UserRow, WebSessionRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
@@ -169,6 +170,69 @@ def sign_out(*, uow: UnitOfWork, token: str) -> None:
     uow.commit()
 
 
+class SessionEndedError(RefusedError):
+    """The session asking is over: this attempt locked the account and ended every session of it, or
+    the session had already ended."""
+
+
+def change_password(
+    *, uow: UnitOfWork, user_id: int, session_token: str, current_password: str, new_password: str
+) -> str:
+    """Give a signed-in user a new password; the token of the fresh session that replaces theirs.
+
+    The current password is asked for again, so that a session left open on a shared computer cannot
+    be used to take the account over; wrong answers count towards the same lockout as sign-in, and the
+    attempt that locks the account also ends every session of it (``SessionEndedError``). A change ends
+    every session too, since the old password may be known to someone else, and the browser that made
+    the change gets a new session in place of its old one, so a token seen before the change is worth
+    nothing after it.
+    """
+    now = uow.now().replace(tzinfo=None)
+    user = uow.session.get(UserRow, user_id, with_for_update=True)
+    session = uow.session.get(WebSessionRow, _hash(session_token))
+    if user is None or not user.active or session is None or session.user_id != user.id:
+        raise SessionEndedError("your session has ended: sign in again")
+    if is_locked(user.locked_until, now):
+        raise RefusedError("too many failed attempts: try again in 15 minutes, or ask an administrator")
+    if not _verify(user.password_hash, current_password):
+        user.failed_logins += 1
+        locked = user.failed_logins >= MAX_FAILED_LOGINS
+        if locked:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+            end_sessions(uow, user.id)
+        uow.audit.record(actor=user.username, event="auth:password:fail", entity=f"user:{user.id}")
+        uow.commit()
+        if locked:
+            raise SessionEndedError("too many failed attempts: you are signed out; try again in 15 minutes")
+        raise InvalidFieldError("current_password", "is not right")
+    if hmac.compare_digest(new_password.encode(), current_password.encode()):
+        raise InvalidFieldError("new_password", "must not be the same as your current password")
+    try:
+        user.password_hash = password_hash(new_password)
+    except InvalidFieldError as error:
+        raise InvalidFieldError("new_password", error.message) from None
+    user.failed_logins = 0
+    ended = end_sessions(uow, user.id)
+    token = _new_session(uow, user, now, second_factor_done=session.second_factor_done)
+    uow.audit.record(
+        actor=user.username,
+        event="auth:password:change",
+        entity=f"user:{user.id}",
+        change={"sessions_ended": ended},
+    )
+    uow.commit()
+    return token
+
+
+def end_sessions(uow: UnitOfWork, user_id: int) -> int:
+    """Sign the account out everywhere; how many sessions it had."""
+    sessions = WebSessionRow.user_id == user_id
+    ended = uow.session.scalar(select(func.count()).where(sessions)) or 0
+    uow.session.execute(delete(WebSessionRow).where(sessions))
+    return ended
+
+
 def current_code(*, uow: UnitOfWork, username: str) -> str:
     """The user's current one-time code: for demo mode only (the CLI refuses otherwise)."""
     user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
@@ -177,14 +241,14 @@ def current_code(*, uow: UnitOfWork, username: str) -> str:
     return pyotp.TOTP(user.totp_secret).at(uow.now())
 
 
-def _new_session(uow: UnitOfWork, user: UserRow, now: datetime) -> str:
+def _new_session(uow: UnitOfWork, user: UserRow, now: datetime, *, second_factor_done: bool = False) -> str:
     token = secrets.token_urlsafe(32)
     uow.session.add(
         WebSessionRow(
             token_hash=_hash(token),
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(32),
-            second_factor_done=False,
+            second_factor_done=second_factor_done,
             created_at=now,
             last_seen_at=now,
         )

@@ -27,6 +27,7 @@ from prevent_ig.entrypoints.web.routes import (
     dashboard,
     documents,
     oversight,
+    own_account,
     registers,
     requests,
     signin,
@@ -82,6 +83,7 @@ ROUTE_MODULES = [
     audit_trail,
     admin_tokens,
     admin_users,
+    own_account,
 ]
 
 

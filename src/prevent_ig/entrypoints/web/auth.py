@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
 
 from prevent_ig.adapters.records.tables import MAX_ID
@@ -77,6 +77,13 @@ def guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
 
     check.__name__ = f"requires_{permission.value.replace(':', '_')}"
     return check
+
+
+def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
+    """Our cookies: never readable by scripts, never sent from another site, HTTPS only when served so."""
+    response.set_cookie(
+        name, value, httponly=True, samesite="strict", secure=request.app.state.web.secure_cookies, path="/"
+    )
 
 
 def user_of(request: Request) -> SignedInUser:

@@ -11,7 +11,7 @@ from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from prevent_ig.domain.access import Permission
-from prevent_ig.entrypoints.web.auth import SESSION_COOKIE, PermissionRouter, records_of
+from prevent_ig.entrypoints.web.auth import SESSION_COOKIE, PermissionRouter, records_of, set_cookie
 from prevent_ig.entrypoints.web.security import tokens_match
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.accounts import complete_sign_in, sign_out, start_sign_in
@@ -32,14 +32,8 @@ def _with_pre_csrf(request: Request, template: str, **context: object) -> Respon
     token = request.cookies.get(PRE_CSRF_COOKIE) or secrets.token_urlsafe(32)
     status = 400 if context.get("errors") else 200
     response = render(request, template, pre_csrf=token, status_code=status, **context)
-    _set_cookie(request, response, PRE_CSRF_COOKIE, token)
+    set_cookie(request, response, PRE_CSRF_COOKIE, token)
     return response
-
-
-def _set_cookie(request: Request, response: Response, name: str, value: str) -> None:
-    response.set_cookie(
-        name, value, httponly=True, samesite="strict", secure=request.app.state.web.secure_cookies, path="/"
-    )
 
 
 @router.page("/sign-in", permission=Permission.PUBLIC)
@@ -79,7 +73,7 @@ async def sign_in_submit(
             request, "sign_in.html", next_path=_safe_next(next), username=username, errors=errors
         )
     response = RedirectResponse(f"/sign-in/code?next={_safe_next(next)}", status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, token)
+    set_cookie(request, response, SESSION_COOKIE, token)
     return response
 
 
