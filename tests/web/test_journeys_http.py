@@ -10,7 +10,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
 from tests.fixtures_db import Db
-from tests.records.helpers import open_case
+from tests.records.helpers import assess_case, open_case
 
 DRAFT = re.compile(r'name="draft" value="([^"]*)"')
 
@@ -262,6 +262,30 @@ def test_dashboard_shows_deadlines_and_stages(as_role) -> None:  # type: ignore[
     board = lead.client.get("/dashboard")
     assert board.status_code == 200
     assert "Cases by stage" in board.text and "Concern raised" in board.text
+    assert "No decisions recorded yet." in board.text
+
+
+def test_the_dashboard_names_each_basis_as_people_know_it(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.bases")
+    for _ in range(2):
+        assess_case(lead.db, open_case(lead.db))  # consent given: shared on consent
+    assess_case(lead.db, open_case(lead.db), consent={"status": "not_sought", "given_by": None})
+
+    board = lead.client.get("/dashboard").text
+
+    rows = re.findall(
+        r'<tr class="nhsuk-table__row">\s*<td class="nhsuk-table__cell">(.*?)</td>\s*'
+        r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">(\d+)</td>',
+        board,
+        flags=re.S,
+    )
+    bases = [
+        (re.sub(r"<[^>]+>", "", label).strip(), int(count)) for label, count in rows if "href" not in label
+    ]
+    assert bases == [
+        ("Common law duty of confidentiality: consent (CLDC.consent)", 2),
+        ("No basis to share: seek consent", 1),
+    ]
 
 
 def test_empty_answers_render_as_empty_fields_not_none(as_role) -> None:  # type: ignore[no-untyped-def]

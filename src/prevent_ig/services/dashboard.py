@@ -16,6 +16,16 @@ from prevent_ig.services.cases import due_items
 DUE_WINDOW_WORKING_DAYS = 10
 
 
+@dataclass(frozen=True, slots=True)
+class BasisCount:
+    """How many standing decisions rest on one confidentiality basis; for decisions that found no basis
+    to share, ``provision_id`` is None and ``outcome`` says what the engine asked for instead."""
+
+    provision_id: str | None
+    outcome: str | None
+    count: int
+
+
 @dataclass(frozen=True)
 class Dashboard:
     due: list[views.DueItem]
@@ -23,7 +33,8 @@ class Dashboard:
     awaiting_advice: list[tuple[int, int, str]]
     """(assessment id, case id, purpose) for recorded decisions whose IG advice is still awaited."""
     notifications: list[tuple[int, int | None, str]]
-    decisions_by_basis: list[tuple[str, int]]
+    decisions_by_basis: list[BasisCount]
+    """Bases first (by provision id), then the decisions with none (by outcome)."""
 
 
 def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: WorkingDayCalendar) -> Dashboard:
@@ -31,7 +42,7 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
     counts: dict[str, int] = {row[0]: row[1] for row in grouped}
     by_stage = [(stage.value, counts.get(stage.value, 0)) for stage in Stage]
     awaiting = []
-    basis_counts: dict[str, int] = {}
+    basis_counts: dict[tuple[str | None, str | None], int] = {}
     superseded = set(
         uow.session.scalars(
             select(AssessmentRow.supersedes_id).where(AssessmentRow.supersedes_id.is_not(None))
@@ -48,8 +59,9 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
             and (a.case_id, a.id) not in answered
         ):
             awaiting.append((a.id, a.case_id, a.purpose))
-        confidentiality = (a.output.get("basis") or {}).get("confidentiality") or f"no share ({a.outcome})"
-        basis_counts[confidentiality] = basis_counts.get(confidentiality, 0) + 1
+        confidentiality = (a.output.get("basis") or {}).get("confidentiality")
+        key = (confidentiality, None) if confidentiality else (None, a.outcome)
+        basis_counts[key] = basis_counts.get(key, 0) + 1
     notes = [
         (n.id, n.case_id, n.message)
         for n in uow.session.scalars(
@@ -68,5 +80,10 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
         by_stage=by_stage,
         awaiting_advice=awaiting,
         notifications=notes,
-        decisions_by_basis=sorted(basis_counts.items()),
+        decisions_by_basis=[
+            BasisCount(provision_id=provision, outcome=outcome, count=count)
+            for (provision, outcome), count in sorted(
+                basis_counts.items(), key=lambda item: (item[0][0] is None, item[0])
+            )
+        ],
     )

@@ -17,6 +17,7 @@ from jinja2 import (
 
 from prevent_ig.domain.access import Permission, allows
 from prevent_ig.domain.calendar.england_date import date_in_england
+from prevent_ig.domain.law.catalogue import load_catalogue
 from prevent_ig.services.accounts import SignedInUser
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,6 +50,15 @@ def day_in_england(moment: datetime) -> str:
     return date_in_england(aware).strftime("%-d %b %Y")
 
 
+def provision_title(provision_id: str) -> str:
+    """A cited provision as people know it ("Common law duty of confidentiality: consent"), not by its
+    id; an id the catalogue does not know (from an older rules version) shows as itself."""
+    try:
+        return load_catalogue().get(provision_id).title
+    except KeyError:
+        return provision_id
+
+
 def make_environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES), PackageLoader("nhsuk_frontend_jinja")]),
@@ -58,6 +68,7 @@ def make_environment() -> Environment:
         lstrip_blocks=True,
     )
     environment.filters["day_in_england"] = day_in_england
+    environment.filters["provision_title"] = provision_title
     environment.globals["allows"] = allows
     environment.globals["Permission"] = Permission
     return environment
