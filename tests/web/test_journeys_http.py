@@ -265,13 +265,23 @@ def test_dashboard_shows_deadlines_and_stages(as_role) -> None:  # type: ignore[
     assert "No decisions recorded yet." in board.text
 
 
-def test_the_dashboard_names_each_basis_as_people_know_it(as_role) -> None:  # type: ignore[no-untyped-def]
+def test_the_dashboard_counts_standing_decisions_by_basis_and_lists_those_awaiting_advice(as_role) -> None:  # type: ignore[no-untyped-def]
     lead = as_role(Role.PREVENT_LEAD, "lead.bases")
+    db = lead.db
     for _ in range(2):
-        assess_case(lead.db, open_case(lead.db))  # consent given: shared on consent
-    assess_case(lead.db, open_case(lead.db), consent={"status": "not_sought", "given_by": None})
+        assess_case(db, open_case(db))  # consent given: shared on consent
+    no_basis = open_case(db)
+    asked = {"adviser_role": "dpo", "supports_sharing": None}
+    first = assess_case(db, no_basis, consent={"status": "not_sought", "given_by": None}, ig_advice=asked)
+    standing = assess_case(
+        db, no_basis, consent={"status": "not_sought", "given_by": None}, ig_advice=asked, supersedes_id=first
+    )
+    assess_case(db, open_case(db), ig_advice={"adviser_role": "dpo", "supports_sharing": True})  # answered
 
     board = lead.client.get("/dashboard").text
+
+    waiting = board[board.index("Decisions awaiting IG advice") : board.index("<h2>Notifications")]
+    assert re.findall(r"assessment (\d+)", waiting) == [str(standing)]  # not the one it superseded
 
     rows = re.findall(
         r'<tr class="nhsuk-table__row">\s*<td class="nhsuk-table__cell">(.*?)</td>\s*'
@@ -283,7 +293,7 @@ def test_the_dashboard_names_each_basis_as_people_know_it(as_role) -> None:  # t
         (re.sub(r"<[^>]+>", "", label).strip(), int(count)) for label, count in rows if "href" not in label
     ]
     assert bases == [
-        ("Common law duty of confidentiality: consent (CLDC.consent)", 2),
+        ("Common law duty of confidentiality: consent (CLDC.consent)", 3),
         ("No basis to share: seek consent", 1),
     ]
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
 from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, NotificationRow
@@ -68,21 +68,42 @@ class Advice:
 
 def advice_queue(*, uow: UnitOfWork, actor: str) -> list[AdviceRequest]:
     """Every decision waiting for advice, newest first; reading the queue is audited."""
-    later = aliased(AssessmentRow)
-    current = (
-        select(AssessmentRow)
-        .where(~select(later.id).where(later.supersedes_id == AssessmentRow.id).exists())
-        .order_by(AssessmentRow.decided_at.desc(), AssessmentRow.id.desc())
-    )
-    answered = answered_assessments(uow)
-    queue = [
-        _request(row)
-        for row in uow.session.scalars(current)
-        if _awaits_advice(row.input) and (row.case_id, row.id) not in answered
-    ]
+    queue = [_request(row) for row in awaiting_advice(uow)]
     uow.audit.record(actor=actor, event="governance:advice:list")
     uow.commit()
     return queue
+
+
+def standing() -> ColumnElement[bool]:
+    """The assessment is the case's word on its question: no later assessment supersedes it."""
+    later = aliased(AssessmentRow)
+    return ~select(later.id).where(later.supersedes_id == AssessmentRow.id).exists()
+
+
+def awaiting_advice(uow: UnitOfWork) -> list[AssessmentRow]:
+    """The assessments waiting for advice, newest first, for the queue and the lead's dashboard.
+
+    The database picks them out (standing, asking for advice, unanswered), so a page costs the few
+    that wait rather than a read of every assessment ever recorded; ``_awaits_advice`` still has the
+    last word on what the input says, the database's JSON reading being only a first sift.
+    """
+    answer = aliased(CaldicottLogRow)
+    standing_and_unanswered = select(AssessmentRow).where(
+        standing(),
+        ~select(answer.id)
+        .where(
+            answer.answers, answer.assessment_id == AssessmentRow.id, answer.case_id == AssessmentRow.case_id
+        )
+        .exists(),
+        # Wider than _awaits_advice, never narrower: an object reads as text, and a null or missing
+        # value as NULL, on SQLite (json_extract) and PostgreSQL (->> and #>>) alike.
+        AssessmentRow.input["ig_advice"].as_string().is_not(None),
+        AssessmentRow.input[("ig_advice", "supports_sharing")].as_string().is_(None),
+    )
+    rows = uow.session.scalars(
+        standing_and_unanswered.order_by(AssessmentRow.decided_at.desc(), AssessmentRow.id.desc())
+    )
+    return [row for row in rows if _awaits_advice(row.input)]
 
 
 def view_advice_request(*, uow: UnitOfWork, actor: str, assessment_id: int) -> AdviceRequest:
@@ -150,14 +171,6 @@ _ADVISER_WORDS = {
     AdviserRole.CALDICOTT_GUARDIAN: "Caldicott guardian",
     AdviserRole.IG_TEAM: "information governance team",
 }
-
-
-def answered_assessments(uow: UnitOfWork) -> set[tuple[int, int]]:
-    """(case id, assessment id) pairs whose IG advice is already in the Caldicott log."""
-    entries = uow.session.execute(
-        select(CaldicottLogRow.case_id, CaldicottLogRow.assessment_id).where(CaldicottLogRow.answers)
-    )
-    return {(case_id, assessment_id) for case_id, assessment_id in entries if case_id and assessment_id}
 
 
 def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> AssessmentRow:

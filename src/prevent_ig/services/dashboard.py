@@ -10,7 +10,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.services import views
-from prevent_ig.services.advice import answered_assessments
+from prevent_ig.services.advice import awaiting_advice, standing
 from prevent_ig.services.cases import due_items
 
 DUE_WINDOW_WORKING_DAYS = 10
@@ -41,27 +41,26 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
     grouped = uow.session.execute(select(CaseRow.stage, func.count()).group_by(CaseRow.stage))
     counts: dict[str, int] = {row[0]: row[1] for row in grouped}
     by_stage = [(stage.value, counts.get(stage.value, 0)) for stage in Stage]
-    awaiting = []
-    basis_counts: dict[tuple[str | None, str | None], int] = {}
-    superseded = set(
-        uow.session.scalars(
-            select(AssessmentRow.supersedes_id).where(AssessmentRow.supersedes_id.is_not(None))
+    awaiting = sorted((a.id, a.case_id, a.purpose) for a in awaiting_advice(uow))
+    # Grouped from a subquery: PostgreSQL would not see the JSON path in SELECT and in GROUP BY as one
+    # expression, each carrying its own bound parameter.
+    standing_bases = (
+        select(
+            AssessmentRow.output[("basis", "confidentiality")].as_string().label("provision"),
+            AssessmentRow.outcome,
+        )
+        .where(standing())
+        .subquery()
+    )
+    grouped_bases = uow.session.execute(
+        select(standing_bases.c.provision, standing_bases.c.outcome, func.count()).group_by(
+            standing_bases.c.provision, standing_bases.c.outcome
         )
     )
-    answered = answered_assessments(uow)
-    for a in uow.session.scalars(select(AssessmentRow).order_by(AssessmentRow.id)):
-        if a.id in superseded:
-            continue
-        advice = a.input.get("ig_advice")
-        if (
-            advice is not None
-            and advice.get("supports_sharing") is None
-            and (a.case_id, a.id) not in answered
-        ):
-            awaiting.append((a.id, a.case_id, a.purpose))
-        confidentiality = (a.output.get("basis") or {}).get("confidentiality")
-        key = (confidentiality, None) if confidentiality else (None, a.outcome)
-        basis_counts[key] = basis_counts.get(key, 0) + 1
+    basis_counts: dict[tuple[str | None, str | None], int] = {}
+    for provision, outcome, count in grouped_bases:
+        key = (provision, None) if provision else (None, outcome)
+        basis_counts[key] = basis_counts.get(key, 0) + count
     notes = [
         (n.id, n.case_id, n.message)
         for n in uow.session.scalars(
