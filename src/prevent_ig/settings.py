@@ -86,7 +86,15 @@ class WebSettings(BaseSettings):
     secure_cookies: bool = Field(
         default=True, description="Mark cookies Secure (browsers accept them on localhost over http)."
     )
-    idle_timeout_minutes: int = Field(default=30, description="Sign out after this long without activity.")
+    idle_timeout_minutes: int = Field(
+        default=30, ge=1, le=720, description="Sign out after this long without activity."
+    )
+    session_hours: int = Field(
+        default=12,
+        ge=1,
+        le=24,
+        description="Sign out this long after signing in, however busy the session: a shift, not a week.",
+    )
     workers: int = Field(
         default=1,
         ge=1,

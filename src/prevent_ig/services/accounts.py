@@ -146,13 +146,16 @@ class SessionState:
     csrf_token: str
 
 
-def session_for(*, uow: UnitOfWork, token: str, idle_timeout: timedelta) -> SessionState | None:
-    """The session behind a cookie, refreshed; None when unknown or idle too long."""
+def session_for(
+    *, uow: UnitOfWork, token: str, idle_timeout: timedelta, lifetime: timedelta
+) -> SessionState | None:
+    """The session behind a cookie, refreshed; None when unknown, idle too long, or older than
+    ``lifetime`` however active (a browser left signed in on a shared computer must not stay so)."""
     now = uow.now().replace(tzinfo=None)
     session = uow.session.get(WebSessionRow, _hash(token))
     if session is None:
         return None
-    if now - session.last_seen_at > idle_timeout:
+    if now - session.last_seen_at > idle_timeout or now - session.created_at > lifetime:
         uow.session.delete(session)
         uow.commit()
         return None

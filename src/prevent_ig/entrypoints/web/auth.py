@@ -49,9 +49,14 @@ def current_session(request: Request) -> SessionState | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    idle = timedelta(minutes=request.app.state.web.idle_timeout_minutes)
+    web = request.app.state.web
     with records_of(request).new_unit_of_work() as uow:
-        return session_for(uow=uow, token=token, idle_timeout=idle)
+        return session_for(
+            uow=uow,
+            token=token,
+            idle_timeout=timedelta(minutes=web.idle_timeout_minutes),
+            lifetime=timedelta(hours=web.session_hours),
+        )
 
 
 def guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
