@@ -2,12 +2,16 @@
 with the same few waiting for advice in each.
 
     .venv/bin/python bench/dashboard.py [--small 1000] [--large 50000] [--awaiting 20] [--runs 15]
+        [--postgres-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
-Both pages show a handful of decisions waiting for advice and a count of decisions by basis. If the
-database picks out the waiting ones and counts the bases itself, the pages' time grows with the number
-of decisions only through that count; loading every decision into Python, as they did before, grows
-with every decision's whole input and output. Reported: each page's median time at both sizes and the
-ratio large / small (the baseline is the same page on the small database, in the same run).
+Each decision belongs to a case of its own, as most do; a tenth supersede the decision before them, and
+they alternate between sharing on consent and asking for consent first. Timed: the two use cases
+(services.dashboard.lead_dashboard, services.advice.advice_queue), each in its unit of work with its
+audit event, without HTTP or templates. The queue's work should follow the few waiting decisions; the
+dashboard's also counts every standing decision by basis, and cases by stage, so it grows with the
+database, and the ratio large / small (the baseline: the same call on the small database, in the same
+run) says how fast. SQLite by default; with --postgres-url, two scratch databases on that server
+(created and dropped here).
 """
 
 import argparse
@@ -16,13 +20,14 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from sqlalchemy import insert, select
+from sqlalchemy import create_engine, insert, make_url, select, text
 
 from bench.due import NOW, TODAY, populate
 from bench.load import ASSESSMENT
@@ -45,31 +50,48 @@ def _unit_of_work(url: str) -> Callable[[], UnitOfWork]:
 
 
 def populate_decisions(url: str, decisions: int, awaiting: int) -> None:
-    """One decision per case, made by the service once and copied; every so often one whose input asks
-    an IG adviser and awaits the answer, ``awaiting`` in all."""
+    """Decisions made by the service once per kind and copied, one per case; ``awaiting`` of them ask
+    an IG adviser and await the answer, spread through the table."""
     populate(url, decisions, due=1)
+    not_sought = {
+        **ASSESSMENT,
+        "consent": {"status": "not_sought", "given_by": None, "reason_not_sought": None},
+    }
+    templates = []
     with _unit_of_work(url)() as uow:
-        first = record_assessment(
-            uow=uow,
-            actor="bench",
-            case_id=1,
-            assessment_json=json.dumps(ASSESSMENT),
-            config=EngineConfig(),
-            today=TODAY,
-            lead_decision=LeadDecision.FOLLOW,
-        )
-        row = uow.session.get(AssessmentRow, first)
-        assert row is not None
-        template = {c.key: getattr(row, c.key) for c in AssessmentRow.__table__.columns if c.key != "id"}
-    asking = {**template["input"], "ig_advice": {"adviser_role": "dpo", "supports_sharing": None}}
-    every = max(1, (decisions - 1) // max(1, awaiting))
+        for case_id, data in ((1, ASSESSMENT), (2, not_sought)):
+            made = record_assessment(
+                uow=uow,
+                actor="bench",
+                case_id=case_id,
+                assessment_json=json.dumps(data),
+                config=EngineConfig(),
+                today=TODAY,
+                lead_decision=LeadDecision.FOLLOW,
+            )
+            row = uow.session.get(AssessmentRow, made)
+            assert row is not None
+            templates.append({c.key: getattr(row, c.key) for c in AssessmentRow.__table__.columns})
+    standing = [row_id for row_id in range(3, decisions + 1) if (row_id + 1) % 10 != 0]
+    waiting = set(standing[:: max(1, len(standing) // max(1, awaiting))][:awaiting])
     engine = make_engine(url)
     with engine.begin() as connection:
-        for start in range(2, decisions + 1, BATCH):
+        for start in range(3, decisions + 1, BATCH):
             rows: list[dict[str, Any]] = []
-            for case_id in range(start, min(start + BATCH, decisions + 1)):
-                waits = (case_id - 2) % every == 0 and (case_id - 2) // every < awaiting
-                rows.append({**template, "case_id": case_id, "input": asking if waits else template["input"]})
+            for row_id in range(start, min(start + BATCH, decisions + 1)):
+                template = templates[row_id % 2]
+                waits = row_id in waiting
+                asks = {**template["input"], "ig_advice": {"adviser_role": "dpo", "supports_sharing": None}}
+                supersedes = row_id % 10 == 0  # so rows ending in 9 are superseded, and never wait
+                rows.append(
+                    {
+                        **template,
+                        "id": row_id,
+                        "case_id": row_id - 1 if supersedes else row_id,
+                        "supersedes_id": row_id - 1 if supersedes else None,
+                        "input": asks if waits else template["input"],
+                    }
+                )
             connection.execute(insert(AssessmentRow), rows)
     engine.dispose()
 
@@ -103,21 +125,45 @@ def measure(url: str, runs: int) -> dict[str, tuple[float, int]]:
     }
 
 
+@contextmanager
+def scratch_database(server_url: str | None, folder: Path, name: str) -> Iterator[str]:
+    """A fresh database: a SQLite file in ``folder``, or a database created on the PostgreSQL server
+    ``server_url`` names and dropped afterwards."""
+    if server_url is None:
+        yield f"sqlite:///{folder / f'{name}.sqlite3'}"
+        return
+    server = make_url(server_url)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--small", type=int, default=1_000)
     parser.add_argument("--large", type=int, default=50_000)
     parser.add_argument("--awaiting", type=int, default=20)
     parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--postgres-url", default=None, help="a PostgreSQL server to make scratch databases on"
+    )
     args = parser.parse_args()
     results = {}
+    print("PostgreSQL" if args.postgres_url else "SQLite")
     with tempfile.TemporaryDirectory() as tmp:
         for label, decisions in (("small", args.small), ("large", args.large)):
-            url = f"sqlite:///{Path(tmp) / f'dashboard-{decisions}.sqlite3'}"
-            started = time.perf_counter()
-            populate_decisions(url, decisions, args.awaiting)
-            print(f"{label}: {decisions:,} decisions loaded in {time.perf_counter() - started:.1f} s")
-            results[label] = measure(url, args.runs)
+            with scratch_database(args.postgres_url, Path(tmp), f"bench_dashboard_{label}") as url:
+                started = time.perf_counter()
+                populate_decisions(url, decisions, args.awaiting)
+                print(f"{label}: {decisions:,} decisions loaded in {time.perf_counter() - started:.1f} s")
+                results[label] = measure(url, args.runs)
     for page in ("dashboard", "advice queue"):
         (small, n_small), (large, n_large) = results["small"][page], results["large"][page]
         shown = "decisions" if page == "dashboard" else "waiting"

@@ -268,23 +268,27 @@ def test_dashboard_shows_deadlines_and_stages(as_role) -> None:  # type: ignore[
 def test_the_dashboard_counts_standing_decisions_by_basis_and_lists_those_awaiting_advice(as_role) -> None:  # type: ignore[no-untyped-def]
     lead = as_role(Role.PREVENT_LEAD, "lead.bases")
     db = lead.db
-    for _ in range(2):
-        assess_case(db, open_case(db))  # consent given: shared on consent
-    no_basis = open_case(db)
     asked = {"adviser_role": "dpo", "supports_sharing": None}
-    first = assess_case(db, no_basis, consent={"status": "not_sought", "given_by": None}, ig_advice=asked)
-    standing = assess_case(
-        db, no_basis, consent={"status": "not_sought", "given_by": None}, ig_advice=asked, supersedes_id=first
-    )
+    waits_first = assess_case(db, open_case(db), ig_advice=asked)  # consent given: shared on consent
+    assess_case(db, open_case(db))
+    no_basis = open_case(db)
+    not_sought = {"status": "not_sought", "given_by": None}
+    first = assess_case(db, no_basis, consent=not_sought, ig_advice=asked)
+    standing = assess_case(db, no_basis, consent=not_sought, ig_advice=asked, supersedes_id=first)
     assess_case(db, open_case(db), ig_advice={"adviser_role": "dpo", "supports_sharing": True})  # answered
+    with db.uow() as uow:  # an input that asks for advice without saying "not yet" at all still waits
+        row = uow.session.get(AssessmentRow, waits_first)
+        assert row is not None
+        row.input = {**row.input, "ig_advice": {"adviser_role": "dpo"}}
+        uow.commit()
 
     board = lead.client.get("/dashboard").text
 
     waiting = board[board.index("Decisions awaiting IG advice") : board.index("<h2>Notifications")]
-    assert re.findall(r"assessment (\d+)", waiting) == [str(standing)]  # not the one it superseded
-
+    # By assessment id; not the one superseded, nor the one whose input holds the advice.
+    assert re.findall(r"assessment (\d+)", waiting) == [str(waits_first), str(standing)]
     rows = re.findall(
-        r'<tr class="nhsuk-table__row">\s*<td class="nhsuk-table__cell">(.*?)</td>\s*'
+        r'<th scope="row" class="nhsuk-table__header">(.*?)</th>\s*'
         r'<td class="nhsuk-table__cell nhsuk-table__cell--numeric">(\d+)</td>',
         board,
         flags=re.S,
