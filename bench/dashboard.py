@@ -90,9 +90,13 @@ def populate_decisions(url: str, decisions: int, awaiting: int) -> None:
                         "case_id": row_id - 1 if supersedes else row_id,
                         "supersedes_id": row_id - 1 if supersedes else None,
                         "input": asks if waits else template["input"],
+                        "awaits_advice": waits,
                     }
                 )
             connection.execute(insert(AssessmentRow), rows)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))  # as autovacuum soon would after a load this size
     engine.dispose()
 
 

@@ -1,5 +1,6 @@
 """Migrations: one head, zero-padded sequence, and upgrade/downgrade/upgrade on both databases."""
 
+import json
 import re
 from pathlib import Path
 
@@ -87,4 +88,40 @@ def test_0005_links_existing_entries_by_the_words_their_questions_start_with(db:
         (None, False),
         (None, False),
         (None, False),
+    ]
+
+
+def test_0006_copies_each_assessments_basis_and_awaited_advice_into_columns(db: Db) -> None:
+    """Assessments recorded before the columns existed get them from their stored input and output, by
+    the reading the pages made: the output's confidentiality provision, and advice asked for whose
+    answer is null or not given at all."""
+    case_id = open_case(db)
+    shared = assess_case(db, case_id)  # consent given: shared on consent
+    asked = assess_case(db, case_id, ig_advice={"adviser_role": "dpo", "supports_sharing": None})
+    answered = assess_case(db, case_id, ig_advice={"adviser_role": "dpo", "supports_sharing": False})
+    no_basis = assess_case(db, case_id, consent={"status": "not_sought", "given_by": None})
+    unsaid = assess_case(db, case_id, ig_advice={"adviser_role": "dpo", "supports_sharing": None})
+    db.engine.dispose()
+    migrate.downgrade(db.engine, "0005")
+    with db.engine.begin() as connection:  # an input written before supports_sharing was always given
+        data = connection.execute(
+            text("SELECT input FROM assessments WHERE id = :id"), {"id": unsaid}
+        ).scalar()
+        data = json.loads(data) if isinstance(data, str) else data
+        del data["ig_advice"]["supports_sharing"]
+        connection.execute(
+            text("UPDATE assessments SET input = :data WHERE id = :id"),
+            {"data": json.dumps(data), "id": unsaid},
+        )
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, confidentiality_basis, awaits_advice FROM assessments ORDER BY id")
+        ).all()
+    assert [(row[0], row[1], bool(row[2])) for row in rows] == [
+        (shared, "CLDC.consent", False),
+        (asked, "CLDC.consent", True),
+        (answered, None, False),  # the adviser said no: no basis
+        (no_basis, None, False),
+        (unsaid, "CLDC.consent", True),
     ]

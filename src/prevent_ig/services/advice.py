@@ -15,7 +15,6 @@ outcome. Never the subject's name or details.
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
@@ -81,29 +80,22 @@ def standing() -> ColumnElement[bool]:
 
 
 def awaiting_advice(uow: UnitOfWork) -> list[AssessmentRow]:
-    """The assessments waiting for advice, newest first, for the queue and the lead's dashboard.
-
-    The database picks them out (standing, asking for advice, unanswered), so a page costs the few
-    that wait rather than a read of every assessment ever recorded; ``_awaits_advice`` still has the
-    last word on what the input says, the database's JSON reading being only a first sift.
-    """
+    """The assessments waiting for advice, newest first, for the queue and the lead's dashboard: those
+    whose input asks for advice (``awaits_advice``, an index of the few), that nothing supersedes and
+    that no Caldicott log entry answers yet."""
     answer = aliased(CaldicottLogRow)
-    standing_and_unanswered = select(AssessmentRow).where(
+    waiting = select(AssessmentRow).where(
+        AssessmentRow.awaits_advice,
         standing(),
         ~select(answer.id)
         .where(
             answer.answers, answer.assessment_id == AssessmentRow.id, answer.case_id == AssessmentRow.case_id
         )
         .exists(),
-        # Wider than _awaits_advice, never narrower: an object reads as text, and a null or missing
-        # value as NULL, on SQLite (json_extract) and PostgreSQL (->> and #>>) alike.
-        AssessmentRow.input["ig_advice"].as_string().is_not(None),
-        AssessmentRow.input[("ig_advice", "supports_sharing")].as_string().is_(None),
     )
-    rows = uow.session.scalars(
-        standing_and_unanswered.order_by(AssessmentRow.decided_at.desc(), AssessmentRow.id.desc())
+    return list(
+        uow.session.scalars(waiting.order_by(AssessmentRow.decided_at.desc(), AssessmentRow.id.desc()))
     )
-    return [row for row in rows if _awaits_advice(row.input)]
 
 
 def view_advice_request(*, uow: UnitOfWork, actor: str, assessment_id: int) -> AdviceRequest:
@@ -176,7 +168,7 @@ _ADVISER_WORDS = {
 def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> AssessmentRow:
     row = uow.session.get(AssessmentRow, assessment_id, with_for_update=lock)
     missing = NotFoundError(f"assessment {assessment_id} is not waiting for advice")
-    if row is None or not _awaits_advice(row.input):
+    if row is None or not row.awaits_advice:
         raise missing
     superseded = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
     if superseded is not None:
@@ -187,11 +179,6 @@ def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> Asse
     if uow.session.scalar(answered) is not None:
         raise RefusedError(f"advice on assessment {row.id} is already in the Caldicott log")
     return row
-
-
-def _awaits_advice(data: dict[str, Any]) -> bool:
-    advice = data.get("ig_advice")
-    return isinstance(advice, dict) and advice.get("supports_sharing") is None
 
 
 def _request(row: AssessmentRow) -> AdviceRequest:

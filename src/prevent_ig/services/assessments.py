@@ -76,6 +76,8 @@ def record_assessment(
         decided_at=uow.now().replace(tzinfo=None),
         lead_decision=lead_decision.value,
         lead_reason=lead_reason,
+        confidentiality_basis=decision.basis.confidentiality,
+        awaits_advice=assessment.ig_advice is not None and assessment.ig_advice.supports_sharing is None,
     )
     uow.session.add(row)
     try:

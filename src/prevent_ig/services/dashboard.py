@@ -42,20 +42,10 @@ def lead_dashboard(*, uow: UnitOfWork, actor: str, today: date, calendar: Workin
     counts: dict[str, int] = {row[0]: row[1] for row in grouped}
     by_stage = [(stage.value, counts.get(stage.value, 0)) for stage in Stage]
     awaiting = sorted((a.id, a.case_id, a.purpose) for a in awaiting_advice(uow))
-    # Grouped from a subquery: PostgreSQL would not see the JSON path in SELECT and in GROUP BY as one
-    # expression, each carrying its own bound parameter.
-    standing_bases = (
-        select(
-            AssessmentRow.output[("basis", "confidentiality")].as_string().label("provision"),
-            AssessmentRow.outcome,
-        )
-        .where(standing())
-        .subquery()
-    )
     grouped_bases = uow.session.execute(
-        select(standing_bases.c.provision, standing_bases.c.outcome, func.count()).group_by(
-            standing_bases.c.provision, standing_bases.c.outcome
-        )
+        select(AssessmentRow.confidentiality_basis, AssessmentRow.outcome, func.count())
+        .where(standing())
+        .group_by(AssessmentRow.confidentiality_basis, AssessmentRow.outcome)
     )
     basis_counts: dict[tuple[str | None, str | None], int] = {}
     for provision, outcome, count in grouped_bases:

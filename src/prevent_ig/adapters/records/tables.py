@@ -174,6 +174,18 @@ class AssessmentRow(Base):
     """An engine decision stored whole, with the lead's own decision beside it. Never edited."""
 
     __tablename__ = "assessments"
+    __table_args__ = (
+        # The dashboard counts standing decisions by basis from this index alone (migration 0006).
+        Index("ix_assessments_basis", "confidentiality_basis", "outcome", "id"),
+        # The advice queue reads only the few decisions that wait.
+        Index(
+            "ix_assessments_awaiting_advice",
+            "id",
+            # As each database's SQL says "awaits" (SQLite compares with 1), or the index goes unused.
+            sqlite_where=text("awaits_advice = 1"),
+            postgresql_where=text("awaits_advice"),
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
     request_id: Mapped[int | None] = mapped_column(ForeignKey("partner_requests.id"))
@@ -190,6 +202,13 @@ class AssessmentRow(Base):
     lead_decision: Mapped[str] = mapped_column(String(SHORT))
     """``follow`` or ``depart``."""
     lead_reason: Mapped[str | None] = mapped_column(Text)
+    confidentiality_basis: Mapped[str | None] = mapped_column(String(NAME))
+    """How the output meets the duty of confidentiality (its ``basis.confidentiality`` provision id),
+    copied from the output when recorded; None when the decision found no basis to share."""
+    awaits_advice: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """The input asks an IG adviser and awaits the answer (``ig_advice`` given, ``supports_sharing``
+    null), copied from the input when recorded. Whether the answer has since come is the Caldicott
+    log's to say."""
 
 
 class DisclosureRow(Base):
