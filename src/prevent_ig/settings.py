@@ -6,7 +6,7 @@ on how the process was started.
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -115,3 +115,26 @@ class WebSettings(BaseSettings):
         "sharing-and-governance",
         description="The public guidance page that decision pages link to, section by section.",
     )
+
+
+def settings_problem(error: ValidationError) -> str | None:
+    """A settings class's refusal of the environment, in the environment's own terms: each variable
+    named as the operator set it, with what it must be. None when ``error`` is not about settings."""
+    found = _settings_class(error.title)
+    if found is None:
+        return None
+    prefix = str(found.model_config.get("env_prefix", ""))
+    return "; ".join(
+        f"{(prefix + '_'.join(str(part) for part in problem['loc'])).upper()}: {problem['msg']}"
+        for problem in error.errors(include_url=False)
+    )
+
+
+def _settings_class(name: str) -> type[BaseSettings] | None:
+    pending: list[type[BaseSettings]] = [BaseSettings]
+    while pending:
+        cls = pending.pop()
+        if cls is not BaseSettings and cls.__name__ == name:
+            return cls
+        pending.extend(cls.__subclasses__())
+    return None

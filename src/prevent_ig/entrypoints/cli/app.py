@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, BinaryIO
 
 import typer
+from pydantic import ValidationError
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError, load_engine_config
 from prevent_ig.domain.config import EngineConfig
@@ -24,7 +25,7 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check
 from prevent_ig.entrypoints.cli import documents, records, reports, web
 from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
-from prevent_ig.settings import EngineSettings
+from prevent_ig.settings import EngineSettings, settings_problem
 
 app = typer.Typer(
     name="prevent-ig",
@@ -220,6 +221,12 @@ DATABASE_UNAVAILABLE_EXIT = 75
 def main() -> None:
     try:
         app()
+    except ValidationError as error:
+        problem = settings_problem(error)
+        if problem is None:
+            raise
+        typer.echo(f"error: a setting in the environment cannot be used: {problem}", err=True)
+        raise SystemExit(BAD_INPUT) from None
     except Exception as error:
         # Imported here: it loads the PostgreSQL driver, which `prevent-ig assess` never needs.
         from prevent_ig.adapters.records.availability import described, is_database_unavailable  # noqa: PLC0415
