@@ -24,6 +24,9 @@ from prevent_ig.services.errors import InvalidFieldError, RefusedError
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+SIGN_IN_WINDOW = timedelta(minutes=10)
+"""The one-time code must follow the password within this time; a half-finished sign-in left on a
+shared computer cannot be completed later."""
 SEEN_GRANULARITY = timedelta(seconds=30)
 """Activity is noted at most this often, so browsing pages does not write on every request."""
 _hasher = PasswordHasher()
@@ -117,6 +120,10 @@ def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> SignedInUser:
     """Check the one-time code; only then is the session fully signed in."""
     now = uow.now().replace(tzinfo=None)
     session = uow.session.get(WebSessionRow, _hash(token))
+    if session is not None and now - session.created_at > SIGN_IN_WINDOW:
+        uow.session.delete(session)
+        uow.commit()
+        session = None
     if session is None:
         raise RefusedError("your sign-in has expired: start again")
     user = uow.session.get(UserRow, session.user_id)
@@ -217,7 +224,10 @@ def change_password(
         raise InvalidFieldError("new_password", error.message) from None
     user.failed_logins = 0
     ended = end_sessions(uow, user.id)
-    token = _new_session(uow, user, now, second_factor_done=session.second_factor_done)
+    # The new session keeps the old one's age: changing the password does not put off the sign-out a
+    # session's lifetime brings, nor stand in for the one-time code.
+    started = session.created_at
+    token = _new_session(uow, user, now, second_factor_done=session.second_factor_done, started=started)
     uow.audit.record(
         actor=user.username,
         event="auth:password:change",
@@ -244,7 +254,14 @@ def current_code(*, uow: UnitOfWork, username: str) -> str:
     return pyotp.TOTP(user.totp_secret).at(uow.now())
 
 
-def _new_session(uow: UnitOfWork, user: UserRow, now: datetime, *, second_factor_done: bool = False) -> str:
+def _new_session(
+    uow: UnitOfWork,
+    user: UserRow,
+    now: datetime,
+    *,
+    second_factor_done: bool = False,
+    started: datetime | None = None,
+) -> str:
     token = secrets.token_urlsafe(32)
     uow.session.add(
         WebSessionRow(
@@ -252,7 +269,7 @@ def _new_session(uow: UnitOfWork, user: UserRow, now: datetime, *, second_factor
             user_id=user.id,
             csrf_token=secrets.token_urlsafe(32),
             second_factor_done=second_factor_done,
-            created_at=now,
+            created_at=started or now,
             last_seen_at=now,
         )
     )

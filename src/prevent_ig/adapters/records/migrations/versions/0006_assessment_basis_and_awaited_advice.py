@@ -31,6 +31,13 @@ _assessments = sa.table(
 )
 
 
+_FILL_IN = (
+    _assessments.update()
+    .where(_assessments.c.id == sa.bindparam("row_id"))
+    .values(confidentiality_basis=sa.bindparam("basis"), awaits_advice=sa.bindparam("waits"))
+)
+
+
 def upgrade() -> None:
     with op.batch_alter_table("assessments", recreate="never") as batch:
         batch.add_column(sa.Column("confidentiality_basis", sa.String(200), nullable=True))
@@ -59,15 +66,13 @@ def _fill_in_existing_assessments() -> None:
         ).all()
         if not rows:
             return
-        for assessment_id, data, output in rows:
-            basis = _basis(output)
-            waits = _awaits_advice(data)
-            if basis is not None or waits:
-                bind.execute(
-                    _assessments.update()
-                    .where(_assessments.c.id == assessment_id)
-                    .values(confidentiality_basis=basis, awaits_advice=waits)
-                )
+        changed = [
+            {"row_id": assessment_id, "basis": _basis(output), "waits": _awaits_advice(data)}
+            for assessment_id, data, output in rows
+        ]
+        changed = [row for row in changed if row["basis"] is not None or row["waits"]]
+        if changed:  # one statement for the batch, run for each row by the driver
+            bind.execute(_FILL_IN, changed)
         after = rows[-1][0]
 
 
