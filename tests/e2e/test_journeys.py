@@ -231,6 +231,12 @@ def test_journey_6_dashboard(page: Page, live_app: LiveApp) -> None:
     content = page.content()
     assert "Cases by stage" in content and "New concern raised" in content
     screenshot(page, "dashboard")
+    notes = page.locator("#notifications ~ table tbody tr")
+    before = notes.count()
+    notes.first.get_by_role("button").click()  # the newest: this journey's own concern
+    page.wait_for_url("**/dashboard#notifications")
+    assert notes.count() == before - 1
+    check_accessibility(page)
     page.goto(f"{live_app.url}/requests")
     check_accessibility(page)
     page.goto(f"{live_app.url}/cases")

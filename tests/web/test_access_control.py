@@ -43,6 +43,7 @@ def concrete(path: str, case_id: int) -> str:
         "consent_id",
         "token_id",
         "user_id",
+        "notification_id",
     ):
         path = path.replace("{" + name + "}", "1")
     return path.replace("{filename}", "missing.eml")

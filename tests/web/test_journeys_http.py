@@ -279,7 +279,7 @@ def test_the_dashboard_counts_standing_decisions_by_basis_and_lists_those_awaiti
 
     board = lead.client.get("/dashboard").text
 
-    waiting = board[board.index("Decisions awaiting IG advice") : board.index("<h2>Notifications")]
+    waiting = board[board.index("Decisions awaiting IG advice") : board.index('<h2 id="notifications">')]
     # By assessment id; not the one superseded, nor the one whose input holds the advice.
     assert re.findall(r"assessment (\d+)", waiting) == [str(waits_first), str(standing)]
     rows = re.findall(
