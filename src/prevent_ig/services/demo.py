@@ -179,6 +179,19 @@ def _one_case(
             "extremist material online.",
         )
     if not moves:
+        # Not yet referred: the lead has asked the Caldicott guardian first, so the demo's adviser has a
+        # question waiting in their queue and the lead's dashboard shows it.
+        asks = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
+        with uow_factory() as uow:
+            record_assessment(
+                uow=uow,
+                actor=LEAD,
+                case_id=case_id,
+                config=config,
+                today=opened,
+                assessment_json=json.dumps({**_referral_input(age, share=True), "ig_advice": asks}),
+                lead_decision=LeadDecision.FOLLOW,
+            )
         return case_id
     referral = Move.REFER in moves
     with uow_factory() as uow:
