@@ -178,22 +178,12 @@ def _one_case(
             concern=f"Synthetic demo concern ({label}): remarks in clinic suggesting exposure to "
             "extremist material online.",
         )
+    referral = Move.REFER in moves
+    data = _referral_input(age, share=referral or not moves)
     if not moves:
         # Not yet referred: the lead has asked the Caldicott guardian first, so the demo's adviser has a
         # question waiting in their queue and the lead's dashboard shows it.
-        asks = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
-        with uow_factory() as uow:
-            record_assessment(
-                uow=uow,
-                actor=LEAD,
-                case_id=case_id,
-                config=config,
-                today=opened,
-                assessment_json=json.dumps({**_referral_input(age, share=True), "ig_advice": asks}),
-                lead_decision=LeadDecision.FOLLOW,
-            )
-        return case_id
-    referral = Move.REFER in moves
+        data["ig_advice"] = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
     with uow_factory() as uow:
         record_assessment(
             uow=uow,
@@ -201,9 +191,11 @@ def _one_case(
             case_id=case_id,
             config=config,
             today=opened,
-            assessment_json=json.dumps(_referral_input(age, share=referral)),
+            assessment_json=json.dumps(data),
             lead_decision=LeadDecision.FOLLOW,
         )
+    if not moves:
+        return case_id
     day = opened
     request_id = 0
     for move in moves:
