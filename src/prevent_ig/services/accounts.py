@@ -24,6 +24,7 @@ from prevent_ig.services.errors import InvalidFieldError, RefusedError
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
+LOCKED_OUT_MESSAGE = "too many failed attempts: try again in 15 minutes, or ask an administrator"
 SIGN_IN_WINDOW = timedelta(minutes=10)
 """The one-time code must follow the password within this time; a half-finished sign-in left on a
 shared computer cannot be completed later."""
@@ -102,12 +103,9 @@ def start_sign_in(*, uow: UnitOfWork, username: str, password: str) -> str:
         _verify(_DUMMY_HASH, password)
         raise RefusedError("the username or password is not right")
     if is_locked(user.locked_until, now):
-        raise RefusedError("too many failed attempts: try again in 15 minutes, or ask an administrator")
+        raise RefusedError(LOCKED_OUT_MESSAGE)
     if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        _count_failure(user, now)
         uow.audit.record(actor=user.username, event="auth:signin:fail", entity=f"user:{user.id}")
         uow.commit()
         raise RefusedError("the username or password is not right")
@@ -129,10 +127,7 @@ def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> SignedInUser:
     user = uow.session.get(UserRow, session.user_id)
     assert user is not None
     if not pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1, for_time=uow.now()):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+        if _count_failure(user, now):
             uow.session.delete(session)
         uow.audit.record(actor=user.username, event="auth:totp:fail", entity=f"user:{user.id}")
         uow.commit()
@@ -203,13 +198,10 @@ def change_password(
     if user is None or not user.active or session is None or session.user_id != user.id:
         raise SessionEndedError("your session has ended: sign in again")
     if is_locked(user.locked_until, now):
-        raise RefusedError("too many failed attempts: try again in 15 minutes, or ask an administrator")
+        raise RefusedError(LOCKED_OUT_MESSAGE)
     if not _verify(user.password_hash, current_password):
-        user.failed_logins += 1
-        locked = user.failed_logins >= MAX_FAILED_LOGINS
+        locked = _count_failure(user, now)
         if locked:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
             end_sessions(uow, user.id)
         uow.audit.record(actor=user.username, event="auth:password:fail", entity=f"user:{user.id}")
         uow.commit()
@@ -274,6 +266,17 @@ def _new_session(
         )
     )
     return token
+
+
+def _count_failure(user: UserRow, now: datetime) -> bool:
+    """One more wrong password or code, from sign-in or a password change alike; whether it was the
+    one that locks the account (the count then starts again)."""
+    user.failed_logins += 1
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return False
+    user.locked_until = now + LOCKOUT
+    user.failed_logins = 0
+    return True
 
 
 def _verify(password_hash: str, password: str) -> bool:
