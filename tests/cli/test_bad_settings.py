@@ -15,6 +15,7 @@ import pytest
         ("PREVENT_IG_WEB_SESSION_HOURS", "0", ["serve"], "greater than or equal to 1"),
         ("PREVENT_IG_WEB_IDLE_TIMEOUT_MINUTES", "forever", ["serve"], "a valid integer"),
         ("PREVENT_IG_DATABASE_POOL_SIZE", "abc", ["db", "upgrade"], "a valid integer"),
+        ("PREVENT_IG_SMTP_PORT", "twenty-five", ["mail", "worker"], "a valid integer"),
     ],
 )
 def test_a_bad_setting_is_named_with_what_it_must_be(

@@ -289,7 +289,7 @@ def _draft_dict(draft: CaldicottDraft) -> dict[str, Any]:
 def _from_address() -> str:
     try:
         return SmtpSettings().checked_from_address()
-    except (MailSettingsError, ValidationError) as error:
+    except MailSettingsError as error:
         fail(str(error))
 
 
@@ -370,11 +370,8 @@ def worker_command(
 ) -> None:
     """Deliver queued messages over SMTP with STARTTLS, retrying with backoff until stopped."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        limits = OutboxSettings()
-        smtp = SmtpSettings()
-    except ValidationError as error:
-        fail(str(error))
+    limits = OutboxSettings()  # a setting it cannot use stops the command by name (cli.app.main)
+    smtp = SmtpSettings()
     records = open_records()
     sink = None
     if demo_sink is not None and not WebSettings().demo_mode:
