@@ -295,3 +295,62 @@ def test_a_request_received_after_today_gets_422_naming_received_on(api, auth, d
         f"/api/v1/cases/{case_id}/requests", json={**body, "received_on": TODAY.isoformat()}, headers=lead
     )
     assert today.status_code == 201, today.text
+
+
+def test_a_date_past_2099_gets_422_naming_its_field_where_it_used_to_crash(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # Gathering information counts its deadline on from the date asked: from 9999-12-31 that ran off
+    # the calendar (OverflowError, a 500).
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    decided = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    )
+    assert decided.status_code == 201
+    version = 1
+    for move in ("refer", "start_screening"):
+        moved = api.post(
+            f"/api/v1/cases/{case_id}/transitions", json={"move": move, "version": version}, headers=lead
+        )
+        assert moved.status_code == 200, moved.text
+        version = moved.json()["version"]
+    before = (count(db, AuditEventRow), version)
+
+    gather = {"move": "gather_information", "version": version}
+    refused = api.post(
+        f"/api/v1/cases/{case_id}/transitions",
+        json={**gather, "information_request_on": "9999-12-31"},
+        headers=lead,
+    )
+
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert error["field"] == "information_request_on" and "2099-12-31" in error["message"]
+    case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+    assert (case["stage"], case["version"]) == ("police_screening", version)
+    assert count(db, AuditEventRow) == before[0] + 1  # only the read just made
+    accepted = api.post(
+        f"/api/v1/cases/{case_id}/transitions",
+        json={**gather, "information_request_on": "2099-12-31"},
+        headers=lead,
+    )
+    assert accepted.status_code == 200, accepted.text
+    assert accepted.json()["next_due_on"] > "2100-01-01"  # counted into the next century, not refused
+    for path, body in [
+        ("/cases", {**CASE, "subject": {**CASE["subject"], "date_of_birth": "1899-12-31"}}),
+        (
+            f"/cases/{case_id}/consents",
+            {
+                "scope": "sharing",
+                "status": "given",
+                "has_capacity": True,
+                "sought_by": "A Lead",
+                "sought_on": "2100-01-01",
+                "given_by": "subject",
+            },
+        ),
+    ]:
+        response = api.post("/api/v1" + path, json=body, headers=lead)
+        assert response.status_code == 422, (path, response.text)
+        assert response.json()["errors"][0]["field"] in {"subject.date_of_birth", "sought_on"}

@@ -180,6 +180,29 @@ def test_due_date_bad_input_exits_2() -> None:
     assert invoke("due-date", "--received", "2026-12-22", "--working-days", "-1").exit_code == 2
 
 
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("due-date", "--received", "9999-12-31"),  # used to end in OverflowError and a traceback
+        ("due-date", "--received", "1899-12-31"),
+        ("assess", "-", "--today", "2100-01-01"),
+        ("report", "requests", "--from", "9999-01-01"),
+    ],
+)
+def test_a_date_option_out_of_1900_to_2099_exits_2_naming_the_option(arguments: tuple[str, ...]) -> None:
+    result = invoke(*arguments)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{arguments[-2]}'" in result.stderr
+    assert "must be in the years 1900 to 2099" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_the_last_day_of_2099_still_gets_its_due_date() -> None:
+    result = invoke("due-date", "--received", "2099-12-31", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["due"] == "2100-01-08"  # 1 January 2100 a bank holiday
+
+
 def test_schema_prints_both_schemas_matching_the_committed_copies() -> None:
     result = invoke("schema")
     assert result.exit_code == 0

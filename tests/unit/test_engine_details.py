@@ -44,6 +44,32 @@ def test_consent_route_sensitive_reasons_cite_consent_conditions() -> None:
     assert cited(d, "criminal_offence_condition") == ["UKGDPR.10", "DPA2018.s10", "DPA2018.Sch1.Pt3.29"]
 
 
+def section(decision, code: str) -> str:  # type: ignore[no-untyped-def]
+    (reason,) = [r for r in decision.reasons if r.code.value == code]
+    return str(reason.guidance_section)
+
+
+def test_the_special_category_reason_cites_the_sections_its_conditions_are_found_in() -> None:
+    # Article 9(2)(a) and (f) are in the guidance's list of Article 9 conditions (§8); a Schedule 1
+    # Part 2 condition, cited beside 9(2)(g) without consent, is in its legal gateways (§9).
+    health = [item("mh", "health")]
+    by_consent = decide(items=health)
+    by_court_order = decide(
+        consent={"status": "refused", "given_by": None},
+        grounds={"legal_requirement": "court_order", "legal_requirement_detail": "Order 12 of 2026"},
+        items=health,
+    )
+    without_consent = decide(
+        consent={"status": "refused", "given_by": None},
+        grounds={"informing_would_prejudice": True},
+        items=health,
+    )
+    assert cited(by_court_order, "special_category_condition") == ["UKGDPR.9.2.f"]
+    assert section(by_consent, "special_category_condition") == "§8"
+    assert section(by_court_order, "special_category_condition") == "§8"
+    assert section(without_consent, "special_category_condition") == "§8, §9"
+
+
 @pytest.mark.parametrize(("count", "words"), [(1, "the 1 item listed"), (2, "the 2 items listed")])
 def test_minimum_necessary_says_how_many_items(count: int, words: str) -> None:
     d = decide(items=[item(f"i{n}") for n in range(count)])

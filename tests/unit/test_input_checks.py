@@ -119,6 +119,28 @@ def test_contract_rules_across_fields_name_the_field(overrides: dict[str, Any], 
     assert field in problems(input_data(**overrides))
 
 
+@pytest.mark.parametrize("received", ["1899-12-31", "2100-01-01", "9999-12-31"])
+def test_a_request_received_outside_1900_to_2099_is_refused_not_counted_from(received: str) -> None:
+    # 9999-12-31 is a common "no date" placeholder; counting five working days on from it used to
+    # raise OverflowError instead of answering.
+    data = input_data(
+        kind="request_response",
+        purpose="channel_information_gathering",
+        request={**REQUEST_COMPLETE, "received": received},
+    )
+    assert problems(data) == {"request.received": "must be in the years 1900 to 2099"}
+
+
+@pytest.mark.parametrize("received", ["1900-01-01", "2099-12-31"])
+def test_the_first_and_last_days_of_the_range_are_assessed(received: str) -> None:
+    data = input_data(
+        kind="request_response",
+        purpose="channel_information_gathering",
+        request={**REQUEST_COMPLETE, "received": received},
+    )
+    assert str(parse_assessment(to_json(data)).request.received) == received  # type: ignore[union-attr]
+
+
 def test_blank_rationale_is_allowed_when_consent_is_given() -> None:
     assert parse_assessment(to_json(input_data(grounds={"rationale": ""}))).grounds.rationale == ""
 

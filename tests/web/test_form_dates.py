@@ -33,6 +33,9 @@ from tests.records.helpers import open_case
         ("17", "5", "90", None),  # the year 90 is not meant
         ("17", "5", "026", None),
         ("17", "5", "1899", None),
+        ("31", "12", "2099", date(2099, 12, 31)),
+        ("1", "1", "2100", None),
+        ("31", "12", "9999", None),  # a placeholder for "no date"
         ("17", "5", "19900", None),
         ("29", "2", "2027", None),
         ("31", "6", "2026", None),
@@ -67,6 +70,7 @@ def test_a_date_input_is_read_by_its_name_and_missing_boxes_give_no_date() -> No
         ("2026-11-27T10:00", None),
         ("2026-02-30", None),
         ("0026-11-27", None),
+        ("9999-12-31", None),
         ("27/11/2026", None),
         ("", None),
     ],
@@ -169,18 +173,20 @@ FORMS = {
 }
 
 
+@pytest.mark.parametrize("year", ["26", "9999"])  # a two-figure year; a placeholder past 2099
 @pytest.mark.parametrize("field", sorted(FORMS))
-def test_every_form_refuses_a_two_figure_year_naming_its_date_and_records_nothing(
+def test_every_form_refuses_a_year_out_of_range_naming_its_date_and_records_nothing(
     as_role,
     db: Db,
-    field: str,  # type: ignore[no-untyped-def]
+    field: str,
+    year: str,  # type: ignore[no-untyped-def]
 ) -> None:
     role, form = FORMS[field]
     browser = as_role(role)
     path, good, row = form(db, "2026")
     before = _count(db, row)
 
-    refused = browser.post_form(path, {**good, **_date_fields(field, "26")})
+    refused = browser.post_form(path, {**good, **_date_fields(field, year)})
 
     assert refused.status_code == 400, refused.text[:500]
     assert 'class="nhsuk-error-summary"' in refused.text

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR
+from prevent_ig.domain.calendar.england_date import year_problem
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
@@ -57,8 +57,8 @@ def record_partner_request(
     if request.received_on > today:
         # A later date than today would push the deadline out by the same number of days.
         raise InvalidFieldError("received_on", "cannot be in the future")
-    if request.received_on.year < EARLIEST_YEAR:
-        raise InvalidFieldError("received_on", f"must be in {EARLIEST_YEAR} or later")
+    if (problem := year_problem(request.received_on)) is not None:
+        raise InvalidFieldError("received_on", problem)
     require_case(uow, case_id)
     due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
     row = PartnerRequestRow(

@@ -14,6 +14,16 @@ ENGLAND = ZoneInfo("Europe/London")
 EARLIEST_YEAR = 1900
 """No date this service records (a birth, a request arriving, an agreement) falls before it: an earlier
 year is a typing slip, such as "26" for 2026."""
+LATEST_YEAR = 2099
+"""Nor after this one: a later year is a slip or a placeholder for "no date" (9999-12-31), and a
+deadline counted on from it could run past the last date the calendar holds."""
+
+
+def year_problem(day: date) -> str | None:
+    """Why ``day`` cannot be a date this service records, or ``None`` when it can."""
+    if EARLIEST_YEAR <= day.year <= LATEST_YEAR:
+        return None
+    return f"must be in the years {EARLIEST_YEAR} to {LATEST_YEAR}"
 
 
 def date_in_england(moment: datetime) -> date:

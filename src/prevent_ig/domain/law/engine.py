@@ -278,7 +278,9 @@ def _share(
                 "Special category items (such as health) are released under the further condition "
                 "cited here.",
                 cited,
-                "§9",
+                # The guidance lists the Article 9(2) conditions in §8 and the DPA 2018 Schedule 1
+                # conditions (paragraphs 10 and 18) in §9: cite where each condition cited is found.
+                "§8, §9" if basis.dpa_condition else "§8",
             )
         )
     if criminal and basis.article10_condition is not None:

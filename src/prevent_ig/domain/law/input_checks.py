@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
+from prevent_ig.domain.calendar.england_date import year_problem
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import (
@@ -113,6 +114,8 @@ def _request_problems(a: Assessment) -> Iterator[InputProblem]:
     if not responding and a.request is not None:
         yield InputProblem("request", "must be null unless kind is 'request_response'")
     if a.request is not None:
+        if (problem := year_problem(a.request.received)) is not None:
+            yield InputProblem("request.received", problem)
         known = catalogue_ids()
         for index, provision_id in enumerate(a.request.legal_powers_cited):
             if provision_id not in known:

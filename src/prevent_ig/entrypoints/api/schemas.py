@@ -1,11 +1,12 @@
 """Request and response bodies of the API (kept apart from the database tables)."""
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from prevent_ig.adapters.records.tables import MAX_ID
+from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR, LATEST_YEAR
 from prevent_ig.domain.law.vocabulary import (
     ConsentGiver,
     Purpose,
@@ -16,6 +17,16 @@ from prevent_ig.domain.law.vocabulary import (
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason
 
+RecordDate = Annotated[
+    date,
+    Field(
+        ge=date(EARLIEST_YEAR, 1, 1),
+        le=date(LATEST_YEAR, 12, 31),
+        # JSON Schema has no bounds for a date; the pattern states the same range for clients.
+        json_schema_extra={"pattern": "^(19|20)[0-9]{2}-"},
+    ),
+]
+"""A date the service records: in the years 1900 to 2099 (england_date.LATEST_YEAR says why)."""
 Text = Field(min_length=1, max_length=10_000)
 Name = Field(min_length=1, max_length=200)
 
@@ -28,7 +39,7 @@ class SubjectIn(Body):
     role: SubjectRole
     given_name: str = Name
     family_name: str = Name
-    date_of_birth: date
+    date_of_birth: RecordDate
     address: str = Text
     nhs_number: str | None = Field(default=None, max_length=20, description="Checked with Modulus 11")
     adult_at_risk: bool = False
@@ -48,8 +59,8 @@ class TransitionIn(Body):
     move: Move
     version: int = Field(ge=1, le=MAX_ID, description="The case version you last read; a stale one gets 409")
     exit_reason: ExitReason | None = None
-    on: date | None = Field(default=None, description="Default today")
-    information_request_on: date | None = None
+    on: RecordDate | None = Field(default=None, description="Default today")
+    information_request_on: RecordDate | None = None
 
 
 class CaseState(BaseModel):
@@ -68,7 +79,7 @@ class RequestIn(Body):
     email: str = Field(min_length=3, max_length=320)
     recipient_type: RecipientType
     purpose: Purpose
-    received_on: date
+    received_on: RecordDate
     items_requested: list[str] = Field(min_length=1, max_length=100)
     proforma: bool
     secure_channel: bool
@@ -87,7 +98,7 @@ class ConsentIn(Body):
     )
     has_capacity: bool
     sought_by: str | None = Field(default=None, min_length=1, max_length=200)
-    sought_on: date | None = Field(default=None, description="Required unless status is not_sought")
+    sought_on: RecordDate | None = Field(default=None, description="Required unless status is not_sought")
     given_by: ConsentGiver | None = Field(default=None, description="Required exactly when status is given")
     reason_not_sought: ReasonNotSought | None = Field(
         default=None, description="Required exactly when status is not_sought"
@@ -100,7 +111,9 @@ class ConsentIn(Body):
 
 
 class WithdrawalIn(Body):
-    on: date | None = Field(default=None, description="Default today; not before the consent was recorded")
+    on: RecordDate | None = Field(
+        default=None, description="Default today; not before the consent was recorded"
+    )
 
 
 class WithdrawalOut(BaseModel):
@@ -141,7 +154,7 @@ class ReleasedItemIn(Body):
 class DisclosureIn(Body):
     items: list[ReleasedItemIn] = Field(min_length=1, max_length=100)
     method: str = Field(pattern="^(secure_email|secure_portal|in_person|telephone)$")
-    on: date | None = None
+    on: RecordDate | None = None
 
 
 class VerificationOut(BaseModel):

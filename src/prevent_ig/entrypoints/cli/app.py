@@ -23,7 +23,7 @@ from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_asses
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.cli import documents, records, reports, web
-from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail
+from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail, recorded_date
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings, settings_problem
 
@@ -37,7 +37,9 @@ app = typer.Typer(
 
 DateOption = Annotated[
     datetime | None,
-    typer.Option(formats=["%Y-%m-%d"], help="The decision date (YYYY-MM-DD); default today."),
+    typer.Option(
+        formats=["%Y-%m-%d"], callback=recorded_date, help="The decision date (YYYY-MM-DD); default today."
+    ),
 ]
 ConfigOption = Annotated[
     Path | None,
@@ -159,7 +161,8 @@ def check_email_command(
 @app.command("due-date")
 def due_date_command(
     received: Annotated[
-        datetime, typer.Option(formats=["%Y-%m-%d"], help="Date received (YYYY-MM-DD), day 0.")
+        datetime,
+        typer.Option(formats=["%Y-%m-%d"], callback=recorded_date, help="Date received (YYYY-MM-DD), day 0."),
     ],
     working_days: Annotated[int, typer.Option(min=0, max=260)] = 5,
     as_json: Annotated[bool, typer.Option("--json")] = False,

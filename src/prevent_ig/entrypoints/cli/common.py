@@ -7,6 +7,7 @@ import typer
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError
 from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
+from prevent_ig.domain.calendar.england_date import year_problem
 
 BAD_INPUT = 2
 """Exit status for input the command cannot take (the usage error of most tools)."""
@@ -19,6 +20,14 @@ def fail(message: str) -> NoReturn:
     """Name the bad input and what is allowed on stderr, and exit 2: never a traceback."""
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(BAD_INPUT)
+
+
+def recorded_date(given: datetime | None) -> datetime | None:
+    """The callback of every date option: a year out of range is refused with the option named
+    (exit 2), before a deadline counted on from it could run off the calendar."""
+    if given is not None and (problem := year_problem(given.date())) is not None:
+        raise typer.BadParameter(problem)
+    return given
 
 
 def day_or_today(given: datetime | None) -> date:

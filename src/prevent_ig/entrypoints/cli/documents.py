@@ -32,7 +32,14 @@ from prevent_ig.bootstrap import Records
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
-from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, day_or_today, fail, open_records
+from prevent_ig.entrypoints.cli.common import (
+    CLI_ACTOR,
+    JsonOption,
+    day_or_today,
+    fail,
+    open_records,
+    recorded_date,
+)
 from prevent_ig.services import delivery, outbox
 from prevent_ig.services import documents as document_service
 from prevent_ig.services import request_import as drafts
@@ -52,7 +59,9 @@ requests_app = typer.Typer(help="Partner requests that arrive by email.", no_arg
 
 TodayOption = Annotated[
     datetime | None,
-    typer.Option(formats=["%Y-%m-%d"], help="The date to issue on (YYYY-MM-DD); default today."),
+    typer.Option(
+        formats=["%Y-%m-%d"], callback=recorded_date, help="The date to issue on (YYYY-MM-DD); default today."
+    ),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="Where to write the PDF (must not exist yet).")]
 ItemsOption = Annotated[

@@ -15,7 +15,14 @@ from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
-from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, day_or_today, fail, open_records
+from prevent_ig.entrypoints.cli.common import (
+    CLI_ACTOR,
+    JsonOption,
+    day_or_today,
+    fail,
+    open_records,
+    recorded_date,
+)
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services import cases as case_service
 from prevent_ig.services.demo import load_demo_data
@@ -37,7 +44,7 @@ def db_upgrade() -> None:
 
 
 def demo_data_command(
-    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], callback=recorded_date)] = None,
 ) -> None:
     """Load synthetic subjects and cases at every stage (clearly fake; for demonstration only)."""
     records = open_records()
@@ -119,7 +126,7 @@ def cases_show(case_id: int, as_json: JsonOption = False) -> None:
 @cases_app.command("due")
 def cases_due(
     within: Annotated[int, typer.Option(min=0, max=260, help="Working days ahead.")] = 10,
-    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"])] = None,
+    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], callback=recorded_date)] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Overdue items first, then those falling due within WITHIN working days."""

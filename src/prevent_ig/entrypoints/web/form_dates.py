@@ -3,7 +3,7 @@
 One reading for every form, because each copy read them a little differently: a year of "90" or
 "26" was taken as the year 90 or 26, so a date of birth made the subject nineteen centuries old and
 a partner request received "26" was two thousand years overdue. The year must have four figures
-(from 1900), day and month one or two, all ASCII digits (Python's ``int`` would also take Arabic-
+(1900 to 2099), day and month one or two, all ASCII digits (Python's ``int`` would also take Arabic-
 Indic digits and surrounding spaces).
 """
 
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 
-from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR
+from prevent_ig.domain.calendar.england_date import year_problem
 
 _DAY_OR_MONTH = re.compile(r"[0-9]{1,2}")
 _YEAR = re.compile(r"[0-9]{4}")
@@ -23,12 +23,11 @@ def date_from_parts(day: object, month: object, year: object) -> date | None:
     day, month, year = (str(part if part is not None else "").strip() for part in (day, month, year))
     if not (_DAY_OR_MONTH.fullmatch(day) and _DAY_OR_MONTH.fullmatch(month) and _YEAR.fullmatch(year)):
         return None
-    if int(year) < EARLIEST_YEAR:
-        return None
     try:
-        return date(int(year), int(month), int(day))
+        found = date(int(year), int(month), int(day))
     except ValueError:  # 31 June, 29 February in a common year, month 13
         return None
+    return found if year_problem(found) is None else None
 
 
 def date_in_form(values: Mapping[str, object], name: str) -> date | None:
@@ -49,4 +48,4 @@ def iso_date(text: str) -> date | None:
         found = date.fromisoformat(text)
     except ValueError:
         return None
-    return found if found.year >= EARLIEST_YEAR else None
+    return found if year_problem(found) is None else None
