@@ -3,11 +3,14 @@
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pyotp
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from prevent_ig.adapters.records.tables import UserRow
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
@@ -53,6 +56,16 @@ def add_user(db: Db, username: str, role: Role) -> str:
         ).totp_secret
 
 
+def wait_for_a_fresh_code(db: Db, username: str, secret: str) -> None:
+    """As a person signing in again must: a code signs in once, so when this account last signed in
+    with the code now showing, move the test clock on to the next code's 30 seconds."""
+    with db.uow() as uow:
+        last = uow.session.scalar(select(UserRow.last_code_step).where(UserRow.username == username))
+    totp = pyotp.TOTP(secret)
+    while last is not None and totp.timecode(db.clock.moment) <= last:
+        db.clock.moment += timedelta(seconds=totp.interval)
+
+
 def sign_in(client: TestClient, username: str, secret: str, db: Db) -> None:
     page = client.get("/sign-in")
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
@@ -64,6 +77,7 @@ def sign_in(client: TestClient, username: str, secret: str, db: Db) -> None:
     assert step1.status_code == 303, step1.text
     page = client.get("/sign-in/code")
     token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
+    wait_for_a_fresh_code(db, username, secret)
     step2 = client.post(
         "/sign-in/code",
         data={"code": pyotp.TOTP(secret).at(db.clock.moment), "csrf_token": token, "next": "/"},

@@ -25,6 +25,10 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 12
 LOCKED_OUT_MESSAGE = "too many failed attempts: try again in 15 minutes, or ask an administrator"
+SIGN_IN_REFUSED_MESSAGE = (
+    f"the username or password is not right (after {MAX_FAILED_LOGINS} wrong attempts an account is "
+    "locked for 15 minutes)"
+)
 SIGN_IN_WINDOW = timedelta(minutes=10)
 """The one-time code must follow the password within this time; a half-finished sign-in left on a
 shared computer cannot be completed later."""
@@ -96,49 +100,83 @@ def password_hash(password: str) -> str:
 
 
 def start_sign_in(*, uow: UnitOfWork, username: str, password: str) -> str:
-    """Check the password; return a half-signed-in session token that still needs the code."""
+    """Check the password; return a half-signed-in session token that still needs the code.
+
+    An unknown username, a wrong password and a locked account all get the same answer, after the same
+    work (one argon2 check), so that neither the words nor the time taken tell anyone which usernames
+    exist or which accounts are locked. The answer says that accounts lock, so a locked-out user is not
+    left guessing."""
     now = uow.now().replace(tzinfo=None)
     user = uow.session.scalar(select(UserRow).where(UserRow.username == username))
     if user is None or not user.active:
         _verify(_DUMMY_HASH, password)
-        raise RefusedError("the username or password is not right")
+        raise RefusedError(SIGN_IN_REFUSED_MESSAGE)
     if is_locked(user.locked_until, now):
-        raise RefusedError(LOCKED_OUT_MESSAGE)
+        _verify(_DUMMY_HASH, password)  # not the real hash: the lock must not become a password oracle
+        uow.audit.record(actor=user.username, event="auth:signin:locked", entity=f"user:{user.id}")
+        uow.commit()
+        raise RefusedError(SIGN_IN_REFUSED_MESSAGE)
     if not _verify(user.password_hash, password):
-        _count_failure(user, now)
+        _count_failure(uow, user, now)
         uow.audit.record(actor=user.username, event="auth:signin:fail", entity=f"user:{user.id}")
         uow.commit()
-        raise RefusedError("the username or password is not right")
+        raise RefusedError(SIGN_IN_REFUSED_MESSAGE)
     token = _new_session(uow, user, now)
     uow.commit()
     return token
 
 
-def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> SignedInUser:
-    """Check the one-time code; only then is the session fully signed in."""
+def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> tuple[SignedInUser, str]:
+    """Check the one-time code; only then is the browser signed in, under a new session token (the
+    one it had after the password alone is ended, so a token seen before the code is worth nothing).
+
+    The account's lockout holds here too: someone who knows the password cannot open several half
+    sign-ins and keep guessing codes on one while the account is locked by the others. Each code
+    signs in once (``UserRow.last_code_step``)."""
     now = uow.now().replace(tzinfo=None)
     session = uow.session.get(WebSessionRow, _hash(token))
-    if session is not None and now - session.created_at > SIGN_IN_WINDOW:
-        uow.session.delete(session)
-        uow.commit()
+    if session is not None and (session.second_factor_done or now - session.created_at > SIGN_IN_WINDOW):
+        if not session.second_factor_done:
+            uow.session.delete(session)
+            uow.commit()
         session = None
     if session is None:
         raise RefusedError("your sign-in has expired: start again")
-    user = uow.session.get(UserRow, session.user_id)
+    user = uow.session.get(UserRow, session.user_id, with_for_update=True)
     assert user is not None
-    if not pyotp.TOTP(user.totp_secret).verify(code.strip(), valid_window=1, for_time=uow.now()):
-        if _count_failure(user, now):
-            uow.session.delete(session)
+    if not user.active or is_locked(user.locked_until, now):
+        uow.session.delete(session)
+        uow.audit.record(actor=user.username, event="auth:signin:locked", entity=f"user:{user.id}")
+        uow.commit()
+        raise RefusedError(LOCKED_OUT_MESSAGE if user.active else "your sign-in has expired: start again")
+    step = _step_of_code(user.totp_secret, code.strip(), uow.now())
+    reused = step is not None and user.last_code_step is not None and step <= user.last_code_step
+    if step is None or reused:
+        _count_failure(uow, user, now)  # the lock it may bring ends this half sign-in with the others
         uow.audit.record(actor=user.username, event="auth:totp:fail", entity=f"user:{user.id}")
         uow.commit()
+        if reused:
+            raise RefusedError("that security code has already been used: wait for the next one")
         raise RefusedError("the security code is not right")
-    session.second_factor_done = True
-    session.last_seen_at = now
+    uow.session.delete(session)
+    signed_in = _new_session(uow, user, now, second_factor_done=True)
     user.failed_logins = 0
     user.last_login_at = now
+    user.last_code_step = step
     uow.audit.record(actor=user.username, event="auth:signin:success", entity=f"user:{user.id}")
     uow.commit()
-    return _signed_in(user)
+    return _signed_in(user), signed_in
+
+
+def _step_of_code(secret: str, code: str, moment: datetime) -> int | None:
+    """The time step ``code`` belongs to: the step at ``moment`` or one either side (authenticator
+    clocks drift, as pyotp's ``valid_window=1`` allows); ``None`` when it is none of them."""
+    totp = pyotp.TOTP(secret)
+    for drift in (0, -1, 1):
+        at = moment + timedelta(seconds=totp.interval * drift)
+        if hmac.compare_digest(totp.at(at), code):
+            return totp.timecode(at)
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +238,7 @@ def change_password(
     if is_locked(user.locked_until, now):
         raise RefusedError(LOCKED_OUT_MESSAGE)
     if not _verify(user.password_hash, current_password):
-        locked = _count_failure(user, now)
+        locked = _count_failure(uow, user, now)
         if locked:
             end_sessions(uow, user.id)
         uow.audit.record(actor=user.username, event="auth:password:fail", entity=f"user:{user.id}")
@@ -268,14 +306,20 @@ def _new_session(
     return token
 
 
-def _count_failure(user: UserRow, now: datetime) -> bool:
+def _count_failure(uow: UnitOfWork, user: UserRow, now: datetime) -> bool:
     """One more wrong password or code, from sign-in or a password change alike; whether it was the
-    one that locks the account (the count then starts again)."""
+    one that locks the account (the count then starts again). Locking also ends the account's
+    half-finished sign-ins, which could otherwise wait out the lock's start."""
     user.failed_logins += 1
     if user.failed_logins < MAX_FAILED_LOGINS:
         return False
     user.locked_until = now + LOCKOUT
     user.failed_logins = 0
+    uow.session.execute(
+        delete(WebSessionRow).where(
+            WebSessionRow.user_id == user.id, WebSessionRow.second_factor_done.is_(False)
+        )
+    )
     return True
 
 

@@ -297,6 +297,9 @@ class UserRow(Base):
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_code_step: Mapped[int | None] = mapped_column(Integer)
+    """The time step of the last one-time code accepted: a code of that step or an earlier one is
+    refused, so each code signs in once (RFC 6238, 5.2)."""
 
 
 class WebSessionRow(Base):

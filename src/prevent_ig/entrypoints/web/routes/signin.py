@@ -2,6 +2,10 @@
 
 Before a session exists, forms are protected with a double-submit token: a random value in a
 cookie that must come back in the form, which a cross-site page cannot read.
+
+The handlers that check a password or a code, or end a session, are plain functions, so they run in
+the thread pool: an argon2 check takes tens of milliseconds of CPU, and run on the event loop it held
+up every other request while anyone (signed in or not) posted passwords.
 """
 
 import secrets
@@ -42,7 +46,7 @@ async def sign_in_page(request: Request, next: str = "/") -> Response:
 
 
 @router.page("/sign-in", permission=Permission.PUBLIC, methods=("POST",))
-async def sign_in_submit(
+def sign_in_submit(
     request: Request,
     username: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
@@ -85,7 +89,7 @@ async def code_page(request: Request, next: str = "/") -> Response:
 
 
 @router.page("/sign-in/code", permission=Permission.PUBLIC, methods=("POST",))
-async def code_submit(
+def code_submit(
     request: Request,
     code: Annotated[str, Form()] = "",
     csrf_token: Annotated[str, Form()] = "",
@@ -95,6 +99,7 @@ async def code_submit(
     if not token:
         return RedirectResponse("/sign-in", status_code=303)
     error = None
+    signed_in = ""
     if not tokens_match(request.cookies.get(PRE_CSRF_COOKIE, ""), csrf_token):
         error = "Your session expired: please try again"
     elif not (code.strip().isdigit() and len(code.strip()) == 6):
@@ -102,7 +107,7 @@ async def code_submit(
     else:
         try:
             with records_of(request).new_unit_of_work() as uow:
-                complete_sign_in(uow=uow, token=token, code=code)
+                _, signed_in = complete_sign_in(uow=uow, token=token, code=code)
         except RefusedError as refusal:
             error = as_sentence(str(refusal))
     if error:
@@ -113,6 +118,7 @@ async def code_submit(
             errors={"code": {"text": error, "href": "#code"}},
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
+    set_cookie(request, response, SESSION_COOKIE, signed_in)  # a new token: the old one is ended
     response.delete_cookie(PRE_CSRF_COOKIE, path="/")
     return response
 
@@ -123,7 +129,7 @@ async def sign_out_page(request: Request) -> Response:
 
 
 @router.page("/sign-out", permission=Permission.SIGNED_IN, methods=("POST",))
-async def sign_out_submit(request: Request) -> Response:
+def sign_out_submit(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         with records_of(request).new_unit_of_work() as uow:
