@@ -5,6 +5,7 @@ import json
 import re
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
@@ -195,6 +196,48 @@ def test_a_tampered_draft_cannot_slip_past_the_contract(as_role) -> None:  # typ
     )
     assert page.status_code == 400
     assert "items.0.category" in page.text
+
+
+@pytest.mark.parametrize(
+    ("draft", "action"),
+    [  # each gave a 500 and a traceback before drafts were checked for their shape
+        ({"items": 5}, "remove_item:0"),
+        ({"items": "abc"}, "remove_item:0"),
+        ({"items": 5}, "add_item"),
+        ({"role": {}}, "decide"),
+        ({"items": [{"description": {}}]}, "goto:items"),
+        ({"age": "34"}, "decide"),
+        ({"recipient": {"name": ["X"]}}, "decide"),
+        ({"received": "9999-12-31"}, "decide"),
+        ({"_request_id": "1"}, "record"),
+        ({"no_such_question": "yes"}, "continue"),
+        ([], "continue"),
+    ],
+)
+def test_a_draft_of_the_wrong_shape_is_refused_whatever_the_action(
+    as_role, draft: object, action: str
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.shapes")
+    case_id = open_case(lead.db)
+    token = lead.csrf(f"/cases/{case_id}")
+    before = audit_count(lead.db)
+
+    page = lead.client.post(
+        f"/cases/{case_id}/assess",
+        data={"draft": json.dumps(draft), "action": action, "step": "role", "csrf_token": token},
+    )
+
+    assert page.status_code == 400, page.text[:300]
+    assert "The answers could not be read" in page.text
+    assert page.headers["cache-control"] == "no-store" and "content-security-policy" in page.headers
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(AssessmentRow)).all() == []
+    assert audit_count(lead.db) == before + 1  # the case read that checks access, and nothing more
+
+
+def audit_count(db: Db) -> int:
+    with db.uow() as uow:
+        return len(uow.session.scalars(select(AuditEventRow.seq)).all())
 
 
 def test_partner_request_intake_checklist_clock_and_clarification(as_role, db: Db) -> None:  # type: ignore[no-untyped-def]

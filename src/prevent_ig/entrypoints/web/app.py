@@ -32,7 +32,11 @@ from prevent_ig.entrypoints.web.routes import (
     requests,
     signin,
 )
-from prevent_ig.entrypoints.web.security import RequestBodyGuard, SecurityHeadersMiddleware
+from prevent_ig.entrypoints.web.security import (
+    RequestBodyGuard,
+    SecurityHeadersMiddleware,
+    add_security_headers,
+)
 from prevent_ig.entrypoints.web.templating import make_environment, render
 from prevent_ig.settings import WebSettings
 
@@ -53,8 +57,9 @@ def create_app(*, records: Records, web: WebSettings) -> FastAPI:
     app.state.records = records
     app.state.web = web
     app.state.templates = make_environment()
-    app.add_middleware(SecurityHeadersMiddleware)
+    # The last added is the outermost: the headers then go on the guard's refusals too.
     app.add_middleware(RequestBodyGuard, max_bytes=MAX_REQUEST_BYTES)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount(API_PREFIX, create_api(records=records))
     for module in ROUTE_MODULES:
@@ -130,6 +135,24 @@ def _add_error_pages(app: FastAPI) -> None:
             link={"href": "/", "text": "Go to your home page"},
         )
 
+    def something_went_wrong(request: Request) -> Response:
+        return render(
+            request,
+            "message.html",
+            status_code=500,
+            heading="Sorry, something went wrong",
+            paragraphs=["Your request was not completed. The error is logged; tell your IT service desk."],
+            link={"href": "/", "text": "Go to your home page"},
+        )
+
+    @app.exception_handler(Exception)
+    async def server_error(request: Request, _error: Exception) -> Response:
+        # Starlette answers an unhandled error from outside every middleware, then re-raises it for
+        # the server to log: this page carries the security headers itself.
+        page = something_went_wrong(request)
+        add_security_headers(page.headers)
+        return page
+
     answer_database_errors(
         app,
         unavailable=lambda request: render(
@@ -143,14 +166,7 @@ def _add_error_pages(app: FastAPI) -> None:
             ],
             link={"href": "/", "text": "Go to your home page"},
         ),
-        failed=lambda request: render(
-            request,
-            "message.html",
-            status_code=500,
-            heading="Sorry, something went wrong",
-            paragraphs=["Your request was not completed. The error is logged; tell your IT service desk."],
-            link={"href": "/", "text": "Go to your home page"},
-        ),
+        failed=something_went_wrong,
     )
 
     @app.exception_handler(RequestValidationError)

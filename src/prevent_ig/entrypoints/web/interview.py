@@ -12,9 +12,10 @@ from typing import Any
 
 from prevent_ig.domain.law.catalogue import load_catalogue
 from prevent_ig.domain.law.vocabulary import ItemCategory
-from prevent_ig.entrypoints.web.form_dates import date_from_parts
+from prevent_ig.entrypoints.web.form_dates import date_from_parts, iso_date
 
 Answers = dict[str, Any]
+MAX_AGE = 130
 Option = tuple[str, str, str | None]
 Options = list[Option]
 
@@ -288,6 +289,60 @@ QUESTIONS: list[Question] = [
     ),
 ]
 BY_KEY = {q.key: q for q in QUESTIONS}
+ITEM_KEYS = frozenset({"id", "description", "category", "relevant", "justification"})
+
+
+def well_formed(answers: object) -> bool:
+    """Whether a draft sent back by the browser has the shape this interview gives it.
+
+    The draft travels in a hidden field, so it is as open to tampering as any other input: a value of
+    the wrong type (a number where the items belong, an object for a name) must be refused with a 400
+    before it reaches the pages or the engine, which take the shapes written here for granted.
+    Values are checked for their type only; what they say is checked where they are used, as for
+    answers typed in."""
+    if not isinstance(answers, dict):
+        return False
+    for key, value in answers.items():
+        if key == "_request_id":  # the partner request being answered, from the assessment's start
+            fits = type(value) is int
+        elif key == "items_done":
+            fits = type(value) is bool
+        else:
+            question = BY_KEY.get(key)
+            fits = question is not None and _fits(question.kind, value)
+        if not fits:
+            return False
+    return True
+
+
+def _fits(kind: str, value: object) -> bool:
+    if kind in ("radios", "text", "textarea"):
+        return isinstance(value, str)
+    if kind == "checkboxes":
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind == "number":
+        return type(value) is int and 0 <= value <= MAX_AGE
+    if kind == "date":
+        return isinstance(value, str) and iso_date(value) is not None
+    if kind == "recipient":
+        return (
+            isinstance(value, dict)
+            and isinstance(value.get("name"), str)
+            and set(value) <= {"name", "email"}
+            and all(isinstance(v, str) for v in value.values())
+        )
+    if kind == "items":
+        return isinstance(value, list) and all(_is_item(item) for item in value)
+    return False
+
+
+def _is_item(item: object) -> bool:
+    return (
+        isinstance(item, dict)
+        and set(item) == ITEM_KEYS
+        and type(item["relevant"]) is bool
+        and all(isinstance(item[key], str) for key in ITEM_KEYS - {"relevant"})
+    )
 
 
 def legal_power_options() -> Options:
@@ -403,7 +458,7 @@ def parse_answer(question: Question, form: dict[str, Any], *, today: date) -> tu
         return ([c for c in chosen if c in allowed], None)
     if question.kind == "number":
         text = str(value or "").strip()
-        if not text.isdigit() or not 0 <= int(text) <= 130:
+        if not text.isdigit() or not 0 <= int(text) <= MAX_AGE:
             return None, "Enter their age in whole years, from 0 to 130"
         return int(text), None
     if question.kind == "date":

@@ -26,6 +26,8 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
+    # Browsers heed it only over HTTPS, as the service is deployed; on a plain-HTTP demo it is ignored.
+    "Strict-Transport-Security": "max-age=31536000; includeSubDomains",
 }
 
 
@@ -44,14 +46,19 @@ class SecurityHeadersMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
-                if not cacheable:
-                    headers["Cache-Control"] = "no-store"
+                add_security_headers(MutableHeaders(scope=message), cacheable=cacheable)
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+def add_security_headers(headers: MutableHeaders, *, cacheable: bool = False) -> None:
+    """For every response; also called by the server-error page, which Starlette sends from outside
+    every middleware."""
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    if not cacheable:
+        headers["Cache-Control"] = "no-store"
 
 
 def tokens_match(expected: str, given: str | None) -> bool:

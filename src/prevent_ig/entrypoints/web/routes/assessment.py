@@ -79,8 +79,9 @@ async def step(request: Request, case_id: RecordId) -> Response:
     fields["answer_list"] = form.getlist("answer_list")
     try:
         answers = json.loads(str(form.get("draft") or "{}"))
-        assert isinstance(answers, dict)
-    except (ValueError, AssertionError):
+    except ValueError:
+        answers = None
+    if not interview.well_formed(answers):
         return render(
             request,
             "message.html",
