@@ -12,13 +12,17 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, bindparam, select
 
 from prevent_ig.adapters.records.api_token_table import ApiTokenRow
-from prevent_ig.adapters.records.tables import NAME, table_of
+from prevent_ig.adapters.records.tables import MAX_ID, NAME, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 PREFIX = "pig_"
 MAX_DAYS = 366
+SERVICE_LENGTH = NAME - len(f"token:{MAX_ID}:")
+"""The longest service name: every call the token makes is audited with ``token:<id>:<service>`` as
+its actor, which must fit the audit log's actor column (``NAME``) whatever the id. A longer name
+passed at creation, and then every call made with the token failed to write its audit event."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,8 +40,8 @@ def create_token(*, uow: UnitOfWork, actor: str, service: str, role: Role, days:
     service = service.strip()
     if not service:
         raise InvalidFieldError("service", "name the service that will use the token")
-    if len(service) > NAME:
-        raise InvalidFieldError("service", f"must be at most {NAME} characters")
+    if len(service) > SERVICE_LENGTH:
+        raise InvalidFieldError("service", f"must be at most {SERVICE_LENGTH} characters")
     if not 1 <= days <= MAX_DAYS:
         raise InvalidFieldError("days", f"must be from 1 to {MAX_DAYS}")
     token = PREFIX + secrets.token_urlsafe(32)

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 from sqlalchemy.exc import IntegrityError
 
-from prevent_ig.adapters.records.tables import AssessmentRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import NAME, AssessmentRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.engine import assess
@@ -49,6 +49,11 @@ def record_assessment(
         assessment = parse_assessment(assessment_json)
     except AssessmentInputError as error:
         raise AssessmentInputProblemsError(error.problems) from None
+    if len(assessment.recipient.name) > NAME:
+        # A decision is acted on by disclosing to its recipient, and the disclosure keeps the name in a
+        # column of NAME characters: refused now, not when someone comes to disclose.
+        too_long = InputProblem("recipient.name", f"must be at most {NAME} characters")
+        raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
     require_case(uow, case_id)
@@ -100,6 +105,9 @@ def record_assessment(
             "output": row.output,
             "lead_decision": lead_decision,
             "lead_reason": lead_reason,
+            # Which request it answers and which decision it replaces are part of the record too.
+            "request_id": request_id,
+            "supersedes_id": supersedes_id,
         },
     )
     uow.commit()

@@ -23,6 +23,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import InvalidatePoolError
 from sqlalchemy.orm import Session, sessionmaker
 
+from prevent_ig.adapters.records.text_limits import refuse_text_too_long
+
 BUSY_TIMEOUT_SECONDS = 30.0
 """How long a call waits for a lock (SQLite's write lock and writer gate, PostgreSQL's
 ``lock_timeout``), for a pooled PostgreSQL connection, or to open one."""
@@ -201,7 +203,9 @@ def _sqlite_on_begin(connection: Any) -> None:
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+    factory = sessionmaker(bind=engine, expire_on_commit=False)
+    refuse_text_too_long(factory)
+    return factory
 
 
 class DatabaseBusyError(RuntimeError):

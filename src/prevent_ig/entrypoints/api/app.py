@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from prevent_ig import __version__
+from prevent_ig.adapters.records.text_limits import TextTooLongError
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
@@ -136,6 +137,11 @@ def _add_problem_handlers(api: FastAPI) -> None:
             for e in error.errors()
         ]
         return problem(422, "invalid-input", "Invalid input", "The request breaks the schema", errors)
+
+    @api.exception_handler(TextTooLongError)
+    async def too_long(_request: Request, error: TextTooLongError) -> Response:
+        errors = [{"field": error.field, "message": error.message}]
+        return problem(422, "invalid-input", "Invalid input", str(error), errors)
 
     @api.exception_handler(RecursionError)
     async def too_deep(_request: Request, _error: RecursionError) -> Response:

@@ -231,9 +231,14 @@ def main() -> None:
         typer.echo(f"error: a setting in the environment cannot be used: {problem}", err=True)
         raise SystemExit(BAD_INPUT) from None
     except Exception as error:
-        # Imported here: it loads the PostgreSQL driver, which `prevent-ig assess` never needs.
+        # Imported here: they load SQLAlchemy and the PostgreSQL driver, which `prevent-ig assess` never
+        # needs.
         from prevent_ig.adapters.records.availability import described, is_database_unavailable  # noqa: PLC0415
+        from prevent_ig.adapters.records.text_limits import TextTooLongError  # noqa: PLC0415
 
+        if isinstance(error, TextTooLongError):  # refused before it was written, whichever command
+            typer.echo(f"error: {error}", err=True)
+            raise SystemExit(BAD_INPUT) from None
         if not is_database_unavailable(error):
             raise
         typer.echo(

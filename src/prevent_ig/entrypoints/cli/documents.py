@@ -47,6 +47,7 @@ from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import IssuedDocument
 from prevent_ig.services.errors import ServiceError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
+from prevent_ig.services.transactions import enlisted
 from prevent_ig.settings import WebSettings
 
 DEFAULT_SINK = Path("data/mail-sink")
@@ -250,16 +251,16 @@ def caldicott_command(
     if log and not (adviser and adviser.strip()):
         fail("--adviser: give the adviser's name to log the entry")
     records = open_records()
+    logged = None
     try:
+        # One transaction: an entry that cannot be logged leaves no drafted document behind either.
         with records.new_unit_of_work() as uow:
             draft, issued = document_service.draft_caldicott_entry(
-                uow=uow, actor=CLI_ACTOR, assessment_id=assessment_id, on=day_or_today(today)
+                uow=enlisted(uow), actor=CLI_ACTOR, assessment_id=assessment_id, on=day_or_today(today)
             )
-        logged = None
-        if log and adviser:
-            with records.new_unit_of_work() as uow:
+            if log and adviser:
                 logged = log_caldicott_advice(
-                    uow=uow,
+                    uow=enlisted(uow),
                     actor=CLI_ACTOR,
                     on=day_or_today(today),
                     entry=CaldicottEntry(
@@ -272,6 +273,7 @@ def caldicott_command(
                         assessment_id=assessment_id,
                     ),
                 )
+            uow.commit()
     except ServiceError as error:
         fail(str(error))
     if as_json:

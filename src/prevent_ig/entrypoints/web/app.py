@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from prevent_ig.adapters.records.text_limits import TextTooLongError
 from prevent_ig.bootstrap import Records, build_records
 from prevent_ig.entrypoints.api.app import API_PREFIX, create_api
 from prevent_ig.entrypoints.database_trouble import answer_database_errors
@@ -168,6 +169,19 @@ def _add_error_pages(app: FastAPI) -> None:
         ),
         failed=something_went_wrong,
     )
+
+    @app.exception_handler(TextTooLongError)
+    async def too_long(request: Request, error: TextTooLongError) -> Response:
+        return render(
+            request,
+            "message.html",
+            status_code=400,
+            heading="An answer is too long",
+            paragraphs=[
+                f"{error.field.replace('_', ' ').capitalize()} {error.message}. Nothing was saved: go "
+                "back, shorten it and try again."
+            ],
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
