@@ -249,6 +249,11 @@ def test_a_recipient_refused_for_good_is_shown_as_failed_and_can_be_tried_again(
     del smtp.handler.refuse[POLICE]
     with db.uow() as uow:
         requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+    with db.uow() as uow:  # what the requeue changed (status, attempts, when) is digested
+        requeued = uow.session.scalars(
+            select(AuditEventRow.digest).where(AuditEventRow.event == "mail:message:requeue")
+        ).one()
+    assert requeued is not None
     with db.uow() as uow, pytest.raises(RefusedError, match="only a failed message"):
         requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
     assert [d.result for d in deliver(db, smtp)] == [Result.SENT]

@@ -112,20 +112,39 @@ def test_backup_and_restore_the_embedded_database(env: dict[str, str | None], db
         assert refused.exit_code == 2 and "pg_dump" in refused.stderr
         return
     run(env, "demo-data", "--today", "2026-11-26")
-    head_before = run(env, "audit", "head").stdout
+    count_before = int(run(env, "audit", "head").stdout.strip().split(":")[1])
     backup = tmp_path / "backup.sqlite3"
     assert run(env, "backup", str(backup)).exit_code == 0
     assert run(env, "backup", str(backup)).exit_code == 2  # never overwrites
+    taken = run(env, "audit", "head").stdout.strip()  # the copy holds the record of its own taking
+    assert last_events(db, 1) == [("cli", "records:backup", None)]
+    assert int(taken.split(":")[1]) == count_before + 1
     run(env, "cases", "show", "1")  # adds an audit event after the backup
-    assert run(env, "audit", "head").stdout != head_before
+    replaced = run(env, "audit", "head").stdout.strip()
+    assert replaced != taken
     assert run(env, "restore", str(backup)).exit_code == 2  # needs --yes
     restored = run(env, "restore", str(backup), "--yes")
     assert restored.exit_code == 0, restored.output
-    assert run(env, "audit", "head").stdout == head_before
+    assert f"the chain it replaced ended at {replaced}" in restored.stdout
+    # The restored chain is the backup's, then the restore itself, naming the head it cut off.
+    assert last_events(db, 2) == [("cli", "records:backup", None), ("cli", "records:restore", None)]
+    assert int(run(env, "audit", "head").stdout.strip().split(":")[1]) == count_before + 2
     assert run(env, "audit", "verify").exit_code == 0
+    assert run(env, "audit", "verify", "--anchor", taken).exit_code == 0
+    assert run(env, "audit", "verify", "--anchor", replaced).exit_code == 1  # the cut shows
     not_backup = tmp_path / "junk.sqlite3"
     not_backup.write_bytes(b"not a database at all")
     assert run(env, "restore", str(not_backup), "--yes").exit_code == 2
+
+
+def last_events(db: Db, count: int) -> list[tuple[str, str, int | None]]:
+    with db.uow() as uow:
+        rows = uow.session.execute(
+            select(AuditEventRow.actor, AuditEventRow.event, AuditEventRow.case_id)
+            .order_by(AuditEventRow.seq.desc())
+            .limit(count)
+        ).all()
+    return [(actor, event, case_id) for actor, event, case_id in reversed(rows)]
 
 
 def test_tokens_are_made_listed_oldest_first_with_their_state_and_revoked(env: dict[str, str | None]) -> None:

@@ -51,7 +51,13 @@ def test_the_queue_holds_current_decisions_awaiting_advice_newest_first_without_
     assert "Alex" not in page.text and "Testperson" not in page.text and "Samplename" not in page.text
     assert "Synthetic Street" not in page.text
     assert f"Assessment {older} (case {case_a}, prevent referral): may we share Name and address" in page.text
-    assert ("governance:advice:list", None, None) in events(db)
+    read = events(db)[-4:]  # what reading the queue recorded: the queue, then each decision shown
+    assert read == [
+        ("governance:advice:list", None, None),
+        ("governance:advice:view", case_a, f"assessment:{superseded + 1}"),
+        ("governance:advice:view", case_b, f"assessment:{newer}"),
+        ("governance:advice:view", case_a, f"assessment:{older}"),
+    ]
 
 
 def test_recording_advice_logs_it_tells_the_lead_and_empties_the_queue(as_role) -> None:  # type: ignore[no-untyped-def]

@@ -2,11 +2,13 @@
 outbox, and turn an uploaded request email into a partner request."""
 
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from prevent_ig.adapters.records.tables import PartnerRequestRow
+from prevent_ig.adapters.mail.sink import SUFFIX
+from prevent_ig.adapters.records.tables import AuditEventRow, OutboxMessageRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
 from tests.documents.builders import pdf_pages, referral
 
@@ -101,3 +103,40 @@ def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> 
     assert any("OFFICIAL-SENSITIVE" in page for page in pdf_pages(note.content))
     letter = lead.client.get(f"/decisions/{made.assessment_id}/clarification-letter.pdf")
     assert letter.status_code == 409 and "no partner request" in letter.text
+
+
+def test_a_message_downloaded_from_the_demo_mail_sink_is_audited_against_its_case(
+    as_role, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    # The sink keeps what was sent, the referral form with the subject's details among it.
+    monkeypatch.chdir(tmp_path)  # the sink is data/mail-sink under where the app runs
+    lead = as_role(Role.PREVENT_LEAD, "lead.sink")
+    made = referral(lead.db)
+    sent = lead.post_form(
+        f"/cases/{made.case_id}/referral/send",
+        {"to": "prevent@northshire.pnn.police.uk"},
+        form_page=f"/cases/{made.case_id}/referral",
+    )
+    assert sent.status_code == 303, sent.text
+    with lead.db.uow() as uow:
+        queued = uow.session.scalars(select(OutboxMessageRow)).one()
+        message_id, raw = queued.id, queued.raw
+    sink = tmp_path / "data" / "mail-sink"
+    sink.mkdir(parents=True)
+    (sink / f"kept{SUFFIX}").write_bytes(raw)
+
+    downloaded = lead.client.get(f"/mail/sink/kept{SUFFIX}")
+
+    assert downloaded.status_code == 200 and downloaded.content == raw
+    with lead.db.uow() as uow:
+        newest = uow.session.execute(
+            select(AuditEventRow.event, AuditEventRow.case_id, AuditEventRow.entity, AuditEventRow.actor)
+            .order_by(AuditEventRow.seq.desc())
+            .limit(1)
+        ).one()
+    assert tuple(newest) == (
+        "mail:sink:view",
+        made.case_id,
+        f"message:{message_id}",
+        "lead.sink",
+    )

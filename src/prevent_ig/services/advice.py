@@ -66,9 +66,19 @@ class Advice:
 
 
 def advice_queue(*, uow: UnitOfWork, actor: str) -> list[AdviceRequest]:
-    """Every decision waiting for advice, newest first; reading the queue is audited."""
+    """Every decision waiting for advice, newest first. The queue shows what each is about (items,
+    recipient, consent), so the read is audited once for the queue and once for each decision it
+    shows, against that decision's case, as the Caldicott log's pages are: each case's own trail then
+    records who read about it."""
     queue = [_request(row) for row in awaiting_advice(uow)]
     uow.audit.record(actor=actor, event="governance:advice:list")
+    for shown in queue:
+        uow.audit.record(
+            actor=actor,
+            event="governance:advice:view",
+            case_id=shown.case_id,
+            entity=f"assessment:{shown.assessment_id}",
+        )
     uow.commit()
     return queue
 

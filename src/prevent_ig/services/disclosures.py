@@ -84,7 +84,13 @@ def record_disclosure(
         f"{MARKING}, by {method.replace('_', ' ')}.",
         event="case:disclosure:create",
         entity=f"disclosure:{row.id}",
-        change={"items": row.items, "recipient": recipient},
+        change={
+            "items": row.items,
+            "recipient": recipient,
+            "method": method,
+            "marking": MARKING,
+            "disclosed_on": on,
+        },
     )
     uow.commit()
     return row.id

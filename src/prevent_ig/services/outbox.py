@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from email.parser import BytesHeaderParser
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -302,7 +303,11 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
     row.failed_at = None
     row.next_attempt_at = naive_utc(uow.now())
     uow.audit.record(
-        actor=actor, event="mail:message:requeue", case_id=row.case_id, entity=f"message:{row.id}"
+        actor=actor,
+        event="mail:message:requeue",
+        case_id=row.case_id,
+        entity=f"message:{row.id}",
+        change={"status": row.status, "attempts": row.attempts, "next_attempt_at": row.next_attempt_at},
     )
     uow.commit()
 
@@ -310,3 +315,17 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
 def naive_utc(moment: datetime) -> datetime:
     """Times are stored in UTC without a zone, as everywhere in the records."""
     return moment.astimezone(UTC).replace(tzinfo=None)
+
+
+def record_sink_view(*, uow: UnitOfWork, actor: str, filename: str, raw: bytes) -> None:
+    """Audit a download of a message the demo's mail sink kept: it holds what was sent, the referral
+    form with a subject's details among it. The sent message's own record names the case."""
+    message_id = str(BytesHeaderParser().parsebytes(raw).get("Message-ID", "")).strip()
+    row = uow.session.scalar(select(OutboxMessageRow).where(OutboxMessageRow.message_id == message_id))
+    uow.audit.record(
+        actor=actor,
+        event="mail:sink:view",
+        case_id=row.case_id if row is not None else None,
+        entity=f"message:{row.id}" if row is not None else f"sink:{filename}",
+    )
+    uow.commit()

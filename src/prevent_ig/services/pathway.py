@@ -1,5 +1,6 @@
 """Moving a case along the Prevent pathway, with the guards' facts read from the records."""
 
+from dataclasses import asdict
 from datetime import date
 
 from sqlalchemy import select
@@ -68,7 +69,14 @@ def advance_case(
         to_stage=after.stage,
         event="case:stage:change",
         entity=f"case:{case.id}",
-        change={"from": before.stage, "to": after.stage, "move": move, "on": on, "exit_reason": exit_reason},
+        # The whole resulting state, dates and deadlines the move set included, not only the stages.
+        change={
+            "from": before.stage,
+            "move": move,
+            "on": on,
+            "exit_reason": exit_reason,
+            "after": asdict(after),
+        },
     )
     uow.commit()
     return after

@@ -83,7 +83,7 @@ def record_partner_request(
         summary=f"Request {row.id} received from {request.organisation}; due {due.isoformat()}.",
         event="case:request:create",
         entity=f"request:{row.id}",
-        change=asdict(request),
+        change={**asdict(request), "email": email, "due_on": due},  # as stored, the deadline with it
     )
     uow.commit()
     return row.id

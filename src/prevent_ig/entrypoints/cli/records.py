@@ -243,6 +243,13 @@ def backup_command(file: Path) -> None:
     source = _sqlite_path(records)
     if file.exists():
         fail(f"FILE: {file} exists; choose a new name so no backup is overwritten")
+    # Recorded first, so the copy holds the record of its own taking: a full copy of every case is
+    # the largest read there is.
+    with records.new_unit_of_work() as uow:
+        uow.audit.record(
+            actor=CLI_ACTOR, event="records:backup", entity="database", change={"file": str(file)}
+        )
+        uow.commit()
     with sqlite3.connect(source) as live, sqlite3.connect(file) as copy:
         live.backup(copy)
     typer.echo(f"backed up {source} to {file}")
@@ -265,10 +272,24 @@ def restore_command(
         fail(f"FILE: {file} is not a prevent-ig backup ({error})")
     if not yes:
         fail("restoring replaces every record in the current database: repeat with --yes")
+    with records.new_unit_of_work() as uow:
+        replaced_count, replaced_head = audit_service.chain_head(uow=uow)
     records.engine.dispose()
     with sqlite3.connect(f"file:{file}?mode=ro", uri=True) as backup, sqlite3.connect(target) as live:
         backup.backup(live)
+    # The events recorded since the backup are gone with everything else; the restored chain says so
+    # itself, with the head it replaced, so the cut is on the record and not only in someone's memory.
+    replaced = f"{replaced_head}:{replaced_count}"
+    with records.new_unit_of_work() as uow:
+        uow.audit.record(
+            actor=CLI_ACTOR,
+            event="records:restore",
+            entity="database",
+            change={"file": str(file), "replaced_head": replaced},
+        )
+        uow.commit()
     typer.echo(f"restored {target} from {file}")
+    typer.echo(f"the chain it replaced ended at {replaced}: events after the backup are not in it")
 
 
 def _sqlite_path(records: Records) -> str:

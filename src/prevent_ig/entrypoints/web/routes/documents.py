@@ -27,7 +27,7 @@ from prevent_ig.services.documents import (
     issue_referral,
 )
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, ServiceError
-from prevent_ig.services.outbox import outbox_overview, requeue_message, send_referral
+from prevent_ig.services.outbox import outbox_overview, record_sink_view, requeue_message, send_referral
 from prevent_ig.services.request_import import (
     DraftCompletion,
     complete_draft,
@@ -159,13 +159,15 @@ async def retry(request: Request, outbox_id: RecordId) -> Response:
 
 
 @router.page("/mail/sink/{filename}", permission=Permission.DASHBOARD_VIEW)
-async def sink_message(request: Request, filename: str) -> Response:
+def sink_message(request: Request, filename: str) -> Response:
     if not request.app.state.web.demo_mode:
         raise HTTPException(NOT_FOUND)
     try:
         raw = read_sink_message(SINK, filename)
     except (OSError, ValueError, SinkError):
         raise HTTPException(NOT_FOUND) from None
+    with records_of(request).new_unit_of_work() as uow:
+        record_sink_view(uow=uow, actor=user_of(request).username, filename=filename, raw=raw)
     return Response(
         raw,
         media_type="message/rfc822",
