@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.mail.errors import PermanentDeliveryError
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.records.database import DatabaseBusyError
 from prevent_ig.adapters.records.tables import (
@@ -271,6 +272,18 @@ def test_repeated_temporary_failures_end_in_failed_after_the_last_attempt(db: Db
     assert results == [Result.DEFERRED] * (POLICY.max_attempts - 1) + [Result.FAILED]
     [row] = outbox_rows(db)
     assert row.status == "failed" and row.last_error and row.last_error.startswith("gave up after 4 attempts")
+
+
+def test_an_address_a_relay_cannot_carry_fails_for_good_without_stopping_the_worker(smtp: SmtpServer) -> None:
+    # A message queued before addresses outside ASCII were refused: sendmail cannot encode it.
+    transport = SmtpTransport(smtp.settings())
+    with pytest.raises(PermanentDeliveryError, match="not plain ASCII"):
+        transport.deliver(
+            envelope_from="prevent.lead@demo-trust.nhs.uk",
+            envelope_to="josé@northshire.pnn.police.uk",
+            raw=b"Subject: x\r\n\r\nsynthetic\r\n",
+        )
+    assert smtp.message_ids() == []
 
 
 def test_a_server_without_starttls_gets_nothing_not_even_the_password(

@@ -104,6 +104,14 @@ def test_only_the_assessed_recipient_may_receive_it() -> None:
         )
 
 
+def test_an_address_outside_ascii_is_refused_before_anything_is_queued() -> None:
+    # No secure email relay carries it (no SMTPUTF8): queued, it stopped the mail worker for good.
+    with pytest.raises(CompositionRefusedError) as caught:
+        addressed("josé@northshire.pnn.police.uk")
+    assert caught.value.field == "to" and caught.value.malformed
+    assert "ASCII" in caught.value.message
+
+
 def test_stored_bytes_carry_the_headers_the_attachment_and_crlf_line_ends() -> None:
     message = compose_message(
         addressed("channel@northshire-council.org.uk"),

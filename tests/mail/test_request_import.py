@@ -141,6 +141,23 @@ def test_an_html_only_email_keeps_its_words_and_none_of_its_markup(db: Db) -> No
     assert draft.attachments == []
 
 
+@pytest.mark.parametrize(
+    ("html", "words"),
+    [  # what CPython's parser before 3.11.13 rescanned to the end from (36 KB of "<a " took 18 s)
+        ("<p>Keep a <b and c</p>" + "<a " * 20_000, "Keep a <b and c<a <a <a "),
+        ("<p>Before</p><!-- never closed <p>hidden" + "<!--a>" * 20_000, "Before"),
+        ("<p>Before</p><![CDATA[ never closed" + "x>" * 20_000, "Before"),
+    ],
+)
+def test_html_the_parser_cannot_finish_keeps_its_words_as_text(db: Db, html: str, words: str) -> None:
+    message = EmailMessage()
+    for name, value in HEADERS.items():
+        message[name] = value
+    message.set_content(html, subtype="html")
+    draft = import_raw(db, message.as_bytes(policy=SMTP))
+    assert draft.body.startswith(words)
+
+
 def test_the_same_email_is_not_imported_twice(db: Db) -> None:
     raw = request_email()
     first = import_raw(db, raw)
@@ -297,6 +314,24 @@ HOSTILE = {
         ),
         "part 3",
         "invalid base64 characters",
+    ),
+    "date past the year 9999": (  # the zone offset carries it past the last date there is
+        raw_email(BASE_LINES[0], "Date: Fri, 31 Dec 9999 23:00:00 -0100", BASE_LINES[2]),
+        "Date",
+        "cannot be read",
+    ),
+    "thousands of nested parts": (  # the standard parser itself gives up (RecursionError)
+        raw_email(
+            *BASE_LINES,
+            "MIME-Version: 1.0",
+            'Content-Type: multipart/mixed; boundary="b0"',
+            body=b"".join(
+                f'--b{n}\r\nContent-Type: multipart/mixed; boundary="b{n + 1}"\r\n\r\n'.encode()
+                for n in range(3000)
+            ),
+        ),
+        "file",
+        "nests parts more than 3 levels deep",
     ),
     "broken multipart": (
         raw_email(

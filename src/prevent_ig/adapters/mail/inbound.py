@@ -71,7 +71,10 @@ def parse_request_email(raw: bytes, *, max_bytes: int = MAX_EMAIL_BYTES) -> Inbo
         )
     if not raw.strip():
         raise MalformedEmailError("file", "is empty")
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(raw)
+    except RecursionError:  # thousands of parts inside parts: the parser itself gives up
+        raise MalformedEmailError("file", f"nests parts more than {MAX_DEPTH} levels deep") from None
     if not isinstance(message, EmailMessage):  # always true with policy.default; narrows the type
         raise MalformedEmailError("file", "is not an email message")
     try:
@@ -136,7 +139,10 @@ def _date(message: EmailMessage) -> datetime | None:
         raise MalformedEmailError("Date", "cannot be read as a date")
     if moment.tzinfo is None:  # "-0000": the time is UTC, the sender's zone unknown (RFC 5322 §3.3)
         return moment
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    try:
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # 31 Dec 9999 in a zone west of UTC is past the last date there is
+        raise MalformedEmailError("Date", "cannot be read as a date") from None
 
 
 def _check_defects(where: str, defects: list[MessageDefect]) -> None:
@@ -260,10 +266,18 @@ class _TextOfHtml(HTMLParser):
             self.chunks.append(data)
 
 
+# CPython's HTMLParser before 3.11.13 rescans the rest of the document from each construct it cannot
+# finish (CVE-2025-6069): 36 KB of "<a " took 18 s, and a web upload held every other request up
+# meanwhile. What it could not finish is settled first, in one pass each: comments and CDATA sections
+# go (they hold no words to show), and a "<" that no ">" closes before the next "<" is text.
+_COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)", re.DOTALL)
+_UNCLOSED = re.compile(r"<(?=[^<>]*(?:<|\Z))")
+
+
 def _html_to_text(html: str) -> str:
     """Only the words of an HTML body: no markup, scripts or styles reach the lead's screen."""
     parser = _TextOfHtml()
-    parser.feed(html)
+    parser.feed(_UNCLOSED.sub("&lt;", _COMMENTS.sub(" ", html)))
     parser.close()
     lines = (" ".join(line.split()) for line in "".join(parser.chunks).splitlines())
     return "\n".join(line for line in lines if line)

@@ -57,6 +57,10 @@ class SmtpTransport:
             raise TransientDeliveryError(
                 f"server replied {error.smtp_code} {_text(error.smtp_error)}"
             ) from None
+        except UnicodeEncodeError:
+            # An address or header outside ASCII, which no relay without SMTPUTF8 takes: trying again
+            # cannot help, and left unhandled it stopped the worker with the message half-sent.
+            raise PermanentDeliveryError("the address cannot be sent: it is not plain ASCII") from None
         except ssl.SSLError as error:
             raise TransientDeliveryError(f"TLS failed: {error.reason or type(error).__name__}") from None
         except smtplib.SMTPException as error:

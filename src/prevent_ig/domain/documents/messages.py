@@ -73,6 +73,15 @@ def address_message(
         raise CompositionRefusedError(
             "to", f"is not a valid email address: {error}", malformed=True
         ) from None
+    if not address.address.isascii():
+        # Secure email relays (NHSmail among them) carry no internationalised addresses (SMTPUTF8):
+        # queued, such a message could never be handed over.
+        raise CompositionRefusedError(
+            "to",
+            "must be written in ASCII letters: secure email cannot carry other letters in an address "
+            "(for an internationalised domain, give its xn-- form)",
+            malformed=True,
+        )
     if assessed_recipient is None:
         raise CompositionRefusedError(
             "to", f"assessment {assessment_id} names no email address for the recipient; assess one first"
