@@ -154,6 +154,16 @@ def test_bad_configuration_exits_2_naming_the_field(tmp_path: Path) -> None:
     assert "accredited_domains.0.expires" in result.stderr
 
 
+def test_a_configuration_file_that_is_not_utf8_exits_2_saying_so(tmp_path: Path) -> None:
+    config = tmp_path / "engine.yaml"
+    config.write_bytes(
+        "accredited_domains:\n  - {domain: café.nhs.uk, expires: 2027-03-31}\n".encode("latin-1")
+    )
+    result = invoke("check-email", "a@nhs.net", "--config", str(config))
+    assert result.exit_code == 2, result.output
+    assert f"{config}: is not UTF-8 text" in result.stderr
+
+
 def test_check_email_malformed_exits_2() -> None:
     result = invoke("check-email", "not-an-address", "--json")
     assert result.exit_code == 2

@@ -10,8 +10,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.documents.pdf import PdfRenderer
+from prevent_ig.adapters.documents.pdf import PdfRenderer, render_html
 from prevent_ig.adapters.records.tables import AuditEventRow, ContactRow, DocumentRow
+from prevent_ig.domain.documents.model import Document
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import (
     IssuedDocument,
@@ -346,3 +347,35 @@ def test_record_note_and_caldicott_entry_come_from_the_stored_decision(db: Db) -
     no_advice = assess(db, case_id, input_data())
     with db.uow() as uow, pytest.raises(RefusedError, match="nothing for the Caldicott log"):
         draft_caldicott_entry(uow=uow, actor="lead.a", assessment_id=no_advice, on=TODAY)
+
+
+class KeepsTheLayout:
+    """The real renderer, which also lays the document out again to say where its boxes fall."""
+
+    media_type = PdfRenderer.media_type
+
+    def __init__(self) -> None:
+        self.widest = 0.0
+        self.page_width = 0.0
+
+    def render(self, document: Document) -> bytes:
+        from weasyprint import HTML  # type: ignore[import-untyped]  # noqa: PLC0415
+
+        for page in HTML(string=render_html(document)).render().pages:
+            self.page_width = page.width
+            boxes = [page._page_box, *page._page_box.descendants()]  # WeasyPrint's laid-out boxes
+            self.widest = max([self.widest, *(box.position_x + box.margin_width() for box in boxes)])
+        return RENDERER.render(document)
+
+
+def test_an_unbroken_run_of_text_wraps_inside_the_page_rather_than_running_off_it(db: Db) -> None:
+    # A wallet address or a URL with no space in it widened its column past the page edge, and the end
+    # of every value in that table was cut from the referral the police receive.
+    wallet = "Wallet bc1q" + "x7k2" * 20
+    made = referral(db, answers={**ANSWERS, "online_activity": wallet})
+    layout = KeepsTheLayout()
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=layout)
+    assert layout.widest <= layout.page_width
+    text = "".join("".join(assert_marked_on_every_page(issued)).split())
+    assert "".join(wallet.split()) in text  # all of it, broken over lines

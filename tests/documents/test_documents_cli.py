@@ -6,8 +6,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from prevent_ig.adapters.records.tables import DocumentRow
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.entrypoints.cli.documents import documents_app
 from tests.documents.builders import CONTENTS, partner_request, pdf_pages, referral
@@ -99,3 +101,36 @@ def test_answers_form_note_and_caldicott_from_the_command_line(
     assert note.exit_code == 0 and "Decision: share the information listed below." in note.stdout
     caldicott = runner.invoke(documents_app, ["caldicott", str(made.assessment_id)], env=env)
     assert caldicott.exit_code == 2 and "nothing for the Caldicott log" in caldicott.stderr
+
+
+def test_an_out_path_that_cannot_be_written_is_refused_before_anything_is_issued(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = referral(db)
+    dangling = tmp_path / "link.pdf"
+    dangling.symlink_to(tmp_path / "nowhere" / "target.pdf")  # exists() says no; the name is taken
+    before = issued_count(db)
+
+    refused = runner.invoke(documents_app, ["referral", str(made.case_id), "--out", str(dangling)], env=env)
+
+    assert refused.exit_code == 2, refused.output
+    assert "--out:" in refused.stderr and "exists" in refused.stderr
+    assert issued_count(db) == before  # it used to be recorded as issued, then the write failed
+    assert dangling.is_symlink() and not (tmp_path / "nowhere").exists()
+
+
+def test_a_document_refused_by_the_rules_leaves_no_empty_file(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    out = tmp_path / "clarification.pdf"
+    made = referral(db)  # a referral decision: there is no partner request to ask about
+    refused = runner.invoke(
+        documents_app, ["clarification", str(made.assessment_id), "--out", str(out)], env=env
+    )
+    assert refused.exit_code == 2, refused.output
+    assert not out.exists()
+
+
+def issued_count(db: Db) -> int:
+    with db.uow() as uow:
+        return uow.session.scalar(select(func.count()).select_from(DocumentRow)) or 0

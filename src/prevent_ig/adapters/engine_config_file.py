@@ -69,6 +69,8 @@ def load_engine_config(path: Path | None) -> EngineConfig:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigFileError(f"{path}: cannot be read ({error.strerror})") from None
+    except UnicodeDecodeError as error:
+        raise ConfigFileError(f"{path}: is not UTF-8 text (byte {error.start} cannot be read)") from None
     except yaml.YAMLError as error:
         raise ConfigFileError(f"{path}: is not valid YAML ({error})") from None
     return engine_config_from_mapping(data, source=str(path))

@@ -10,12 +10,13 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import Annotated, Any, BinaryIO
 
 import typer
 import yaml
@@ -82,11 +83,28 @@ def _check_out(path: Path) -> None:
         fail(f"--out: folder {path.parent} does not exist")
 
 
-def _write_private(path: Path, content: bytes) -> None:
-    """Owner-only, and never over an existing file (O_EXCL)."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "wb") as handle:
-        handle.write(content)
+@contextmanager
+def _reserved(path: Path) -> Iterator[BinaryIO]:
+    """The output file, made before the document is issued: owner-only, and never over an existing
+    file or link (O_EXCL). A path that cannot be written (a dangling link, a folder not ours) is then
+    refused before anything is recorded as issued; a file left empty because issuing failed is
+    removed again."""
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
+    except OSError as error:
+        fail(f"--out: {path} cannot be written ({error.strerror})")
+    handle = os.fdopen(descriptor, "wb")
+    written = False
+    try:
+        yield handle
+        handle.flush()
+        written = True
+    finally:
+        handle.close()
+        if not written:
+            path.unlink(missing_ok=True)
 
 
 def _read_mapping(path: Path, option: str) -> dict[str, Any]:
@@ -151,13 +169,24 @@ def answers_command(
 def _issue_to(out: Path, what: str, issue: Callable[[UnitOfWork], IssuedDocument]) -> None:
     """Issue one document in its own transaction and write it, readable by the owner only."""
     records = open_records()
-    try:
-        with records.new_unit_of_work() as uow:
-            issued = issue(uow)
-    except ServiceError as error:
-        fail(str(error))
-    _write_private(out, issued.content)
+    with _reserved(out) as handle:
+        try:
+            with records.new_unit_of_work() as uow:
+                issued = issue(uow)
+        except ServiceError as error:
+            fail(str(error))
+        _write_issued(handle, out, issued)
     typer.echo(f"{issued.reference}: {what} written to {out}")
+
+
+def _write_issued(handle: BinaryIO, out: Path, issued: IssuedDocument) -> None:
+    try:
+        handle.write(issued.content)
+        handle.flush()
+    except OSError as error:  # the disk filled up after the file was made
+        fail(
+            f"--out: {out} could not be written ({error.strerror}); {issued.reference} is recorded as issued"
+        )
 
 
 @documents_app.command("referral")
@@ -221,20 +250,21 @@ def note_command(
     if out is not None:
         _check_out(out)
     records = open_records()
-    try:
-        with records.new_unit_of_work() as uow:
-            issued = document_service.issue_record_note(
-                uow=uow,
-                actor=CLI_ACTOR,
-                assessment_id=assessment_id,
-                on=day_or_today(today),
-                renderer=PdfRenderer() if out else None,
-            )
-    except ServiceError as error:
-        fail(str(error))
+    with _reserved(out) if out is not None else nullcontext() as handle:
+        try:
+            with records.new_unit_of_work() as uow:
+                issued = document_service.issue_record_note(
+                    uow=uow,
+                    actor=CLI_ACTOR,
+                    assessment_id=assessment_id,
+                    on=day_or_today(today),
+                    renderer=PdfRenderer() if out else None,
+                )
+        except ServiceError as error:
+            fail(str(error))
+        if handle is not None and out is not None:
+            _write_issued(handle, out, issued)
     typer.echo(issued.text, nl=False)
-    if out is not None:
-        _write_private(out, issued.content)
 
 
 @documents_app.command("caldicott")
