@@ -315,6 +315,16 @@ HOSTILE = {
         "part 3",
         "invalid base64 characters",
     ),
+    "line break encoded in the sender's name": (  # named the whole "file" before
+        raw_email("From: =?utf-8?q?Evil=0D=0ABcc=3A_x=40y=2Ecom?= <a@nhs.net>", *BASE_LINES[1:]),
+        "From",
+        "cannot be read",
+    ),
+    "a transfer encoding given as the character set": (
+        raw_email(*BASE_LINES, "Content-Type: text/plain; charset=base64"),
+        "message",
+        "cannot be read",
+    ),
     "date past the year 9999": (  # the zone offset carries it past the last date there is
         raw_email(BASE_LINES[0], "Date: Fri, 31 Dec 9999 23:00:00 -0100", BASE_LINES[2]),
         "Date",

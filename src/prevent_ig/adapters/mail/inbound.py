@@ -10,6 +10,8 @@ an email the lead cannot fully trust should be read in the mail client and typed
 import codecs
 import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -77,18 +79,20 @@ def parse_request_email(raw: bytes, *, max_bytes: int = MAX_EMAIL_BYTES) -> Inbo
         raise MalformedEmailError("file", f"nests parts more than {MAX_DEPTH} levels deep") from None
     if not isinstance(message, EmailMessage):  # always true with policy.default; narrows the type
         raise MalformedEmailError("file", "is not an email message")
-    try:
+    # Each read names its own header or part when the email package fails on it, so the lead knows
+    # which part of the email is at fault.
+    with _reading("From"):
         sender, name = _sender(message)
+    with _reading("Date"):
         sent_at = _date(message)
+    with _reading("Subject"):
         subject = _single(message, "Subject")
         _check_defects("Subject", message["Subject"].defects)
+    with _reading("Message-ID"):
         message_id = _optional(message, "Message-ID")
-        collected = _Collector()
+    collected = _Collector()
+    with _reading("message"):
         collected.visit(message, depth=0)
-    except MalformedEmailError:
-        raise
-    except _PARSE_ERRORS as error:
-        raise MalformedEmailError("file", f"cannot be parsed as an email ({type(error).__name__})") from None
     return InboundEmail(
         sender_address=sender,
         sender_name=name,
@@ -115,6 +119,17 @@ def _optional(message: EmailMessage, name: str) -> str | None:
     if len(values) > 1:
         raise MalformedEmailError(name, f"header appears {len(values)} times; a genuine email has one")
     return str(values[0]).strip() or None if values else None
+
+
+@contextmanager
+def _reading(field: str) -> Iterator[None]:
+    """Turn the email package's own errors while reading ``field`` into an error naming it."""
+    try:
+        yield
+    except MalformedEmailError:
+        raise
+    except _PARSE_ERRORS as error:
+        raise MalformedEmailError(field, f"cannot be read ({type(error).__name__})") from None
 
 
 def _sender(message: EmailMessage) -> tuple[str, str | None]:

@@ -9,10 +9,11 @@ from: ``TextTooLongError`` names the field and its limit, and the entrypoints an
 (web 400, API 422, CLI exit 2), the unit of work having rolled back.
 """
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String, event, inspect
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Mapper, Session, sessionmaker
 
 
 class TextTooLongError(ValueError):
@@ -33,11 +34,19 @@ def refuse_text_too_long(factory: sessionmaker[Session]) -> None:
 
 def _check_pending(session: Session, _context: Any, _instances: Any) -> None:
     for row in (*session.new, *session.dirty):
-        for attribute in inspect(row).mapper.column_attrs:
-            column = attribute.columns[0]
-            limit = column.type.length if isinstance(column.type, String) else None
-            if limit is None:
-                continue
-            value = getattr(row, attribute.key, None)
+        for key, limit in _bounded(inspect(row).mapper):
+            value = getattr(row, key, None)
             if isinstance(value, str) and len(value) > limit:
-                raise TextTooLongError(attribute.key, limit)
+                raise TextTooLongError(key, limit)
+
+
+@cache
+def _bounded(mapper: Mapper[Any]) -> tuple[tuple[str, int], ...]:
+    """Each bounded text attribute of a mapped table with its length: worked out once per table, as
+    every write of it passes here."""
+    found = []
+    for attribute in mapper.column_attrs:
+        column = attribute.columns[0]
+        if isinstance(column.type, String) and column.type.length is not None:
+            found.append((attribute.key, column.type.length))
+    return tuple(found)
