@@ -609,3 +609,35 @@ def test_the_operator_without_a_role_sees_every_case(db: Db) -> None:
     case_id = open_case(db)
     with db.uow().reading() as uow:
         assert view_case(uow=uow, actor="cli", case_id=case_id, role=None).id == case_id
+
+
+def test_a_move_dated_before_the_cases_last_move_is_refused(db: Db) -> None:
+    # Closing a case on a day before the panel that preceded it would set its review dates from a
+    # day it was still open.
+    case_id = open_case(db, on=date(2026, 1, 5))
+    assess_case(db, case_id)
+    advance(db, case_id, Move.REFER, on=date(2026, 6, 1))
+    with pytest.raises(RefusedError, match="before the case's last move, on 2026-06-01"):
+        advance(db, case_id, Move.START_SCREENING, on=date(2026, 2, 1))
+    advance(db, case_id, Move.START_SCREENING, on=date(2026, 6, 1))  # the same day is fine
+    with db.uow() as uow:
+        assert view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD).stage == (
+            "police_screening"
+        )
+
+
+@pytest.mark.parametrize("asked", [date(2026, 1, 4), date(2026, 3, 3)])  # before opening; after the move
+def test_an_information_request_dated_outside_the_case_is_refused(db: Db, asked: date) -> None:
+    # The 5-working-day deadline counts from it: a year on pushed the deadline a year out.
+    case_id = open_case(db, on=date(2026, 1, 5))
+    assess_case(db, case_id)
+    for move in (Move.REFER, Move.START_SCREENING):
+        advance(db, case_id, move, on=date(2026, 3, 2))
+    with pytest.raises(RefusedError, match=r"from the day the case was opened \(2026-01-05\)"):
+        advance(db, case_id, Move.GATHER_INFORMATION, on=date(2026, 3, 2), information_request_on=asked)
+    advance(
+        db, case_id, Move.GATHER_INFORMATION, on=date(2026, 3, 2), information_request_on=date(2026, 2, 27)
+    )
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
+    assert detail.stage == "information_gathering"

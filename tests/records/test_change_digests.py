@@ -50,7 +50,7 @@ def test_a_decision_that_replaces_another_leaves_a_digest_apart_from_the_same_de
 def test_gathering_information_asked_on_different_days_leaves_different_digests(db: Db) -> None:
     # The day asked sets the information-gathering deadline: both are part of what the move changed.
     for asked in (date(2026, 11, 2), date(2026, 11, 16)):
-        case_id = open_case(db)
+        case_id = open_case(db, on=date(2026, 11, 1))  # asked after the case opened, before the move
         assess_case(db, case_id)
         for move in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION):
             with db.uow() as uow:

@@ -168,6 +168,9 @@ def test_tokens_are_made_listed_oldest_first_with_their_state_and_revoked(env: d
     assert token not in listed.stdout
     too_long = runner.invoke(app, ["tokens", "create", "--service", "x" * 201, "--role", "auditor"], env=env)
     assert too_long.exit_code == 2 and "service" in too_long.output
+    for beyond in ("0", "2147483648", "99999999999999999999"):  # a traceback on either database before
+        revoked = runner.invoke(app, ["tokens", "revoke", beyond], env=env)
+        assert revoked.exit_code == 2 and "Invalid value for 'token_id'" in revoked.output, revoked.output
 
 
 def audit_events(db: Db) -> list[tuple[str, str, str | None]]:

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import AuditEventRow, UserRow, WebSessionRow
 from prevent_ig.domain.access import Role
 from prevent_ig.services.account_admin import account_id, disable_account, enable_account
-from prevent_ig.services.accounts import start_sign_in
-from prevent_ig.services.errors import RefusedError
+from prevent_ig.services.accounts import create_user, start_sign_in
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from tests.fixtures_db import Db
 from tests.web.conftest import PASSWORD, Browser, add_user
 
@@ -116,3 +116,29 @@ def test_no_one_can_lock_every_administrator_out(db: Db) -> None:
     with db.uow() as uow:
         active = uow.session.scalars(select(UserRow.username).where(UserRow.active)).all()
     assert active == ["admin.b"]
+
+
+@pytest.mark.parametrize(
+    ("username", "display_name", "field"),
+    [
+        ("Admin", "Synthetic Admin", "username"),  # beside "admin", the same person in every trail
+        ("\u0430dmin", "Synthetic Admin", "username"),  # a Cyrillic а
+        ("admin.", "Synthetic Admin", "username"),
+        ("siro.blank", "   ", "display_name"),  # the name a SIRO signs agreements with
+    ],
+)
+def test_an_account_name_that_could_pass_for_another_or_sign_as_no_one_is_refused(
+    db: Db, username: str, display_name: str, field: str
+) -> None:
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as caught:
+        create_user(
+            uow=uow,
+            actor="test",
+            username=username,
+            display_name=display_name,
+            role=Role.SIRO,
+            password=PASSWORD,
+        )
+    assert caught.value.field == field
+    with db.uow() as uow:
+        assert uow.session.scalars(select(UserRow.username)).all() == []

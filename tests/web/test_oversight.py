@@ -15,7 +15,8 @@ from prevent_ig.adapters.csv_export import cell, csv_text
 from prevent_ig.adapters.records.tables import AuditEventRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import Purpose
-from prevent_ig.services.errors import RefusedError
+from prevent_ig.services.errors import InvalidFieldError, RefusedError
+from prevent_ig.services.oversight import Timeliness, timeliness_report
 from prevent_ig.services.requests import (
     ask_for_clarification,
     clarification_received,
@@ -200,3 +201,34 @@ def test_spreadsheet_cells_keep_text_as_text() -> None:
         "-3",
     ]
     assert csv_text(("a", "b"), [("x,y", 'say "hi"')]) == 'a,b\r\n"x,y","say ""hi"""\r\n'
+
+
+def test_an_answer_dated_before_the_request_arrived_is_refused_naming_the_date(db: Db) -> None:
+    # The report would have counted it on time, with -1 working days taken.
+    request_id = partner_request(db, open_case(db), date(2026, 11, 23))
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as caught:
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=date(2026, 11, 20))
+    assert caught.value.field == "on" and "2026-11-23" in caught.value.message
+    answered(db, request_id, date(2026, 11, 23))  # the day it arrived is fine
+
+
+def test_an_answer_on_a_bank_holiday_after_the_due_date_is_late_and_counts_six_days(db: Db) -> None:
+    # Due Thursday 31 December 2026; answered Friday 1 January 2027, a bank holiday. Counted as the
+    # next working day, the days taken agree with the verdict (more than 5 is late).
+    request_id = partner_request(db, open_case(db), date(2026, 12, 22))
+    answered(db, request_id, date(2027, 1, 1))
+    with db.uow() as uow:
+        report = timeliness_report(
+            uow=uow,
+            actor="lead.a",
+            start=date(2026, 12, 1),
+            end=date(2026, 12, 31),
+            today=date(2027, 1, 4),
+            calendar=db.config.calendar,
+        )
+    (judged,) = report.requests
+    assert (judged.due_on, judged.working_days_taken, judged.timeliness) == (
+        date(2026, 12, 31),
+        6,
+        Timeliness.ANSWERED_LATE,
+    )

@@ -13,11 +13,13 @@ from prevent_ig.adapters.records.tables import (
     DataSharingAgreementRow,
 )
 from prevent_ig.domain.access import Role
+from prevent_ig.services.errors import InvalidFieldError
 from prevent_ig.services.governance import NewAgreement, record_agreement
 from prevent_ig.services.registers import (
     MAX_IMPORT_BYTES,
     DomainFileError,
     NewDomain,
+    add_domain,
     import_domains,
     parse_domain_csv,
 )
@@ -463,3 +465,34 @@ def test_odd_ids_and_query_values_are_refused_cleanly(as_role) -> None:  # type:
         assert page.status_code == 200 and "<b>" not in page.text
     saved = ig.client.get("/registers", params={"saved": "<script>"})
     assert saved.status_code == 200 and "nhsuk-notification-banner" not in saved.text
+
+
+@pytest.mark.parametrize("suffix", ["nhs.uk", "co.uk", "police.uk"])
+def test_a_public_suffix_is_refused_by_hand_and_in_a_file(db: Db, suffix: str) -> None:
+    # Accredited, it would make every address under it count as secure: any trust's, GP's or company's.
+    with db.uow() as uow, pytest.raises(InvalidFieldError) as caught:
+        add_domain(
+            uow=uow,
+            actor="ig.a",
+            domain=NewDomain(domain=suffix, organisation="Synthetic", expires_on=date(2027, 6, 30)),
+            on=TODAY,
+        )
+    assert caught.value.field == "domain" and "public suffix" in caught.value.message
+    with pytest.raises(DomainFileError) as refused:
+        parse_domain_csv(
+            f"Domain,Expiry Date\nexample-trust.nhs.uk,2027-06-30\n{suffix},2027-06-30\n".encode()
+        )
+    assert refused.value.problems == [
+        f"Row 3: {suffix} is a public suffix, under which anyone may register: enter the organisation's own"
+    ]
+    # Its own domains under it are fine.
+    assert (
+        parse_domain_csv(b"Domain,Expiry Date\nexample-trust.nhs.uk,2027-06-30\n")[0].domain
+        == "example-trust.nhs.uk"
+    )
+
+
+def test_a_file_that_is_only_a_byte_order_mark_is_empty() -> None:
+    with pytest.raises(DomainFileError) as caught:
+        parse_domain_csv(b"\xef\xbb\xbf")
+    assert caught.value.problems == ["The selected file is empty"]

@@ -7,6 +7,7 @@ number of app processes can serve one user and signing out really ends the sessi
 
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ SIGN_IN_WINDOW = timedelta(minutes=10)
 shared computer cannot be completed later."""
 SEEN_GRANULARITY = timedelta(seconds=30)
 """Activity is noted at most this often, so browsing pages does not write on every request."""
+USERNAME = re.compile(r"[a-z0-9](?:[a-z0-9.-]{0,198}[a-z0-9])?")
 _hasher = PasswordHasher()
 # A real hash to verify against when the username is unknown, so timing does not reveal which exist.
 _DUMMY_HASH = _hasher.hash("not-a-real-password-but-the-same-cost")
@@ -59,8 +61,13 @@ class NewAccount:
 def create_user(
     *, uow: UnitOfWork, actor: str, username: str, display_name: str, role: Role, password: str
 ) -> NewAccount:
-    if not username.strip() or not username.replace(".", "").replace("-", "").isalnum():
-        raise InvalidFieldError("username", "use letters, digits, dots and hyphens")
+    if not USERNAME.fullmatch(username):
+        # ASCII lower case only: "Admin" or a Cyrillic "аdmin" beside "admin" would read as the same
+        # person in every audit trail.
+        raise InvalidFieldError("username", "use lower-case letters a to z, digits, dots and hyphens")
+    if not display_name.strip():
+        # The name a SIRO signs agreements with, and the one pages show: never blank.
+        raise InvalidFieldError("display_name", "must not be blank")
     hashed = password_hash(password)
     if uow.session.scalar(select(UserRow.id).where(UserRow.username == username)) is not None:
         raise RefusedError(f"user {username} already exists")

@@ -146,7 +146,7 @@ def timeliness_report(
             answered_on=row.answered_on,
             clarifications=row.clarifications,
             working_days_taken=(
-                calendar.working_days_between(row.clock_restarted_on or row.received_on, row.answered_on)
+                _working_days_taken(calendar, row.clock_restarted_on or row.received_on, row.answered_on)
                 if row.answered_on
                 else None
             ),
@@ -161,6 +161,14 @@ def timeliness_report(
     )
     uow.commit()
     return TimelinessReport(start=start, end=end, today=today, requests=requests)
+
+
+def _working_days_taken(calendar: WorkingDayCalendar, started: date, answered: date) -> int:
+    """Working days from the clock's start to the answer. An answer sent on a weekend or a bank
+    holiday counts as the next working day, as the due date is judged: answered on Friday 1 January
+    2027 after a due date of 31 December is late, and shows 6 days, not the 5 that would look on time."""
+    taken = calendar.working_days_between(started, answered)
+    return taken + 1 if answered > started and not calendar.is_working_day(answered) else taken
 
 
 def _judged(status: str, due_on: date, answered_on: date | None, today: date) -> Timeliness:

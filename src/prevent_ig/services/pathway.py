@@ -3,9 +3,9 @@
 from dataclasses import asdict
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaseRow
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.consent import is_channel_consent
@@ -23,6 +23,9 @@ from prevent_ig.services.case_state import state_of, write_state
 from prevent_ig.services.cases import age_on, get_case_row, record_case_step
 from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
 from prevent_ig.services.errors import RefusedError, StaleVersionError
+
+STAGE_CHANGE = "stage_change"
+"""The timeline kind of a pathway move."""
 
 
 def advance_case(
@@ -44,6 +47,15 @@ def advance_case(
             f"case {case_id} changed since you loaded it (version {case.version}, not "
             f"{expected_version}); reload and try again"
         )
+    last_move = uow.session.scalar(
+        select(func.max(CaseEventRow.on)).where(
+            CaseEventRow.case_id == case_id, CaseEventRow.kind == STAGE_CHANGE
+        )
+    )
+    if last_move is not None and on < last_move:
+        # Moves happen in order: a closure dated before the panel that preceded it would set review
+        # dates from a day the case was still open.
+        raise RefusedError(f"a move cannot be dated before the case's last move, on {last_move}")
     before = state_of(case)
     request = Request(
         move=move, on=on, exit_reason=exit_reason, information_request_on=information_request_on
@@ -63,7 +75,7 @@ def advance_case(
         case_id=case.id,
         on=on,
         actor=actor,
-        kind="stage_change",
+        kind=STAGE_CHANGE,
         summary=summary,
         from_stage=before.stage,
         to_stage=after.stage,

@@ -16,8 +16,11 @@ import re
 from dataclasses import asdict, dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
+from publicsuffixlist import PublicSuffixList
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from prevent_ig.adapters.records.tables import AccreditedDomainRow, ContactRow, DataSharingAgreementRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
@@ -280,7 +283,10 @@ def add_domain(*, uow: UnitOfWork, actor: str, domain: NewDomain, on: date) -> i
         added_on=on,
     )
     uow.session.add(row)
-    uow.session.flush()
+    try:
+        uow.session.flush()
+    except IntegrityError:  # another administrator added it a moment ago; the unique index held
+        raise InvalidFieldError("domain", f"{name} is already in the register") from None
     uow.audit.record(
         actor=actor,
         event="governance:domain:create",
@@ -398,6 +404,8 @@ def parse_domain_csv(data: bytes) -> list[NewDomain]:
         raise DomainFileError(
             [f"The selected file is not a CSV file the import can read ({error})"]
         ) from None
+    if not rows:  # only a byte-order mark, or only blank lines
+        raise DomainFileError(["The selected file is empty"])
     header = [_header(cell) for cell in rows[0]]
     columns = {
         "domain": _column(header, DOMAIN_HEADERS),
@@ -442,7 +450,9 @@ def _row(
         return f"Row {line}: the domain is missing", None
     try:
         name = _normalised(raw_domain, field="domain")
-    except InvalidFieldError:
+    except InvalidFieldError as error:
+        if "public suffix" in error.message:
+            return f"Row {line}: {error.message}", None
         return f'Row {line}: "{raw_domain[:80]}" is not a domain name, like example-trust.nhs.uk', None
     if name in seen:
         return f"Row {line}: {name} is already on row {seen[name]}", None
@@ -495,7 +505,19 @@ def _normalised(text: str, *, field: str) -> str:
         raise InvalidFieldError(field, "enter a domain name, like example-trust.nhs.uk") from None
     if len(name) > MAX_LENGTH:
         raise InvalidFieldError(field, f"must be {MAX_LENGTH} characters or fewer")
+    if _public_suffixes().is_public(name):
+        # Every domain under it would count as secure: nhs.uk would vouch for any trust's or GP's
+        # mailbox, co.uk for anyone's.
+        raise InvalidFieldError(
+            field, f"{name} is a public suffix, under which anyone may register: enter the organisation's own"
+        )
     return name
+
+
+@cache
+def _public_suffixes() -> PublicSuffixList:
+    """The public suffix list as installed (publicsuffixlist bundles it, updated with each release)."""
+    return PublicSuffixList()
 
 
 def _domain(row: AccreditedDomainRow, today: date) -> DomainView:

@@ -166,6 +166,14 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
         # While the requestor clarifies, nothing is shared; answering then would also be judged against
         # a due date from before the clock stopped.
         raise RefusedError(f"request {request_id} is waiting for the requestor to clarify")
+    restarted = [c.resolved_on for c in row_clarifications(uow, request_id) if c.resolved_on is not None]
+    started = max([row.received_on, *restarted])
+    if on < started:
+        # An answer dated before the request arrived (or before its clarification) would be counted
+        # on time by the oversight report, with a negative number of days taken.
+        raise InvalidFieldError(
+            "on", f"cannot be before {started}, when request {request_id}'s clock started"
+        )
     row.status = "answered"
     row.answered_on = on
     record_case_step(

@@ -108,6 +108,13 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
     target = SIMPLE_MOVES[move][1]
     if move is Move.GATHER_INFORMATION:
         asked = request.information_request_on or request.on
+        if not state.opened_on <= asked <= request.on:
+            # The 5-working-day deadline counts from it: a later day would push it out, and a day
+            # before the case existed would make it fall due before anyone could have asked.
+            raise TransitionRefusedError(
+                f"The information request must be dated from the day the case was opened "
+                f"({state.opened_on}) to the day of this move ({request.on})."
+            )
         due = calendar.add_working_days(asked, INFORMATION_GATHERING_WORKING_DAYS)
         return replace(state, stage=target, information_request_on=asked, information_due_on=due)
     if move is Move.COMPLETE_SUPPORT:

@@ -11,7 +11,7 @@ import typer
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.records import migrate
-from prevent_ig.adapters.records.tables import CaseRow, UserRow
+from prevent_ig.adapters.records.tables import MAX_ID, CaseRow, UserRow
 from prevent_ig.bootstrap import today_in_england
 from prevent_ig.domain.access import Role
 from prevent_ig.entrypoints.cli.common import fail, open_records
@@ -219,7 +219,7 @@ def tokens_create(
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: int) -> None:
+def tokens_revoke(token_id: Annotated[int, typer.Argument(min=1, max=MAX_ID)]) -> None:
     """Revoke a token at once."""
     records = open_records()
     try:
