@@ -24,11 +24,12 @@ from prevent_ig.services.errors import InvalidFieldError, RefusedError
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
+_LOCKOUT_WORDS = f"{LOCKOUT.seconds // 60} minutes"
 MIN_PASSWORD_LENGTH = 12
-LOCKED_OUT_MESSAGE = "too many failed attempts: try again in 15 minutes, or ask an administrator"
+LOCKED_OUT_MESSAGE = f"too many failed attempts: try again in {_LOCKOUT_WORDS}, or ask an administrator"
 SIGN_IN_REFUSED_MESSAGE = (
     f"the username or password is not right (after {MAX_FAILED_LOGINS} wrong attempts an account is "
-    "locked for 15 minutes)"
+    f"locked for {_LOCKOUT_WORDS})"
 )
 SIGN_IN_WINDOW = timedelta(minutes=10)
 """The one-time code must follow the password within this time; a half-finished sign-in left on a
@@ -251,7 +252,9 @@ def change_password(
         uow.audit.record(actor=user.username, event="auth:password:fail", entity=f"user:{user.id}")
         uow.commit()
         if locked:
-            raise SessionEndedError("too many failed attempts: you are signed out; try again in 15 minutes")
+            raise SessionEndedError(
+                f"too many failed attempts: you are signed out; try again in {_LOCKOUT_WORDS}"
+            )
         raise InvalidFieldError("current_password", "is not right")
     if hmac.compare_digest(new_password.encode(), current_password.encode()):
         raise InvalidFieldError("new_password", "must not be the same as your current password")

@@ -450,9 +450,9 @@ def _row(
         return f"Row {line}: the domain is missing", None
     try:
         name = _normalised(raw_domain, field="domain")
-    except InvalidFieldError as error:
-        if "public suffix" in error.message:
-            return f"Row {line}: {error.message}", None
+    except PublicSuffixError as error:  # a domain name, but not one an organisation owns
+        return f"Row {line}: {error.message}", None
+    except InvalidFieldError:
         return f'Row {line}: "{raw_domain[:80]}" is not a domain name, like example-trust.nhs.uk', None
     if name in seen:
         return f"Row {line}: {name} is already on row {seen[name]}", None
@@ -508,10 +508,14 @@ def _normalised(text: str, *, field: str) -> str:
     if _public_suffixes().is_public(name):
         # Every domain under it would count as secure: nhs.uk would vouch for any trust's or GP's
         # mailbox, co.uk for anyone's.
-        raise InvalidFieldError(
+        raise PublicSuffixError(
             field, f"{name} is a public suffix, under which anyone may register: enter the organisation's own"
         )
     return name
+
+
+class PublicSuffixError(InvalidFieldError):
+    """A well-formed domain that is a public suffix (nhs.uk, co.uk): refused for the register."""
 
 
 @cache

@@ -16,7 +16,7 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any, BinaryIO
+from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 import yaml
@@ -78,9 +78,13 @@ ItemsOption = Annotated[
 
 def _check_out(path: Path) -> None:
     if path.exists():
-        fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
+        _fail_taken(path)
     if not path.parent.is_dir():
         fail(f"--out: folder {path.parent} does not exist")
+
+
+def _fail_taken(path: Path) -> NoReturn:
+    fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
 
 
 @contextmanager
@@ -91,15 +95,14 @@ def _reserved(path: Path) -> Iterator[BinaryIO]:
     removed again."""
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        fail(f"--out: {path} exists; choose a new name so no issued document is overwritten")
+    except FileExistsError:  # also a link to nowhere, which exists() does not see
+        _fail_taken(path)
     except OSError as error:
         fail(f"--out: {path} cannot be written ({error.strerror})")
     handle = os.fdopen(descriptor, "wb")
     written = False
     try:
-        yield handle
-        handle.flush()
+        yield handle  # the caller writes it through _write_issued, which flushes and names a failure
         written = True
     finally:
         handle.close()
