@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from prevent_ig.adapters.records.database import (
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records
-from prevent_ig.domain.calendar.england_date import date_in_england
+from prevent_ig.domain.calendar.england_date import ENGLAND, date_in_england
 from prevent_ig.domain.config import EngineConfig
 
 PG_URL = os.environ.get("PREVENT_IG_TEST_DATABASE_URL")
@@ -54,6 +54,14 @@ class Clock:
     def __call__(self) -> datetime:
         self.moment += timedelta(microseconds=1)
         return self.moment
+
+    def move_to(self, day: date) -> None:
+        """On to 09:00 in England on ``day``: the use cases refuse steps dated after the clock's day, so
+        a test of a case's later life (a review, a request answered next month) lives through it."""
+        moment = datetime.combine(day, time(9), tzinfo=ENGLAND).astimezone(UTC)
+        if moment <= self.moment:
+            raise ValueError(f"the test clock only moves forward, and {day} is not ahead of it")
+        self.moment = moment
 
 
 @dataclass

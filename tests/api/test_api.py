@@ -195,6 +195,40 @@ def test_full_flow_with_optimistic_concurrency(api, auth, db: Db) -> None:  # ty
     assert detail["stage"] == "referred" and detail["disclosures"][0]["item_ids"] == ["demographics"]
 
 
+def test_a_move_or_disclosure_dated_after_today_gets_422_naming_on(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # Both were accepted: a move dated next month set its deadlines from then, and a disclosure could be
+    # dated before the decision that authorised it.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    decision_id = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    ).json()["id"]
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    items = [{"id": "demographics", "content": "Synthetic snapshot"}]
+    for path, body, message in [
+        (f"/cases/{case_id}/transitions", {"move": "refer", "version": 1, "on": tomorrow}, "in the future"),
+        (
+            f"/decisions/{decision_id}/disclosures",
+            {"items": items, "method": "secure_email", "on": tomorrow},
+            "in the future",
+        ),
+        (
+            f"/decisions/{decision_id}/disclosures",
+            {"items": items, "method": "secure_email", "on": yesterday},
+            "was decided",
+        ),
+    ]:
+        refused = api.post("/api/v1" + path, json=body, headers=lead)
+        assert refused.status_code == 422, (path, refused.text)
+        (error,) = refused.json()["errors"]
+        assert error["field"] == "on" and message in error["message"], error
+    case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+    assert (case["stage"], case["version"], case["disclosures"]) == ("concern_raised", 1, [])
+
+
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
     lead = auth(Role.PREVENT_LEAD)
     before = (count(db, CaseRow), count(db, SubjectRow))

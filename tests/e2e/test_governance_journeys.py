@@ -91,6 +91,22 @@ def test_journey_8_the_siro_signs_an_agreement(page: Page, live_app: LiveApp) ->
     check_accessibility(page)
 
 
+def test_a_double_click_on_a_forms_button_submits_it_once(page: Page, live_app: LiveApp) -> None:
+    # Double-clicking "Save the contact" used to post the form twice and add the contact twice.
+    live_app.add_user("e2e.ig.contacts", Role.IG_ADVISER)
+    sign_in(page, live_app, "e2e.ig.contacts")
+    page.goto(f"{live_app.url}/registers/contacts/new")
+    page.evaluate(
+        """() => {
+            window.submits = 0;
+            const save = [...document.querySelectorAll("button")].find((b) => b.textContent.includes("Save"));
+            save.form.addEventListener("submit", (event) => { window.submits += 1; event.preventDefault(); });
+        }"""
+    )
+    page.dblclick("button:has-text('Save the contact')")
+    assert page.evaluate("window.submits") == 1
+
+
 def test_journey_8_domains_are_imported_from_the_csv(page: Page, live_app: LiveApp) -> None:
     live_app.add_user("e2e.ig", Role.IG_ADVISER)
     sign_in(page, live_app, "e2e.ig")

@@ -29,6 +29,7 @@ from prevent_ig.services.requests import (
     ask_for_clarification,
     clarification_received,
     mark_answered,
+    row_clarifications,
 )
 from tests.builders import item
 from tests.fixtures_db import TODAY, Db
@@ -217,6 +218,7 @@ def test_a_parents_consent_to_support_stops_counting_when_the_child_turns_18(db:
     seventeen = open_case(db, date_of_birth=date(2009, 1, 10))  # 18 on 10 January 2027
     walk_to_panel(db, seventeen)
     channel_consent(db, seventeen, ConsentGiver.PARENT_OR_GUARDIAN)
+    db.clock.move_to(date(2027, 1, 11))
     with pytest.raises(RefusedError, match="CTSA2015"):
         advance(db, seventeen, Move.START_SUPPORT, on=date(2027, 1, 11))
     advance(db, seventeen, Move.START_SUPPORT, on=date(2027, 1, 8))
@@ -308,6 +310,7 @@ def test_stale_version_is_refused_and_nothing_changes(db: Db) -> None:
 
 
 def test_partner_request_clock_clarification_and_answer(db: Db) -> None:
+    db.clock.move_to(date(2027, 1, 6))
     case_id = open_case(db, on=date(2026, 12, 1))
     request_id = partner_request(db, case_id, date(2026, 12, 22))
     calendar = db.config.calendar
@@ -624,6 +627,92 @@ def test_a_move_dated_before_the_cases_last_move_is_refused(db: Db) -> None:
         assert view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD).stage == (
             "police_screening"
         )
+
+
+def test_a_move_dated_after_today_is_refused_and_changes_nothing(db: Db) -> None:
+    # Its deadlines (a review six months on, say) would count from a day not yet come.
+    case_id = open_case(db)
+    assess_case(db, case_id)
+    with db.uow() as uow:
+        before = uow.session.get(CaseRow, case_id)
+        assert before is not None
+        version = before.version
+    with pytest.raises(InvalidFieldError, match="cannot be in the future") as refused:
+        advance(db, case_id, Move.REFER, on=TODAY + timedelta(days=1))
+    assert refused.value.field == "on"
+    with db.uow() as uow:
+        after = uow.session.get(CaseRow, case_id)
+        assert after is not None
+        assert (after.stage, after.version) == ("concern_raised", version)
+    advance(db, case_id, Move.REFER, on=TODAY)  # today is fine
+    db.clock.move_to(TODAY + timedelta(days=1))
+    advance(db, case_id, Move.START_SCREENING, on=TODAY + timedelta(days=1))  # and so is tomorrow, tomorrow
+
+
+@pytest.mark.parametrize(
+    ("on", "message"),
+    [
+        (TODAY + timedelta(days=1), "cannot be in the future"),
+        (TODAY - timedelta(days=1), f"cannot be before {TODAY}, when assessment"),
+    ],
+)
+def test_a_disclosure_is_dated_from_its_decision_to_today(db: Db, on: date, message: str) -> None:
+    # Dated before the decision, the record would show items going out before a lawful basis was settled.
+    case_id = open_case(db)
+    assessment_id = assess_case(db, case_id)
+    with pytest.raises(InvalidFieldError, match=message) as refused:
+        disclose(db, assessment_id, on=on)
+    assert refused.value.field == "on"
+    assert count(db, DisclosureRow) == 0
+    disclose(db, assessment_id, on=TODAY)
+    assert count(db, DisclosureRow) == 1
+
+
+def test_each_step_on_a_partner_request_is_dated_between_what_it_follows_and_today(db: Db) -> None:
+    case_id = open_case(db, on=date(2026, 11, 2))
+    request_id = partner_request(db, case_id, date(2026, 11, 16))
+    tomorrow = TODAY + timedelta(days=1)
+
+    def ask(on: date) -> None:
+        with db.uow() as uow:
+            ask_for_clarification(
+                uow=uow, actor="lead.a", request_id=request_id, missing=["request_specific"], on=on
+            )
+
+    def clarified(on: date) -> None:
+        with db.uow() as uow:
+            clarification_received(
+                uow=uow, actor="lead.a", request_id=request_id, on=on, calendar=db.config.calendar
+            )
+
+    def answer(on: date) -> None:
+        with db.uow() as uow:
+            mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=on)
+
+    for step, on, message in [
+        (ask, date(2026, 11, 13), "cannot be before 2026-11-16, when request"),
+        (ask, tomorrow, "cannot be in the future"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=message):
+            step(on)
+    ask(date(2026, 11, 18))
+    for on, message in [
+        (date(2026, 11, 17), "cannot be before 2026-11-18, when the clarification was asked for"),
+        (tomorrow, "cannot be in the future"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=message):
+            clarified(on)
+    clarified(date(2026, 11, 20))
+    for on, message in [
+        (date(2026, 11, 19), "cannot be before 2026-11-20, when request"),
+        (tomorrow, "cannot be in the future"),
+    ]:
+        with pytest.raises(InvalidFieldError, match=message):
+            answer(on)
+    answer(TODAY)
+    with db.uow() as uow:
+        steps = [(c.sent_on, c.resolved_on) for c in row_clarifications(uow, request_id)]
+    assert steps == [(date(2026, 11, 18), date(2026, 11, 20))]
 
 
 @pytest.mark.parametrize("asked", [date(2026, 1, 4), date(2026, 3, 3)])  # before opening; after the move

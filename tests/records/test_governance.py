@@ -1,11 +1,19 @@
 """Governance registers: the Caldicott log and data sharing agreements signed by the SIRO."""
 
+import threading
+import time
+from dataclasses import replace
 from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from prevent_ig.adapters.records.tables import AuditEventRow, CaldicottLogRow, DataSharingAgreementRow
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    CaldicottLogRow,
+    ContactRow,
+    DataSharingAgreementRow,
+)
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.cases import list_cases
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -16,6 +24,7 @@ from prevent_ig.services.governance import (
     record_agreement,
     sign_agreement,
 )
+from prevent_ig.services.registers import ContactRole, NewContact, add_contact
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import open_case, partner_request
 
@@ -118,3 +127,67 @@ def test_case_list_shows_an_open_requests_deadline_as_the_next_due_date(db: Db) 
     with db.uow() as uow:
         (summary,) = list_cases(uow=uow, actor="lead.a")
     assert (summary.next_due_on, summary.next_due_kind) == (date(2026, 12, 31), "partner_request")
+
+
+def test_the_same_agreement_posted_twice_is_recorded_once(db: Db) -> None:
+    with db.uow() as uow:
+        first = record_agreement(uow=uow, actor="ig.a", agreement=agreement())
+    repeated = replace(
+        agreement(), partner="  synthetic county  COUNCIL ", purpose=agreement().purpose.upper()
+    )
+    with (
+        pytest.raises(InvalidFieldError, match=f"already in the register \\(agreement {first}\\)") as refused,
+        db.uow() as uow,
+    ):
+        record_agreement(uow=uow, actor="ig.a", agreement=repeated)
+    assert refused.value.field == "partner"
+    # A renewal (new dates), or another agreement with the same partner for another purpose, is new.
+    for different in (
+        replace(
+            agreement(), starts_on=date(2027, 4, 1), review_on=date(2028, 3, 1), expires_on=date(2028, 3, 31)
+        ),
+        replace(agreement(), purpose="Channel panel information gathering"),
+        replace(agreement(), references_prevent=False),
+    ):
+        with db.uow() as uow:
+            record_agreement(uow=uow, actor="ig.a", agreement=different)
+    with db.uow() as uow:
+        assert len(uow.session.scalars(select(DataSharingAgreementRow)).all()) == 4
+
+
+def test_the_same_contact_posted_twice_at_once_is_recorded_once(db: Db) -> None:
+    # Two posts of one form in flight together (two app processes on PostgreSQL): the second waits for
+    # the first to commit, then sees its row and is refused.
+    contact = NewContact(role=ContactRole.DPO, name="Synthetic DPO", email="dpo@example-trust.nhs.uk")
+    outcome: list[BaseException | int] = []
+
+    def second_post() -> None:
+        try:
+            with db.uow() as uow:
+                outcome.append(add_contact(uow=uow, actor="ig.b", contact=contact))
+        except InvalidFieldError as error:
+            outcome.append(error)
+
+    with db.uow() as uow:
+        uow.audit.serialise()
+        row = ContactRow(role="dpo", name="synthetic  dpo", email="dpo@example-trust.nhs.uk", phone=None)
+        uow.session.add(row)
+        uow.session.flush()
+        second = threading.Thread(target=second_post)
+        second.start()
+        time.sleep(0.3)  # long enough for the second post to have written, had it not waited
+        uow.audit.record(actor="ig.a", event="governance:contact:create", entity=f"contact:{row.id}")
+        uow.commit()
+    second.join(10)
+    [refusal] = outcome
+    assert isinstance(refusal, InvalidFieldError) and refusal.field == "email"
+    assert f"already in the register (contact {row.id})" in refusal.message
+    with db.uow() as uow:
+        assert len(uow.session.scalars(select(ContactRow)).all()) == 1
+    # The same person in another role, or another person at a shared address, is a new contact.
+    for other in (
+        replace(contact, role=ContactRole.CALDICOTT_GUARDIAN),
+        replace(contact, name="Synthetic Deputy"),
+    ):
+        with db.uow() as uow:
+            add_contact(uow=uow, actor="ig.a", contact=other)

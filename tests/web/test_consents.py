@@ -189,7 +189,7 @@ def test_withdrawing_consent_flags_the_disclosures_already_made_and_cannot_happe
         == 303
     )
     decision = assess_case(db, case_id)
-    disclosure_id = disclose(db, decision, on=date(2026, 11, 3))
+    disclosure_id = disclose(db, decision)
     [consent] = consents(db)
 
     elsewhere = lead.post_form(

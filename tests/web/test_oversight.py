@@ -215,6 +215,7 @@ def test_an_answer_dated_before_the_request_arrived_is_refused_naming_the_date(d
 def test_an_answer_on_a_bank_holiday_after_the_due_date_is_late_and_counts_six_days(db: Db) -> None:
     # Due Thursday 31 December 2026; answered Friday 1 January 2027, a bank holiday. Counted as the
     # next working day, the days taken agree with the verdict (more than 5 is late).
+    db.clock.move_to(date(2027, 1, 4))
     request_id = partner_request(db, open_case(db), date(2026, 12, 22))
     answered(db, request_id, date(2027, 1, 1))
     with db.uow() as uow:

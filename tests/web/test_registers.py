@@ -135,19 +135,21 @@ def test_the_ig_team_adds_an_agreement_field_by_field(as_role) -> None:  # type:
     assert out_of_order.status_code == 400
     assert "The review date must be on or after the start date" in out_of_order.text
 
-    done = ig.post_form(
-        "/registers/agreements/new",
-        {
-            "partner": "Synthetic Council",
-            "purpose": "Prevent information sharing",
-            "references_prevent": "yes",
-            **date_fields("starts_on", date(2026, 4, 1)),
-            **date_fields("review_on", date(2027, 3, 1)),
-            **date_fields("expires_on", date(2027, 3, 31)),
-        },
-    )
+    form = {
+        "partner": "Synthetic Council",
+        "purpose": "Prevent information sharing",
+        "references_prevent": "yes",
+        **date_fields("starts_on", date(2026, 4, 1)),
+        **date_fields("review_on", date(2027, 3, 1)),
+        **date_fields("expires_on", date(2027, 3, 31)),
+    }
+    done = ig.post_form("/registers/agreements/new", form)
     assert done.status_code == 303
     assert "has been added" in ig.client.get(done.headers["location"]).text
+    again = ig.post_form("/registers/agreements/new", form)  # Back, then Add again
+    assert again.status_code == 400
+    assert "This agreement is already in the register (agreement" in again.text
+    assert 'href="#partner"' in again.text
     with ig.db.uow() as uow:
         row = uow.session.scalars(select(DataSharingAgreementRow)).one()
         agreement_id = row.id
@@ -231,6 +233,12 @@ def test_contacts_are_added_and_changed_and_missing_roles_are_named(as_role) -> 
         },
     )
     assert made.status_code == 303
+    again = admin.post_form(
+        "/registers/contacts/new",
+        {"role": "dpo", "name": "Synthetic DPO", "email": "DPO@example-trust.nhs.uk", "phone": ""},
+    )
+    assert again.status_code == 400
+    assert "This contact is already in the register (contact" in again.text and 'href="#email"' in again.text
     with admin.db.uow() as uow:
         contact = uow.session.scalars(select(ContactRow)).one()
         contact_id = contact.id

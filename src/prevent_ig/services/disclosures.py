@@ -42,6 +42,13 @@ def record_disclosure(
             f"assessment {assessment.id} was already disclosed (disclosure {earlier}); a further disclosure "
             "needs a new assessment"
         )
+    if on > uow.today():
+        raise InvalidFieldError("on", "cannot be in the future")
+    if on < assessment.decided_on:
+        # The record must show the lawful basis was settled before anything went out.
+        raise InvalidFieldError(
+            "on", f"cannot be before {assessment.decided_on}, when assessment {assessment.id} was decided"
+        )
     if method not in METHODS:
         raise InvalidFieldError("method", f"must be one of {', '.join(METHODS)}")
     released = list(assessment.output["items_to_share"])

@@ -81,6 +81,19 @@ class NewAgreement:
 def record_agreement(*, uow: UnitOfWork, actor: str, agreement: NewAgreement) -> int:
     if not (agreement.starts_on <= agreement.review_on <= agreement.expires_on):
         raise InvalidFieldError("review_on", "dates must run start ≤ review ≤ expiry")
+    uow.audit.serialise()
+    same_dates = select(DataSharingAgreementRow).where(
+        DataSharingAgreementRow.starts_on == agreement.starts_on,
+        DataSharingAgreementRow.review_on == agreement.review_on,
+        DataSharingAgreementRow.expires_on == agreement.expires_on,
+        DataSharingAgreementRow.references_prevent == agreement.references_prevent,
+    )
+    for earlier in uow.session.scalars(same_dates):
+        if same_words(earlier.partner, agreement.partner) and same_words(earlier.purpose, agreement.purpose):
+            # The form posted twice (a double click, or Back and Send again): one agreement, not two.
+            raise InvalidFieldError(
+                "partner", f"this agreement is already in the register (agreement {earlier.id})"
+            )
     row = DataSharingAgreementRow(**asdict(agreement))
     uow.session.add(row)
     uow.session.flush()
@@ -89,6 +102,11 @@ def record_agreement(*, uow: UnitOfWork, actor: str, agreement: NewAgreement) ->
     )
     uow.commit()
     return row.id
+
+
+def same_words(first: str, second: str) -> bool:
+    """Equal but for case and the spacing around and between words."""
+    return " ".join(first.split()).casefold() == " ".join(second.split()).casefold()
 
 
 def sign_agreement(*, uow: UnitOfWork, actor: str, agreement_id: int, siro: str, on: date) -> None:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from functools import cache
 
 from publicsuffixlist import PublicSuffixList
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from prevent_ig.adapters.records.tables import AccreditedDomainRow, ContactRow, DataSharingAgreementRow
@@ -27,7 +27,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import normalise_domain
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
-from prevent_ig.services.governance import sign_agreement
+from prevent_ig.services.governance import same_words, sign_agreement
 
 EXPIRY_WARNING_DAYS = 60
 """Agreements and domains expiring within this many days are flagged."""
@@ -160,6 +160,17 @@ def get_contact(*, uow: UnitOfWork, contact_id: int) -> ContactView:
 
 def add_contact(*, uow: UnitOfWork, actor: str, contact: NewContact) -> int:
     checked = _checked_contact(contact)
+    uow.audit.serialise()
+    # Mail systems ignore the case of an address, so DPO@ and dpo@ are one person's.
+    same_address = select(ContactRow).where(
+        ContactRow.role == checked.role.value, func.lower(ContactRow.email) == checked.email.lower()
+    )
+    for earlier in uow.session.scalars(same_address):
+        if same_words(earlier.name, checked.name):
+            # The form posted twice (a double click, or Back and Save again): one contact, not two.
+            raise InvalidFieldError(
+                "email", f"this contact is already in the register (contact {earlier.id})"
+            )
     row = ContactRow(**_contact_fields(checked))
     uow.session.add(row)
     uow.session.flush()

@@ -105,6 +105,7 @@ def ask_for_clarification(
         raise RefusedError(f"request {request_id} is {row.status.replace('_', ' ')}, not open")
     if not missing:
         raise InvalidFieldError("missing", "list what the requestor must supply")
+    _check_dated_within(uow, on, _clock_started(uow, row), f"request {request_id}'s clock started")
     clarification = ClarificationRow(request_id=row.id, sent_on=on, missing=missing, sent_by=actor)
     uow.session.add(clarification)
     row.status = "awaiting_clarification"
@@ -131,9 +132,11 @@ def clarification_received(
     row = _request(uow, request_id)
     if row.status != "awaiting_clarification":
         raise RefusedError(f"request {request_id} is not awaiting clarification")
-    for clarification in row_clarifications(uow, row.id):
-        if clarification.resolved_on is None:
-            clarification.resolved_on = on
+    unanswered = [c for c in row_clarifications(uow, row.id) if c.resolved_on is None]
+    asked = max((c.sent_on for c in unanswered), default=row.received_on)
+    _check_dated_within(uow, on, asked, "the clarification was asked for")
+    for clarification in unanswered:
+        clarification.resolved_on = on
     row.status = "open"
     row.due_on = calendar.add_working_days(on, RESPONSE_WORKING_DAYS)
     record_case_step(
@@ -151,6 +154,21 @@ def clarification_received(
     return row.due_on
 
 
+def _clock_started(uow: UnitOfWork, row: PartnerRequestRow) -> date:
+    """The day the request's 5 working days last began: its arrival, or the last clarification answered."""
+    restarted = [c.resolved_on for c in row_clarifications(uow, row.id) if c.resolved_on is not None]
+    return max([row.received_on, *restarted])
+
+
+def _check_dated_within(uow: UnitOfWork, on: date, earliest: date, since: str) -> None:
+    """A step on a request happens between what it follows and today; a date outside would move its
+    clock or have the oversight report count days that never passed."""
+    if on > uow.today():
+        raise InvalidFieldError("on", "cannot be in the future")
+    if on < earliest:
+        raise InvalidFieldError("on", f"cannot be before {earliest}, when {since}")
+
+
 def row_clarifications(uow: UnitOfWork, request_id: int) -> list[ClarificationRow]:
     return list(
         uow.session.scalars(select(ClarificationRow).where(ClarificationRow.request_id == request_id))
@@ -166,14 +184,9 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
         # While the requestor clarifies, nothing is shared; answering then would also be judged against
         # a due date from before the clock stopped.
         raise RefusedError(f"request {request_id} is waiting for the requestor to clarify")
-    restarted = [c.resolved_on for c in row_clarifications(uow, request_id) if c.resolved_on is not None]
-    started = max([row.received_on, *restarted])
-    if on < started:
-        # An answer dated before the request arrived (or before its clarification) would be counted
-        # on time by the oversight report, with a negative number of days taken.
-        raise InvalidFieldError(
-            "on", f"cannot be before {started}, when request {request_id}'s clock started"
-        )
+    # An answer dated before the request arrived (or before its clarification) would be counted on time
+    # by the oversight report, with a negative number of days taken.
+    _check_dated_within(uow, on, _clock_started(uow, row), f"request {request_id}'s clock started")
     row.status = "answered"
     row.answered_on = on
     record_case_step(

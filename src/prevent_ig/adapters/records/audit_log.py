@@ -64,6 +64,12 @@ class AuditLog:
         else:
             self._append(described)
 
+    def serialise(self) -> None:
+        """Take the chain's lock now rather than at the first append. A use case that refuses a write
+        repeating one already made (a form posted twice) calls this before it looks: the same write in
+        another process then waits until this transaction ends, and sees its row."""
+        self._locked_head()
+
     def transaction_ended(self) -> None:
         """Forget the head read under the lock: the next transaction must read it again under its own."""
         self._head = None

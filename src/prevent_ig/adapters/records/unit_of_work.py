@@ -12,7 +12,7 @@ the writers' lock while they gather a whole case.
 
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack, nullcontext
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from typing import Self
 
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from prevent_ig.adapters.records.audit_log import AuditLog
 from prevent_ig.adapters.records.database import READ_ONLY
 from prevent_ig.adapters.records.read_audit import ReadAuditAppender, commit_read_events
+from prevent_ig.domain.calendar.england_date import date_in_england
 
 WriterGate = Callable[[], AbstractContextManager[object]]
 
@@ -53,6 +54,11 @@ class UnitOfWork:
         self._streaming = False
         self._held = ExitStack()
         self._kept: list[object] = []
+
+    def today(self) -> date:
+        """The date in England by this unit of work's clock: no record a use case writes can be dated
+        after it (a move or a disclosure dated next week would set deadlines from a day not yet come)."""
+        return date_in_england(self.now())
 
     def __enter__(self) -> Self:
         if not self._read_only:

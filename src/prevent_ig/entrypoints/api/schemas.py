@@ -59,7 +59,7 @@ class TransitionIn(Body):
     move: Move
     version: int = Field(ge=1, le=MAX_ID, description="The case version you last read; a stale one gets 409")
     exit_reason: ExitReason | None = None
-    on: RecordDate | None = Field(default=None, description="Default today")
+    on: RecordDate | None = Field(default=None, description="Default today; not after today in England")
     information_request_on: RecordDate | None = None
 
 
@@ -154,7 +154,9 @@ class ReleasedItemIn(Body):
 class DisclosureIn(Body):
     items: list[ReleasedItemIn] = Field(min_length=1, max_length=100)
     method: str = Field(pattern="^(secure_email|secure_portal|in_person|telephone)$")
-    on: RecordDate | None = None
+    on: RecordDate | None = Field(
+        default=None, description="Default today; from the day of the decision to today in England"
+    )
 
 
 class VerificationOut(BaseModel):

@@ -125,7 +125,7 @@ async def move_case(
                     exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
                     expected_version=version,
                 )
-        except RefusedError as refusal:
+        except (InvalidFieldError, RefusedError) as refusal:
             error = str(refusal)
     if error:
         case = load_case_for(request, case_id)

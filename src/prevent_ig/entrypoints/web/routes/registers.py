@@ -43,6 +43,7 @@ from prevent_ig.services.registers import (
     update_contact,
 )
 
+REVIEW_DATE_ORDER = "The review date must be on or after the start date and on or before the expiry date"
 router = PermissionRouter()
 NOT_FOUND = 404
 CONTACT_ROLES = [
@@ -196,11 +197,11 @@ async def add_agreement(request: Request) -> Response:
                         expires_on=dates["expires_on"],
                     ),
                 )
-        except InvalidFieldError:
-            errors["review_on"] = {
-                "text": "The review date must be on or after the start date and on or before the expiry date",
-                "href": "#review_on-day",
-            }
+        except InvalidFieldError as error:
+            if error.field == "partner":
+                errors["partner"] = {"text": as_sentence(error.message), "href": "#partner"}
+            else:
+                errors["review_on"] = {"text": REVIEW_DATE_ORDER, "href": "#review_on-day"}
     if errors:
         return _page(
             request, "registers/agreement_new.html", errors=errors, order=AGREEMENT_FIELDS, values=values

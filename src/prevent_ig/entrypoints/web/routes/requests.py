@@ -263,7 +263,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
                 on=records_of(request).today(),
                 calendar=engine_config_for(request).calendar,
             )
-    except RefusedError as error:
+    except (InvalidFieldError, RefusedError) as error:
         return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)
 
@@ -279,6 +279,6 @@ async def answered(request: Request, request_id: RecordId) -> Response:
                 request_id=request_id,
                 on=records_of(request).today(),
             )
-    except RefusedError as error:
+    except (InvalidFieldError, RefusedError) as error:
         return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
     return RedirectResponse(f"/requests/{request_id}", status_code=303)

@@ -2,7 +2,9 @@
 import { initAll } from "/static/nhsuk/nhsuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
-initAll();
+// A second click within a second of the first does nothing (NHS.UK frontend's button debounce), so a
+// double-click records one agreement, contact or concern rather than two.
+initAll({ button: { preventDoubleClick: true } });
 
 // Copy buttons (for the patient-record note): copy the text of the element they point at.
 for (const button of document.querySelectorAll("[data-copy-target]")) {
