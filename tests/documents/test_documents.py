@@ -130,6 +130,21 @@ def test_referral_without_consent_carries_the_documented_rationale(db: Db) -> No
     assert "Refused" in text
 
 
+def test_consent_the_law_does_not_count_is_not_presented_as_consent(db: Db) -> None:
+    # A legal representative "consenting" for an adult who has capacity is no consent: the engine rests
+    # the decision on the public interest, and the form said "Consent: Given" without the rationale.
+    rationale = "Synthetic: a serious risk to others; the person was not asked themselves."
+    made = referral(
+        db, consent={"status": "given", "given_by": "legal_representative"}, grounds={"rationale": rationale}
+    )
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    text = " ".join(" ".join(pdf_pages(issued.content)).split())
+    assert "CLDC.consent" not in text and "CLDC.public_interest" in text
+    assert "Given by legal representative, but not consent the law counts for this person" in text
+    assert "Why the referral is made without consent" in text and rationale in text
+
+
 def test_referral_is_registered_and_audited_with_ids_only(db: Db) -> None:
     made = referral(db)
     with db.uow() as uow:

@@ -1,9 +1,13 @@
 """From a case to a real SMTP server: queued in one transaction with the disclosure, delivered over
 STARTTLS with a login, retried while the server is down, and never lost or doubled."""
 
+import json
+import re
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -22,9 +26,14 @@ from prevent_ig.adapters.records.tables import (
     PartnerRequestRow,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.config import AccreditedDomain
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services import audit as audit_service
+from prevent_ig.services.assessments import LeadDecision, record_assessment
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due, run_worker
 from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.documents import save_referral_answers
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.outbox import (
     QueuedMessage,
@@ -33,9 +42,20 @@ from prevent_ig.services.outbox import (
     send_disclosure,
     send_referral,
 )
-from tests.documents.builders import CONTENTS, NOT_SECURE, POLICE, partner_request, pdf_pages, referral
+from tests.builders import input_data
+from tests.documents.builders import (
+    ANSWERS,
+    CONTENTS,
+    IDENTITY,
+    NOT_SECURE,
+    POLICE,
+    partner_request,
+    pdf_pages,
+    referral,
+)
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, USERNAME, SmtpServer
+from tests.records.helpers import open_case
 
 RENDERER = PdfRenderer()
 POLICY = RetryPolicy(
@@ -392,3 +412,141 @@ def test_a_sent_message_is_recorded_once_the_database_lets_go_and_is_not_sent_ag
     assert deliver(db, smtp, Clock()) == []
     with db.uow().reading(streaming=True) as uow:
         assert audit_service.verify(uow=uow).ok
+
+
+def queued_then(db: Db, change: Callable[[int, int], None]) -> QueuedMessage:
+    """A referral queued while the mail server is away, then ``change(case_id, assessment_id)``."""
+    queued = queue_referral(db)
+    with db.uow() as uow:
+        row = uow.session.get(OutboxMessageRow, queued.outbox_id)
+        document = uow.session.get(DocumentRow, row.document_id)  # type: ignore[union-attr]
+        case_id, assessment_id = document.case_id, document.assessment_id  # type: ignore[union-attr]
+    change(case_id, assessment_id)  # type: ignore[arg-type]
+    return queued
+
+
+def reassessed_against(db: Db) -> Callable[[int, int], None]:
+    def change(case_id: int, _assessment_id: int) -> None:
+        with db.uow() as uow:
+            record_assessment(
+                uow=uow,
+                actor="lead.a",
+                case_id=case_id,
+                assessment_json=json.dumps(input_data()),
+                config=db.config,
+                today=TODAY,
+                lead_decision=LeadDecision.DEPART,
+                lead_reason="Synthetic: the police already hold this",
+            )
+
+    return change
+
+
+def consent_withdrawn(db: Db) -> Callable[[int, int], None]:
+    def change(case_id: int, _assessment_id: int) -> None:
+        consent = NewConsent(
+            scope="sharing",
+            status=ConsentStatus.GIVEN,
+            has_capacity=True,
+            sought_by="lead.a",
+            sought_on=TODAY,
+            given_by=ConsentGiver.SUBJECT,
+        )
+        with db.uow() as uow:
+            consent_id = record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=consent)
+        with db.uow() as uow:
+            withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (reassessed_against, r"assessment (\d+) was superseded by assessment \d+"),
+        (
+            consent_withdrawn,
+            rf"assessment (\d+) rested on consent to sharing, which was withdrawn on {TODAY}",
+        ),
+    ],
+)
+def test_a_queued_message_whose_decision_no_longer_stands_is_withheld_and_cannot_be_retried(
+    db: Db, smtp: SmtpServer, change: Callable[[Db], Callable[[int, int], None]], reason: str
+) -> None:
+    # Queued while the mail server was away; by the time it could go, the lead had recorded a newer
+    # decision on the same question, or the person had withdrawn the consent the decision rested on.
+    queued = queued_then(db, change(db))
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    assert smtp.message_ids() == []  # nothing left the building
+    [row] = outbox_rows(db)
+    assert row.status == "failed" and row.last_error is not None
+    assert re.match(f"withheld: {reason}", row.last_error), row.last_error
+    assert "mail:message:withhold" in events(db)
+    with db.uow() as uow:
+        notes = uow.session.scalars(
+            select(NotificationRow.message).where(NotificationRow.message.startswith("Secure email"))
+        ).all()
+    assert notes == [
+        f"Secure email {queued.outbox_id} (case {row.case_id}) was not sent: "
+        + row.last_error.removeprefix("withheld: ")
+        + "."
+    ]
+    with db.uow() as uow, pytest.raises(RefusedError, match=f"cannot be sent again: {reason}"):
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+
+
+def test_a_failed_message_that_may_no_longer_go_cannot_be_retried(db: Db, smtp: SmtpServer) -> None:
+    # Failed for a reason a person fixes (a full mailbox), then the decision was replaced: "try again"
+    # must not send what the newer decision stopped.
+    smtp.handler.refuse[POLICE] = "550 5.2.2 Synthetic: mailbox full"
+    queued = queue_referral(db)
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    [row] = outbox_rows(db)
+    assert row.case_id is not None
+    reassessed_against(db)(row.case_id, 0)
+    del smtp.handler.refuse[POLICE]
+    with (
+        db.uow() as uow,
+        pytest.raises(RefusedError, match=r"cannot be sent again: assessment \d+ was superseded"),
+    ):
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+    assert deliver(db, smtp) == [] and smtp.message_ids() == []
+
+
+def test_whether_an_address_is_secure_is_judged_the_day_the_message_is_queued(
+    db: Db, smtp: SmtpServer
+) -> None:
+    # A referral form dated in June, when the council's domain was accredited, is sent in November after
+    # the accreditation lapsed: it must carry [secure] so NHSmail encrypts it.
+    lapsed = replace(
+        db.config,
+        accredited_domains=(AccreditedDomain(domain="northshire-council.org.uk", expires=date(2026, 6, 30)),),
+    )
+    june = date(2026, 6, 1)
+    case_id = open_case(db)
+    with db.uow() as uow:  # decided in June
+        record_assessment(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            assessment_json=json.dumps(input_data(items=[IDENTITY], recipient={"email": NOT_SECURE})),
+            config=lapsed,
+            today=june,
+            lead_decision=LeadDecision.FOLLOW,
+        )
+    with db.uow() as uow:
+        save_referral_answers(uow=uow, actor="lead.a", case_id=case_id, answers=ANSWERS)
+    with db.uow() as uow:  # the form dated the day of the decision, queued today
+        queued = send_referral(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            to=NOT_SECURE,
+            on=june,
+            renderer=RENDERER,
+            from_address=FROM_ADDRESS,
+            config=lapsed,
+        )
+    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    [row] = outbox_rows(db)
+    assert row.message_id == queued.message_id and "[secure]" in row.subject

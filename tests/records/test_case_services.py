@@ -730,3 +730,60 @@ def test_an_information_request_dated_outside_the_case_is_refused(db: Db, asked:
     with db.uow() as uow:
         detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
     assert detail.stage == "information_gathering"
+
+
+def test_a_new_decision_on_the_same_question_replaces_the_standing_one(db: Db) -> None:
+    # The web and the CLI never said which decision a reassessment replaces, so an earlier "share" stayed
+    # current beside a later "do not share", and the earlier one could still be disclosed or sent.
+    case_id = open_case(db)
+    first = assess_case(db, case_id)
+    other_recipient = assess_case(
+        db, case_id, recipient={"name": "Synthetic Council", "type": "local_authority"}
+    )
+    second = assess_case(
+        db, case_id, decision=LeadDecision.DEPART, reason="Synthetic: already shared by phone"
+    )
+    with db.uow() as uow:
+        rows = {row.id: row for row in uow.session.scalars(select(AssessmentRow))}
+        summaries = [
+            e.summary
+            for e in view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD).timeline
+        ]
+    assert rows[second].supersedes_id == first  # the same purpose, request and recipient
+    assert rows[other_recipient].supersedes_id is None  # another recipient is another question
+    assert any(s.endswith(f"Replaces assessment {first}.") for s in summaries)
+    with pytest.raises(RefusedError, match=f"assessment {first} was superseded by assessment {second}"):
+        disclose(db, first)
+    with pytest.raises(RefusedError, match="does not authorise sharing"):
+        disclose(db, second)
+    assert count(db, DisclosureRow) == 0
+
+
+def test_a_decision_resting_on_consent_stops_authorising_once_consent_is_withdrawn(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=given_consent()
+        )
+    decided = assess_case(db, case_id)  # the person agreed: the engine rests the decision on consent
+    with db.uow() as uow:
+        assert uow.session.get(AssessmentRow, decided).confidentiality_basis == "CLDC.consent"  # type: ignore[union-attr]
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
+    refusal = f"assessment {decided} rested on consent to sharing, which was withdrawn on {TODAY}"
+    with pytest.raises(RefusedError, match=refusal):
+        disclose(db, decided)
+    with pytest.raises(RefusedError, match="prevent_referral"):  # the referral move's guard agrees
+        advance(db, case_id, Move.REFER)
+    assert count(db, DisclosureRow) == 0
+    # A decision on another basis is not undone by the withdrawal: without consent, in the public
+    # interest, the lead may still share.
+    public_interest = assess_case(
+        db,
+        case_id,
+        consent={"status": "withdrawn", "given_by": None},
+        grounds={"rationale": "Synthetic risk"},
+    )
+    with db.uow() as uow:
+        assert uow.session.get(AssessmentRow, public_interest).confidentiality_basis == "CLDC.public_interest"  # type: ignore[union-attr]
+    disclose(db, public_interest)
+    advance(db, case_id, Move.REFER)

@@ -38,10 +38,18 @@ def test_the_queue_holds_current_decisions_awaiting_advice_newest_first_without_
     case_a, case_b = open_case(db), open_case(db, given_name="Robin", family_name="Samplename")
     older = awaiting(db, case_a)
     newer = awaiting(db, case_b)
-    superseded = awaiting(db, case_a)
-    awaiting(db, case_a, supersedes_id=superseded)  # the newest of all, and current
-    assess_case(db, case_b)  # no advice sought
-    assess_case(db, case_b, ig_advice={"adviser_role": "dpo", "supports_sharing": True})  # advice given
+    # Another question on case A (another recipient), asked twice: the second answer replaces the first.
+    council = {"name": "Synthetic Council Prevent Team"}
+    superseded = awaiting(db, case_a, recipient=council)
+    awaiting(db, case_a, recipient=council)  # the newest of all, and current
+    # Other questions on case B (other recipients): one sought no advice, one has its answer.
+    assess_case(db, case_b, recipient={"name": "Synthetic School"})
+    assess_case(
+        db,
+        case_b,
+        recipient={"name": "Synthetic Charity"},
+        ig_advice={"adviser_role": "dpo", "supports_sharing": True},
+    )
 
     page = adviser.client.get("/advice")
 

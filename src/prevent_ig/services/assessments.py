@@ -13,10 +13,13 @@ from sqlalchemy.exc import IntegrityError
 from prevent_ig.adapters.records.tables import NAME, AssessmentRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
+from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
+from prevent_ig.services.authority import current_assessments
 from prevent_ig.services.cases import record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
+from prevent_ig.services.governance import same_words
 
 
 class LeadDecision(StrEnum):
@@ -65,6 +68,8 @@ def record_assessment(
         earlier = uow.session.get(AssessmentRow, supersedes_id)
         if earlier is None or earlier.case_id != case_id:
             raise NotFoundError(f"assessment {supersedes_id} is not part of case {case_id}")
+    else:
+        supersedes_id = _standing_answer(uow, case_id, assessment, request_id)
     decision = assess(assessment, config, today=today)
     row = AssessmentRow(
         case_id=case_id,
@@ -97,7 +102,8 @@ def record_assessment(
         actor=actor,
         kind="assessment",
         summary=f"Assessment {row.id} ({assessment.purpose.value}): engine said "
-        f"{decision.outcome.value}; lead {verb} it.",
+        f"{decision.outcome.value}; lead {verb} it."
+        + (f" Replaces assessment {supersedes_id}." if supersedes_id is not None else ""),
         event="case:assessment:create",
         entity=f"assessment:{row.id}",
         change={
@@ -112,3 +118,19 @@ def record_assessment(
     )
     uow.commit()
     return row.id
+
+
+def _standing_answer(
+    uow: UnitOfWork, case_id: int, assessment: Assessment, request_id: int | None
+) -> int | None:
+    """The current decision on the same question (case, purpose, partner request and recipient), which
+    a new one replaces. Reassessing (with the IG adviser's answer, say) asks the question again; were
+    the earlier answer left standing, an earlier "share" could still be acted on after a later "do not
+    share"."""
+    same = [
+        row
+        for row in current_assessments(uow, case_id, assessment.purpose)
+        if row.request_id == request_id
+        and same_words(row.input["recipient"]["name"], assessment.recipient.name)
+    ]
+    return same[-1].id if same else None

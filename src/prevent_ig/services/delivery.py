@@ -30,11 +30,13 @@ from prevent_ig.adapters.records.tables import NotificationRow, OutboxMessageRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.services.errors import NotFoundError
-from prevent_ig.services.outbox import Status, naive_utc
+from prevent_ig.services.outbox import Status, naive_utc, why_not_sendable
 
 log = logging.getLogger(__name__)
 
 WORKER_ACTOR = "mail-worker"
+WITHHELD = "withheld"
+"""How a message's error starts when the worker refused to send it (services/authority.py)."""
 
 
 class Transport(Protocol):
@@ -102,6 +104,8 @@ def deliver_next(
     if claim is None:
         return None
     log.info("message %s: attempt %s by %s", claim.outbox_id, claim.attempts, worker)
+    if (withheld := _withheld_because(new_uow, claim.outbox_id)) is not None:
+        return _settle_withheld(new_uow, claim, reason=withheld, now=clock())
     try:
         transport.deliver(envelope_from=claim.envelope_from, envelope_to=claim.envelope_to, raw=claim.raw)
     except PermanentDeliveryError as error:
@@ -313,8 +317,8 @@ def _settle_failure(
         return Delivery(outbox_id=row.id, result=Result.DEFERRED, attempts=row.attempts)
 
 
-def _locked(uow: UnitOfWork, outbox_id: int) -> OutboxMessageRow:
-    row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
+def _locked(uow: UnitOfWork, outbox_id: int, *, lock: bool = True) -> OutboxMessageRow:
+    row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=lock)
     if row is None:  # rows are never deleted; this would be a bug or tampering
         raise NotFoundError(f"outbox message {outbox_id} has disappeared")
     return row
@@ -323,3 +327,44 @@ def _locked(uow: UnitOfWork, outbox_id: int) -> OutboxMessageRow:
 def _kind(error: str) -> str:
     """The log gets the first words of the error only (codes and reasons, never addresses)."""
     return error.split(":", 1)[0]
+
+
+def _withheld_because(new_uow: Callable[[], UnitOfWork], outbox_id: int) -> str | None:
+    """Asked after the claim and before the send, so a message that lost its authority while it waited
+    (a newer decision, consent withdrawn) never leaves, whoever claims it."""
+    with new_uow().reading() as uow:
+        return why_not_sendable(uow, _locked(uow, outbox_id, lock=False))
+
+
+def _settle_withheld(
+    new_uow: Callable[[], UnitOfWork], claim: _Claim, *, reason: str, now: datetime
+) -> Delivery:
+    """Fail the message for good, with the reason, and tell the leads: it is not theirs to retry until a
+    new decision allows it (requeue_message asks the same question)."""
+    with new_uow() as uow:
+        row = _locked(uow, claim.outbox_id)
+        if row.claim_token != claim.token:  # our lease ran out and another worker owns it now
+            return Delivery(outbox_id=row.id, result=Result.DEFERRED, attempts=row.attempts)
+        row.claim_token = None
+        row.claimed_until = None
+        row.status = Status.FAILED.value
+        row.failed_at = naive_utc(now)
+        row.last_error = f"{WITHHELD}: {reason}"[:1000]
+        uow.session.add(
+            NotificationRow(
+                recipient_role=Role.PREVENT_LEAD.value,
+                case_id=row.case_id,
+                message=f"Secure email {row.id} (case {row.case_id}) was not sent: {reason}.",
+                created_at=naive_utc(now),
+            )
+        )
+        uow.audit.record(
+            actor=WORKER_ACTOR,
+            event="mail:message:withhold",
+            case_id=row.case_id,
+            entity=f"message:{row.id}",
+            change={"attempts": row.attempts, "error": row.last_error},
+        )
+        uow.commit()
+        log.warning("message %s withheld: its decision no longer allows it", row.id)
+        return Delivery(outbox_id=row.id, result=Result.FAILED, attempts=row.attempts)

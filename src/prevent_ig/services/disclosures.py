@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.services.authority import why_not_authorised
 from prevent_ig.services.cases import record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
@@ -35,7 +36,8 @@ def record_disclosure(
     assessment = uow.session.get(AssessmentRow, assessment_id, with_for_update=True)
     if assessment is None:
         raise NotFoundError(f"assessment {assessment_id} does not exist")
-    _check_may_disclose(uow, assessment)
+    if (refusal := why_not_authorised(uow, assessment)) is not None:
+        raise RefusedError(refusal)
     earlier = uow.session.scalar(select(DisclosureRow.id).where(DisclosureRow.assessment_id == assessment.id))
     if earlier is not None:
         raise RefusedError(
@@ -101,14 +103,3 @@ def record_disclosure(
     )
     uow.commit()
     return row.id
-
-
-def _check_may_disclose(uow: UnitOfWork, assessment: AssessmentRow) -> None:
-    if assessment.outcome != "share" or assessment.lead_decision != "follow":
-        raise RefusedError(
-            f"assessment {assessment.id} does not authorise sharing (outcome {assessment.outcome}, "
-            f"lead decision {assessment.lead_decision}); record a new assessment first"
-        )
-    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == assessment.id))
-    if later is not None:
-        raise RefusedError(f"assessment {assessment.id} was superseded by assessment {later}")

@@ -53,11 +53,11 @@ from prevent_ig.domain.documents.referral_form import (
 )
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
-from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Outcome, Purpose
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
+from prevent_ig.services.authority import CONSENT_BASIS, current_assessments, why_not_authorised
 from prevent_ig.services.cases import get_case_row
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
-from prevent_ig.services.pathway import current_assessments
 
 TEXT = "text/plain"
 CONSENT_WORDS = {
@@ -404,28 +404,22 @@ def _stored(uow: UnitOfWork, assessment_id: int) -> Stored:
 def authorising_assessment(uow: UnitOfWork, assessment_id: int) -> Stored:
     """The assessment, if it is a current, followed decision to share; otherwise a refusal."""
     stored = _stored(uow, assessment_id)
-    row = stored.row
-    if row.outcome != Outcome.SHARE.value or row.lead_decision != "follow":
-        raise RefusedError(
-            f"assessment {assessment_id} does not authorise sharing (outcome {row.outcome}, lead decision "
-            f"{row.lead_decision}); record a new assessment first"
-        )
-    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
-    if later is not None:
-        raise RefusedError(f"assessment {assessment_id} was superseded by assessment {later}")
+    if (refusal := why_not_authorised(uow, stored.row)) is not None:
+        raise RefusedError(refusal)
     return stored
 
 
 def current_referral(uow: UnitOfWork, case_id: int) -> Stored:
-    """The case's latest current, followed decision to refer; otherwise a refusal."""
+    """The case's latest current decision on referral, if it authorises referring; otherwise a refusal.
+    The latest, not the latest that said share: the referral page shows the latest, and a later "do
+    not share" must stop the form an earlier decision allowed."""
     current = current_assessments(uow, case_id, Purpose.PREVENT_REFERRAL)
-    authorising = [r for r in current if r.outcome == Outcome.SHARE.value and r.lead_decision == "follow"]
-    if not authorising:
+    if not current:
         raise RefusedError(
             f"case {case_id} has no current decision to refer (a followed 'share' assessment for "
             "prevent_referral); record one first"
         )
-    return _stored(uow, authorising[-1].id)
+    return authorising_assessment(uow, current[-1].id)
 
 
 def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
@@ -452,8 +446,11 @@ def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
         subject_role=subject.role,
         assessment_id=stored.row.id,
         decided_on=d.decided_on,
-        consent_words=_consent_words(a),
-        consent_given=a.consent.status is ConsentStatus.GIVEN,
+        consent_words=_consent_words(a, rests_on_consent=d.basis.confidentiality == CONSENT_BASIS),
+        # The form says "with consent" only when the decision rests on it: consent recorded as given by
+        # someone who could not give it (a parent for an adult) is no basis, and the police must see
+        # the referral is made without consent and why.
+        consent_given=d.basis.confidentiality == CONSENT_BASIS,
         rationale=a.grounds.rationale,
         basis_ids=tuple(d.basis.provision_ids()),
         released_categories=frozenset(released),
@@ -462,7 +459,7 @@ def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
     )
 
 
-def _consent_words(a: Assessment) -> str:
+def _consent_words(a: Assessment, *, rests_on_consent: bool) -> str:
     c = a.consent
     words = CONSENT_WORDS[c.status]
     if c.given_by is not None:
@@ -471,6 +468,8 @@ def _consent_words(a: Assessment) -> str:
         )
     if c.reason_not_sought is not None:
         words += f" (reason: {c.reason_not_sought.value.replace('_', ' ')})"
+    if c.status is ConsentStatus.GIVEN and not rests_on_consent:
+        words += ", but not consent the law counts for this person: the referral is made without consent"
     return words
 
 

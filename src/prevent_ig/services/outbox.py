@@ -19,7 +19,13 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.mail.mime import build_mime, new_message_id
-from prevent_ig.adapters.records.tables import OutboxMessageRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import (
+    AssessmentRow,
+    DisclosureRow,
+    DocumentRow,
+    OutboxMessageRow,
+    PartnerRequestRow,
+)
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.documents.messages import (
@@ -32,6 +38,7 @@ from prevent_ig.domain.documents.messages import (
 )
 from prevent_ig.domain.documents.model import DocumentKind
 from prevent_ig.domain.law.vocabulary import Outcome
+from prevent_ig.services.authority import why_not_authorised
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.documents import (
     DocumentRenderer,
@@ -89,7 +96,7 @@ def send_referral(
 ) -> QueuedMessage:
     """Queue the case's referral form to the police Prevent team its decision assessed."""
     stored = current_referral(uow, case_id)
-    addressing = _addressing(stored, to=to, config=config, on=on)
+    addressing = _addressing(stored, to=to, config=config, today=uow.today())
     issued = referral_in_transaction(uow=uow, actor=actor, case_id=case_id, on=on, renderer=renderer)
     snapshot = f"Sent in referral form {issued.reference} (SHA-256 {_sha256(issued)})."
     items = [ReleasedItem(id=i, content=snapshot) for i in stored.decision.items_to_share]
@@ -121,7 +128,7 @@ def send_disclosure(
 ) -> QueuedMessage:
     """Queue the disclosure pack; the partner request it answers is marked answered with it."""
     stored = authorising_assessment(uow, assessment_id)
-    addressing = _addressing(stored, to=to, config=config, on=on)
+    addressing = _addressing(stored, to=to, config=config, today=uow.today())
     released = [ReleasedItem(id=c.id, content=c.content) for c in released_contents(uow, stored, items)]
     issued = disclosure_pack_in_transaction(
         uow=uow, actor=actor, assessment_id=assessment_id, on=on, renderer=renderer, items=released
@@ -145,7 +152,9 @@ def send_disclosure(
     return queued
 
 
-def _addressing(stored: Stored, *, to: str, config: EngineConfig, on: date) -> Addressing:
+def _addressing(stored: Stored, *, to: str, config: EngineConfig, today: date) -> Addressing:
+    """How the message must go, judged on the day it is queued: a document dated earlier (``on``) is
+    still sent now, so an accreditation that has since lapsed must not spare it the [secure] tag."""
     try:
         return address_message(
             outcome=Outcome(stored.row.outcome),
@@ -153,7 +162,7 @@ def _addressing(stored: Stored, *, to: str, config: EngineConfig, on: date) -> A
             assessment_id=stored.row.id,
             assessed_recipient=stored.assessment.recipient.email,
             to=to,
-            accredited_domains=config.accredited_on(on),
+            accredited_domains=config.accredited_on(today),
         )
     except CompositionRefusedError as error:
         if error.malformed:
@@ -298,6 +307,8 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
         raise NotFoundError(f"outbox message {outbox_id} does not exist")
     if row.status != Status.FAILED.value:
         raise RefusedError(f"message {outbox_id} is {row.status}; only a failed message can be tried again")
+    if (withheld := why_not_sendable(uow, row)) is not None:
+        raise RefusedError(f"message {outbox_id} cannot be sent again: {withheld}")
     row.status = Status.QUEUED.value
     row.attempts = 0
     row.failed_at = None
@@ -310,6 +321,25 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
         change={"status": row.status, "attempts": row.attempts, "next_attempt_at": row.next_attempt_at},
     )
     uow.commit()
+
+
+def why_not_sendable(uow: UnitOfWork, row: OutboxMessageRow) -> str | None:
+    """Why a queued or failed message must not leave now, or ``None``. It was composed from a decision
+    that allowed it, but it leaves later (the mail server down for a day, a retry next week): by then
+    a newer decision on the same question, or consent withdrawn, may have taken that authority away
+    (services/authority.py). Messages that carry no decision (a clarification letter) always may."""
+    assessment_id = None
+    if row.disclosure_id is not None:
+        disclosure = uow.session.get(DisclosureRow, row.disclosure_id)
+        assessment_id = disclosure.assessment_id if disclosure is not None else None
+    elif row.document_id is not None:
+        document = uow.session.get(DocumentRow, row.document_id)
+        assessment_id = document.assessment_id if document is not None else None
+    if assessment_id is None:
+        return None
+    assessment = uow.session.get(AssessmentRow, assessment_id)
+    assert assessment is not None  # a foreign key
+    return why_not_authorised(uow, assessment)
 
 
 def naive_utc(moment: datetime) -> datetime:

@@ -5,11 +5,11 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow
+from prevent_ig.adapters.records.tables import CaseEventRow, CaseRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.consent import is_channel_consent
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Outcome, Purpose
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose
 from prevent_ig.domain.pathway.machine import (
     CaseState,
     GuardFacts,
@@ -19,6 +19,7 @@ from prevent_ig.domain.pathway.machine import (
     apply,
 )
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
+from prevent_ig.services.authority import current_assessments, why_not_authorised
 from prevent_ig.services.case_state import state_of, write_state
 from prevent_ig.services.cases import age_on, get_case_row, record_case_step
 from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
@@ -100,21 +101,12 @@ def advance_case(
 
 def guard_facts(uow: UnitOfWork, case: CaseRow, on: date) -> GuardFacts:
     referral = current_assessments(uow, case.id, Purpose.PREVENT_REFERRAL)
-    authorising = [a for a in referral if a.outcome == Outcome.SHARE and a.lead_decision == "follow"]
+    authorising = [a for a in referral if why_not_authorised(uow, a) is None]
     return GuardFacts(
         followed_referral_assessment=bool(authorising),
         followed_no_referral_assessment=bool(referral) and not authorising,
         channel_consent=has_channel_consent(uow, case, on),
     )
-
-
-def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list[AssessmentRow]:
-    """Assessments of this purpose that no later assessment supersedes."""
-    rows = uow.session.scalars(
-        select(AssessmentRow).where(AssessmentRow.case_id == case_id).order_by(AssessmentRow.id)
-    ).all()
-    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
-    return [r for r in rows if r.purpose == purpose.value and r.id not in superseded]
 
 
 def has_channel_consent(uow: UnitOfWork, case: CaseRow, on: date) -> bool:

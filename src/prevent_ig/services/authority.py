@@ -1,0 +1,57 @@
+"""Whether a recorded decision still authorises sharing, now.
+
+A decision is acted on later than it is made: a disclosure recorded, a referral form issued, a message
+leaving the outbox hours after it was queued, the case moved to "referred". Between the two the lead
+may have recorded a newer decision on the same question, or the person may have withdrawn the consent
+the decision rested on. Consent is the first basis for sharing, and where it is not there another
+lawful basis must be met or nothing is shared (guidance §3 and §8): a decision made on consent that
+has since been withdrawn or refused authorises nothing until a new assessment finds another basis.
+Every place that acts on a decision asks this module, so none of them acts on one that no longer
+stands.
+"""
+
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AssessmentRow
+from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Outcome, Purpose
+from prevent_ig.services.consents import SHARING, consent_in_force
+
+CONSENT_BASIS = "CLDC.consent"
+"""The common-law basis of a decision that rests on the person's consent (provisions.yaml)."""
+
+
+def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
+    """Why ``row`` does not authorise sharing today, in words for the user, or ``None`` when it does."""
+    if row.outcome != Outcome.SHARE.value or row.lead_decision != "follow":
+        return (
+            f"assessment {row.id} does not authorise sharing (outcome {row.outcome}, lead decision "
+            f"{row.lead_decision}); record a new assessment first"
+        )
+    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
+    if later is not None:
+        return f"assessment {row.id} was superseded by assessment {later}"
+    if row.confidentiality_basis == CONSENT_BASIS:
+        # The decision's consent came from the lead's answers; the case's own consent record, where
+        # there is one, is the later word on it.
+        consent = consent_in_force(uow, row.case_id, SHARING)
+        if consent is not None and consent.withdrawn_on is not None:
+            return (
+                f"assessment {row.id} rested on consent to sharing, which was withdrawn on "
+                f"{consent.withdrawn_on}; record a new assessment"
+            )
+        if consent is not None and consent.status != ConsentStatus.GIVEN.value:
+            return (
+                f"assessment {row.id} rested on consent to sharing, but the case's consent record now "
+                f"says {consent.status.replace('_', ' ')}; record a new assessment"
+            )
+    return None
+
+
+def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list[AssessmentRow]:
+    """Assessments of this purpose that no later assessment supersedes."""
+    rows = uow.session.scalars(
+        select(AssessmentRow).where(AssessmentRow.case_id == case_id).order_by(AssessmentRow.id)
+    ).all()
+    superseded = {r.supersedes_id for r in rows if r.supersedes_id is not None}
+    return [r for r in rows if r.purpose == purpose.value and r.id not in superseded]
