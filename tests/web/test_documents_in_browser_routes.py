@@ -140,3 +140,21 @@ def test_a_message_downloaded_from_the_demo_mail_sink_is_audited_against_its_cas
         f"message:{message_id}",
         "lead.sink",
     )
+
+
+def test_a_from_address_setting_outside_ascii_is_named_when_sending(
+    as_role, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PREVENT_IG_SMTP_FROM_ADDRESS", "prevent.léad@demo-trust.nhs.uk")
+    lead = as_role(Role.PREVENT_LEAD, "lead.from")
+    made = referral(lead.db)
+    refused = lead.post_form(
+        f"/cases/{made.case_id}/referral/send",
+        {"to": "prevent@northshire.pnn.police.uk"},
+        form_page=f"/cases/{made.case_id}/referral",
+    )
+    assert refused.status_code == 400
+    assert "PREVENT_IG_SMTP_FROM_ADDRESS: must be written in ASCII letters" in refused.text
+    assert "codec" not in refused.text  # was the raw UnicodeEncodeError, from every send
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(OutboxMessageRow)).all() == []
