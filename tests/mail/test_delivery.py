@@ -11,10 +11,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.errors import PermanentDeliveryError
+from prevent_ig.adapters.mail.settings import MailSettingsError
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.records.database import DatabaseBusyError
 from prevent_ig.adapters.records.tables import (
@@ -31,7 +33,7 @@ from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
-from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due, run_worker
+from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due, deliver_next, run_worker
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import save_referral_answers
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
@@ -550,3 +552,159 @@ def test_whether_an_address_is_secure_is_judged_the_day_the_message_is_queued(
     assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
     [row] = outbox_rows(db)
     assert row.message_id == queued.message_id and "[secure]" in row.subject
+
+
+@pytest.mark.parametrize(
+    ("setting", "overrides"),
+    [
+        ("PREVENT_IG_SMTP_PASSWORD", {"password": SecretStr("synthetic-£-password")}),
+        ("PREVENT_IG_SMTP_USERNAME", {"username": "prevent.léad@example-trust.nhs.uk"}),
+    ],
+)
+def test_credentials_smtp_cannot_send_are_refused_at_start_naming_the_setting(
+    smtp: SmtpServer, setting: str, overrides: dict[str, object]
+) -> None:
+    with pytest.raises(MailSettingsError) as refused:
+        SmtpTransport(smtp.settings(**overrides))
+    assert str(refused.value).startswith(f"{setting}: must be written in ASCII")
+    assert "synthetic-£-password" not in str(refused.value)  # never the password itself
+
+
+def test_credentials_changed_under_a_running_transport_are_a_temporary_settings_failure(
+    db: Db, smtp: SmtpServer
+) -> None:
+    """smtplib encodes the login as ASCII: a £ in the password was a permanent failure blaming the
+    address, so every message failed for good although only the setting was wrong."""
+    queue_referral(db)
+    settings = smtp.settings()
+    transport = SmtpTransport(settings)
+    settings.password = SecretStr("synthetic-£-password")
+    done = deliver_due(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=Clock())
+    assert [d.result for d in done] == [Result.DEFERRED]
+    [row] = outbox_rows(db)
+    assert row.status == "queued" and row.last_error is not None
+    assert "PREVENT_IG_SMTP_PASSWORD must be plain ASCII" in row.last_error
+    assert "address" not in row.last_error
+    assert smtp.handler.received == []
+
+
+def test_a_server_asking_for_a_login_we_did_not_give_keeps_the_message_until_the_setting_is_fixed(
+    db: Db, smtp: SmtpServer
+) -> None:
+    queued = queue_referral(db)
+    clock = Clock()
+    # No username: the worker skips AUTH, and the server answers MAIL FROM with 530 5.7.0.
+    assert [d.result for d in deliver(db, smtp, clock, username=None, password=None)] == [Result.DEFERRED]
+    [row] = outbox_rows(db)
+    assert row.status == "queued" and row.last_error is not None
+    assert row.last_error.startswith("the server needs a login: set PREVENT_IG_SMTP_USERNAME and")
+    assert "530" in row.last_error and smtp.handler.received == []
+    clock.moment += timedelta(hours=1)
+    assert [d.result for d in deliver(db, smtp, clock)] == [Result.SENT]  # goes by itself once set
+    assert smtp.message_ids() == [queued.message_id]
+
+
+@pytest.mark.parametrize(
+    ("reply", "result"),
+    [
+        ("550 5.7.57 Synthetic: client not authenticated to send mail", Result.DEFERRED),
+        ("550 5.7.0 Synthetic: authentication required", Result.DEFERRED),
+        ("550 5.7.0 Synthetic: message refused as spam", Result.FAILED),  # 5.7.0 alone stays permanent
+    ],
+)
+def test_a_refusal_for_want_of_a_login_is_temporary_and_other_security_refusals_permanent(
+    db: Db, smtp: SmtpServer, reply: str, result: Result
+) -> None:
+    queue_referral(db)
+    smtp.handler.refuse[POLICE] = reply
+    assert [d.result for d in deliver(db, smtp)] == [result]
+    [row] = outbox_rows(db)
+    assert row.last_error is not None
+    assert ("the server needs a login" in row.last_error) is (result is Result.DEFERRED)
+
+
+def test_a_host_setting_that_cannot_be_looked_up_defers_the_message_naming_it(
+    db: Db, smtp: SmtpServer
+) -> None:
+    queue_referral(db)
+    # smtplib raised UnicodeError (a ValueError) for the empty label, and the worker stopped.
+    assert [d.result for d in deliver(db, smtp, host="smtp..example.nhs.uk")] == [Result.DEFERRED]
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts, row.claim_token) == ("queued", 1, None)
+    assert row.last_error == (
+        "PREVENT_IG_SMTP_HOST cannot be used as a server name (UnicodeError); correct the setting"
+    )
+
+
+class UnforeseenError(RuntimeError):
+    pass
+
+
+class Unforeseen:
+    """A transport failing in a way no one planned for, its text carrying an address."""
+
+    def deliver(self, *, envelope_from: str, envelope_to: str, raw: bytes) -> None:
+        raise UnforeseenError(f"synthetic failure sending to {envelope_to}")
+
+
+def test_an_unforeseen_transport_error_is_retried_then_failed_and_never_stops_the_worker(
+    db: Db, caplog: pytest.LogCaptureFixture
+) -> None:
+    queued = queue_referral(db)
+    clock = Clock()
+    results = []
+    for _ in range(POLICY.max_attempts):
+        done = deliver_due(new_uow=db.uow, transport=Unforeseen(), policy=POLICY, worker="w", clock=clock)
+        results += [d.result for d in done]
+        clock.moment += POLICY.cap
+    assert results == [Result.DEFERRED] * (POLICY.max_attempts - 1) + [Result.FAILED]
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts) == ("failed", POLICY.max_attempts)
+    assert row.last_error == "gave up after 4 attempts; last: unexpected UnforeseenError while sending"
+    assert events(db)[-1] == "mail:message:fail"
+    with db.uow() as uow:  # the lead is told, as for any message that did not go
+        assert uow.session.scalars(
+            select(NotificationRow.case_id).where(NotificationRow.message.startswith("Secure email"))
+        ).all() == [row.case_id]
+    assert f"message {queued.outbox_id} deferred" in caplog.text and "UnforeseenError" in caplog.text
+    assert POLICE not in caplog.text  # the type and the id are logged, never the error's text
+
+
+class WorkerKilled(BaseException):
+    """Stands for the worker's process dying mid-send: nothing in the worker catches it."""
+
+
+class KilledMidSend:
+    def deliver(self, *, envelope_from: str, envelope_to: str, raw: bytes) -> None:
+        raise WorkerKilled
+
+
+def test_a_message_whose_last_attempt_was_cut_off_is_failed_not_sent_again(db: Db, smtp: SmtpServer) -> None:
+    """Each restart after a crash re-claimed the message once its lease ran out, attempts climbing
+    past max_attempts with no failure recorded and no one told."""
+    queued = queue_referral(db)
+    clock = Clock()
+    for _ in range(POLICY.max_attempts):
+        with pytest.raises(WorkerKilled):
+            deliver_next(new_uow=db.uow, transport=KilledMidSend(), policy=POLICY, worker="w", clock=clock)
+        clock.moment += POLICY.lease + timedelta(seconds=1)
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts) == ("sending", POLICY.max_attempts)
+
+    transport = SmtpTransport(smtp.settings())
+    delivery = deliver_next(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=clock)
+    assert delivery == Delivery(
+        outbox_id=queued.outbox_id, result=Result.FAILED, attempts=POLICY.max_attempts
+    )
+    assert smtp.handler.received == []
+    [row] = outbox_rows(db)
+    assert (row.status, row.attempts, row.claim_token) == ("failed", POLICY.max_attempts, None)
+    assert row.last_error == (
+        "gave up after 4 attempts; last: attempt 4 was cut off (its worker stopped before it finished)"
+    )
+    assert events(db)[-1] == "mail:message:fail"
+    with db.uow() as uow:
+        assert uow.session.scalars(
+            select(NotificationRow.case_id).where(NotificationRow.message.startswith("Secure email"))
+        ).all() == [row.case_id]
+    assert deliver_next(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=clock) is None

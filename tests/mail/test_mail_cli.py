@@ -111,3 +111,72 @@ def test_one_worker_per_sqlite_database(tmp_path: Path) -> None:
     postgresql = "postgresql+psycopg://postgres@127.0.0.1/x"
     with single_worker(postgresql), single_worker(postgresql):  # PostgreSQL: workers share the outbox
         pass
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "says"),
+    [
+        # A raw FileNotFoundError traceback before.
+        (
+            "PREVENT_IG_SMTP_CA_FILE",
+            "/missing/ca.pem",
+            "PREVENT_IG_SMTP_CA_FILE: cannot read /missing/ca.pem",
+        ),
+        ("PREVENT_IG_SMTP_CA_FILE", __file__, "holds no certificate authority in PEM form"),
+        # smtplib cannot send it: every message failed for good, blaming its address.
+        (
+            "PREVENT_IG_SMTP_PASSWORD",
+            "synthetic-£-password",
+            "PREVENT_IG_SMTP_PASSWORD: must be written in ASCII",
+        ),
+        (
+            "PREVENT_IG_SMTP_USERNAME",
+            "léad@example-trust.nhs.uk",
+            "PREVENT_IG_SMTP_USERNAME: must be written",
+        ),
+    ],
+)
+def test_the_worker_refuses_to_start_with_a_setting_it_cannot_use(
+    db: Db, smtp: SmtpServer, env: dict[str, str | None], variable: str, value: str, says: str
+) -> None:
+    queue = runner.invoke(mail_app, ["send-referral", str(referral(db).case_id), "--to", POLICE], env=env)
+    assert queue.exit_code == 0, queue.output
+    refused = runner.invoke(mail_app, ["worker", "--once"], env={**env, variable: value})
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.startswith(f"error: {variable}") and says in refused.stderr
+    assert "synthetic-£-password" not in refused.output and "Traceback" not in refused.output
+    assert smtp.handler.received == []
+    status = json.loads(runner.invoke(mail_app, ["status", "--json"], env=env).stdout)
+    assert status["counts"]["queued"] == 1  # nothing was tried, so nothing failed
+
+
+def test_a_from_address_outside_ascii_is_refused_naming_the_setting(
+    db: Db, env: dict[str, str | None]
+) -> None:
+    made = referral(db)
+    refused = runner.invoke(
+        mail_app,
+        ["send-referral", str(made.case_id), "--to", POLICE],
+        env={**env, "PREVENT_IG_SMTP_FROM_ADDRESS": "prevent.léad@example-trust.nhs.uk"},
+    )
+    assert refused.exit_code == 2, refused.output  # was a UnicodeEncodeError traceback, at every send
+    assert refused.stderr.startswith("error: PREVENT_IG_SMTP_FROM_ADDRESS: must be written in ASCII letters")
+    assert "Traceback" not in refused.output
+    status = json.loads(runner.invoke(mail_app, ["status", "--json"], env=env).stdout)
+    assert sum(status["counts"].values()) == 0
+
+
+def test_a_from_address_in_an_internationalised_domain_goes_in_its_xn_form(
+    db: Db, smtp: SmtpServer, env: dict[str, str | None]
+) -> None:
+    sender = "prevent.lead@xn--trst-0ra.example.nhs.uk"  # the form the refusal asks for
+    made = referral(db)
+    queued = runner.invoke(
+        mail_app,
+        ["send-referral", str(made.case_id), "--to", POLICE],
+        env={**env, "PREVENT_IG_SMTP_FROM_ADDRESS": sender},
+    )
+    assert queued.exit_code == 0, queued.output
+    assert runner.invoke(mail_app, ["worker", "--once"], env=env).exit_code == 0
+    [received] = smtp.handler.received
+    assert received.mail_from == sender and received.message["From"] == sender

@@ -343,6 +343,34 @@ HOSTILE = {
         "file",
         "nests parts more than 3 levels deep",
     ),
+    # A NUL that only decoding reveals: PostgreSQL refused it (500 on the web, a traceback in the
+    # CLI), and SQLite stored it.
+    "NUL in an encoded subject": (
+        raw_email(*BASE_LINES[:2], "Subject: =?utf-8?q?OFFICIAL=00request?="),
+        "Subject",
+        "contains a NUL character",
+    ),
+    "NUL in a quoted-printable body": (
+        raw_email(*BASE_LINES, "Content-Transfer-Encoding: quoted-printable", body=b"please=00share\r\n"),
+        "message",
+        "contains a NUL character",
+    ),
+    "NUL in an encoded Message-ID": (
+        raw_email(*BASE_LINES, "Message-ID: =?utf-8?q?<synthetic=00id@northshire.gov.uk>?="),
+        "Message-ID",
+        "contains a NUL character",
+    ),
+    "NUL in a base64 HTML part": (
+        raw_email(
+            *BASE_LINES,
+            "MIME-Version: 1.0",
+            "Content-Type: multipart/alternative; boundary=b",
+            body=b"--b\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+            b"PHA+YQBiPC9wPg==\r\n--b--\r\n",
+        ),
+        "part 2",
+        "contains a NUL character",
+    ),
     "broken multipart": (
         raw_email(
             *BASE_LINES, 'Content-Type: multipart/mixed; boundary="synthetic"', body=b"no boundary here\r\n"
@@ -419,3 +447,40 @@ def test_requests_import_from_the_command_line(db: Db, tmp_path: Path) -> None:
     refused = runner.invoke(requests_app, ["import", str(huge)], env=env)
     assert refused.exit_code == 2 and "emails over 20.0 MB are refused" in refused.stderr
     assert "Traceback" not in refused.output
+
+
+def test_requests_import_refuses_a_nul_revealed_by_decoding_from_the_command_line(
+    db: Db, tmp_path: Path
+) -> None:
+    env = db.cli_env(tmp_path / "data")
+    for name, raw, says in (
+        ("subject.eml", HOSTILE["NUL in an encoded subject"][0], "Subject: contains a NUL character"),
+        ("body.eml", HOSTILE["NUL in a quoted-printable body"][0], "message: contains a NUL character"),
+    ):
+        path = tmp_path / name
+        path.write_bytes(raw)
+        refused = runner.invoke(requests_app, ["import", str(path)], env=env)
+        assert refused.exit_code == 2, refused.output
+        assert refused.stderr.startswith(f"error: {says}")
+        assert "Traceback" not in refused.output
+    assert written(db) == [0, 0, 0]
+
+
+@pytest.mark.parametrize("case", ["0", "2147483648", "99999999999", "9" * 25, "-1"])
+def test_requests_commands_refuse_a_case_number_no_case_can_have(db: Db, tmp_path: Path, case: str) -> None:
+    """Past the 32-bit range PostgreSQL's integer overflowed (a traceback); now, as anywhere out of 1 to
+    2147483647, exit 2 naming --case, before anything is read or written."""
+    env = db.cli_env(tmp_path / "data")
+    email = tmp_path / "request.eml"
+    email.write_bytes(request_email())
+    details = tmp_path / "details.yaml"
+    details.write_text("organisation: x\n")
+    for command in (
+        ["import", str(email), "--case", case],
+        ["complete", "1", "--case", case, "--details", str(details)],
+    ):
+        refused = runner.invoke(requests_app, command, env=env)
+        assert refused.exit_code == 2, refused.output
+        assert "Invalid value for '--case'" in refused.output
+        assert "Traceback" not in refused.output
+    assert written(db) == [0, 0, 0]

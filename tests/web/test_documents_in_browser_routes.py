@@ -8,7 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from prevent_ig.adapters.mail.sink import SUFFIX
-from prevent_ig.adapters.records.tables import AuditEventRow, OutboxMessageRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    OutboxMessageRow,
+    PartnerRequestRow,
+    RequestDraftRow,
+)
 from prevent_ig.domain.access import Role
 from tests.documents.builders import pdf_pages, referral
 
@@ -140,3 +145,102 @@ def test_a_message_downloaded_from_the_demo_mail_sink_is_audited_against_its_cas
         f"message:{message_id}",
         "lead.sink",
     )
+
+
+HEADERS = (
+    b"From: A Coordinator <channel@synthetic.gov.uk>\r\nTo: prevent.lead@demo-trust.nhs.uk\r\n"
+    b"Date: Thu, 26 Nov 2026 09:00:00 +0000\r\n"
+)
+NUL_EMAILS = {  # NULs only decoding reveals: PostgreSQL refused them (a 500), SQLite stored them
+    "subject": HEADERS + b"Subject: =?utf-8?q?OFFICIAL=00request?=\r\n\r\nPlease share.\r\n",
+    "body": HEADERS + b"Subject: OFFICIAL: request\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+    b"please=00share\r\n",
+}
+
+
+@pytest.mark.parametrize("part", list(NUL_EMAILS))
+def test_an_uploaded_email_with_a_nul_revealed_by_decoding_is_refused_naming_nothing_written(
+    as_role, part: str
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.nul")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    refused = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        files={"email_file": ("request.eml", NUL_EMAILS[part], "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert refused.status_code == 400, refused.text
+    assert "There is a problem" in refused.text
+    assert "The email could not be used: contains a NUL character" in refused.text
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(RequestDraftRow)).all() == []
+
+
+BAD_CASE_NUMBERS = {
+    "²": "Enter a case number using digits only, like 12",  # a digit to isdigit(), not to int(): a 500
+    "9" * 25: "Enter a case number from 1 to 2147483647",  # past PostgreSQL's integer: a 500
+    "99999999999": "Enter a case number from 1 to 2147483647",
+    "0": "Enter a case number from 1 to 2147483647",
+}
+
+
+@pytest.mark.parametrize("typed", list(BAD_CASE_NUMBERS))
+def test_a_case_number_no_case_can_have_is_a_field_error_on_import_and_on_completing(
+    as_role, typed: str
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.case")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    refused = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": typed},
+        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
+    )
+    assert refused.status_code == 400, refused.text
+    assert 'href="#case_id"' in refused.text and BAD_CASE_NUMBERS[typed] in refused.text
+    uploaded = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    draft_url = uploaded.headers["location"]
+    not_completed = lead.post_form(
+        draft_url,
+        {
+            "case_id": typed,
+            "organisation": "Synthetic County Council",
+            "person": "A Coordinator",
+            "role": "Channel coordinator",
+            "recipient_type": "channel_panel",
+            "purpose": "channel_information_gathering",
+            "items": "GP contact details",
+            "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
+            "powers": ["CTSA2015.s38"],
+        },
+    )
+    assert not_completed.status_code == 400, not_completed.text
+    assert 'href="#case_id"' in not_completed.text and BAD_CASE_NUMBERS[typed] in not_completed.text
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(PartnerRequestRow)).all() == []
+
+
+def test_a_from_address_setting_outside_ascii_is_named_when_sending(
+    as_role, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("PREVENT_IG_SMTP_FROM_ADDRESS", "prevent.léad@demo-trust.nhs.uk")
+    lead = as_role(Role.PREVENT_LEAD, "lead.from")
+    made = referral(lead.db)
+    refused = lead.post_form(
+        f"/cases/{made.case_id}/referral/send",
+        {"to": "prevent@northshire.pnn.police.uk"},
+        form_page=f"/cases/{made.case_id}/referral",
+    )
+    assert refused.status_code == 400
+    assert "PREVENT_IG_SMTP_FROM_ADDRESS: must be written in ASCII letters" in refused.text
+    assert "codec" not in refused.text  # was the raw UnicodeEncodeError, from every send
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(OutboxMessageRow)).all() == []

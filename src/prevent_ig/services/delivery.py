@@ -78,6 +78,8 @@ class _Claim:
     envelope_to: str
     raw: bytes
     attempts: int
+    exhausted: bool = False
+    """Its last allowed attempt was cut off (the worker died mid-send): to be failed, not sent."""
 
 
 Clock = Callable[[], datetime]
@@ -103,6 +105,9 @@ def deliver_next(
     claim = _claim(new_uow, policy=policy, worker=worker, now=clock())
     if claim is None:
         return None
+    if claim.exhausted:
+        cut_off = f"attempt {claim.attempts} was cut off (its worker stopped before it finished)"
+        return _settle_failure(new_uow, claim, error=cut_off, permanent=False, policy=policy, now=clock())
     log.info("message %s: attempt %s by %s", claim.outbox_id, claim.attempts, worker)
     if (withheld := _withheld_because(new_uow, claim.outbox_id)) is not None:
         return _settle_withheld(new_uow, claim, reason=withheld, now=clock())
@@ -112,6 +117,12 @@ def deliver_next(
         return _settle_failure(new_uow, claim, error=str(error), permanent=True, policy=policy, now=clock())
     except TransientDeliveryError as error:
         return _settle_failure(new_uow, claim, error=str(error), permanent=False, policy=policy, now=clock())
+    except Exception as error:  # recorded, retried and at last failed: never hidden
+        # A transport error nobody foresaw stopped the worker with the message left `sending`, to be
+        # claimed again on each restart past max_attempts with no one told. Settled like any
+        # temporary failure; only its type is kept, as its text could carry an address.
+        unexpected = f"unexpected {type(error).__name__} while sending"
+        return _settle_failure(new_uow, claim, error=unexpected, permanent=False, policy=policy, now=clock())
     return _settle_sent_within_lease(new_uow, claim, worker=worker, clock=clock, lease=policy.lease)
 
 
@@ -224,14 +235,18 @@ def _claim(
         ).first()
         if row is None:
             return None
+        # Its lease ran out on the last allowed attempt: failed (by deliver_next), not sent once more.
+        exhausted = row.status == Status.SENDING.value and row.attempts >= policy.max_attempts
         if row.status == Status.SENDING.value:
-            log.warning("message %s: lease of %s ran out; sending again", row.id, row.worker)
+            then = "no attempts left, failing it" if exhausted else "sending again"
+            log.warning("message %s: lease of %s ran out; %s", row.id, row.worker, then)
         token = uuid.uuid4().hex
         row.status = Status.SENDING.value
         row.claim_token = token
         row.claimed_until = moment + policy.lease
         row.worker = worker
-        row.attempts += 1
+        if not exhausted:
+            row.attempts += 1
         claim = _Claim(
             outbox_id=row.id,
             token=token,
@@ -239,6 +254,7 @@ def _claim(
             envelope_to=row.envelope_to,
             raw=row.raw,
             attempts=row.attempts,
+            exhausted=exhausted,
         )
         uow.commit()
     return claim

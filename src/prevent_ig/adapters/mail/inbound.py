@@ -93,6 +93,12 @@ def parse_request_email(raw: bytes, *, max_bytes: int = MAX_EMAIL_BYTES) -> Inbo
     collected = _Collector()
     with _reading("message"):
         collected.visit(message, depth=0)
+    # Encoded words and transfer encodings can spell a NUL that the raw bytes do not show
+    # (=?utf-8?q?OFFICIAL=00request?=, please=00share): PostgreSQL cannot store it in text, and no
+    # genuine email has one. The parts' text was checked as it was decoded (_decode).
+    _refuse_nul("Subject", subject)
+    _refuse_nul("From", name or "")
+    _refuse_nul("Message-ID", message_id or "")
     return InboundEmail(
         sender_address=sender,
         sender_name=name,
@@ -208,6 +214,7 @@ class _Collector:
         _check_defects(where, part.defects)  # decoding base64 or quoted-printable records defects
         data = content if isinstance(content, bytes) else b""
         content_type = part.get_content_type()
+        _refuse_nul(where, content_type)
         is_attachment = part.get_content_disposition() == "attachment" or part.get_filename() is not None
         if not is_attachment and content_type == "text/plain" and self.plain is None:
             self.plain = _decode(part, data, where)
@@ -239,9 +246,16 @@ def _decode(part: Message, data: bytes, where: str) -> str:
     except LookupError:
         raise MalformedEmailError(where, f"declares an unknown character set {charset!r}") from None
     try:
-        return data.decode(charset)
+        text = data.decode(charset)
     except UnicodeDecodeError:
         raise MalformedEmailError(where, f"is not valid {charset} text, although it says it is") from None
+    _refuse_nul(where, text)  # an HTML &#0; becomes U+FFFD, never a NUL, so the decoded text is enough
+    return text
+
+
+def _refuse_nul(where: str, text: str) -> None:
+    if "\x00" in text:
+        raise MalformedEmailError(where, "contains a NUL character, which no genuine email has")
 
 
 def _safe_filename(name: str | None, number: int) -> str:

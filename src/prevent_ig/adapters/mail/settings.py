@@ -50,13 +50,36 @@ class SmtpSettings(BaseSettings):
             raise MailSettingsError("PREVENT_IG_SMTP_HOST is not set: say which SMTP server to send through")
         return self.host
 
+    def check_credentials(self) -> None:
+        """Refuse credentials smtplib cannot send: it encodes the login as ASCII, so a password with
+        a £ in it failed at every attempt, long after the worker had started."""
+        if self.username is not None and not self.username.isascii():
+            raise MailSettingsError(
+                "PREVENT_IG_SMTP_USERNAME: must be written in ASCII letters; SMTP login cannot carry others"
+            )
+        if self.password is not None and not self.password.get_secret_value().isascii():
+            raise MailSettingsError(  # never the password itself, nor which character
+                "PREVENT_IG_SMTP_PASSWORD: must be written in ASCII characters (no £, € or accented "
+                "letters); SMTP login cannot carry others, so change the mailbox's password"
+            )
+
     def checked_from_address(self) -> str:
         if not self.from_address:
             raise MailSettingsError("PREVENT_IG_SMTP_FROM_ADDRESS is not set: say which mailbox sends")
+        if not self.from_address.isascii():
+            # As for a recipient (domain.documents.messages): secure relays carry no internationalised
+            # addresses (SMTPUTF8), and the message's From header could not even be written, so every
+            # send would fail on it.
+            raise MailSettingsError(
+                "PREVENT_IG_SMTP_FROM_ADDRESS: must be written in ASCII letters: secure email cannot "
+                "carry other letters in an address (for an internationalised domain, give its xn-- form)"
+            )
         try:
-            return parse_address(self.from_address).address
+            parsed = parse_address(self.from_address)
         except MalformedAddressError as error:
             raise MailSettingsError(f"PREVENT_IG_SMTP_FROM_ADDRESS: {error}") from None
+        # The normalised address spells an xn-- domain in Unicode again; keep the ASCII form given.
+        return f"{parsed.address.rsplit('@', 1)[0]}@{parsed.domain}"
 
 
 class OutboxSettings(BaseSettings):

@@ -28,6 +28,7 @@ from prevent_ig.adapters.mail.settings import MailSettingsError, OutboxSettings,
 from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.documents.letters import CaldicottDraft
@@ -540,7 +541,9 @@ def sink_list_command(
 @requests_app.command("import")
 def import_command(
     file: Annotated[Path, typer.Argument(help="The request email, saved as .eml.")],
-    case: Annotated[int | None, typer.Option("--case", help="The case it concerns, if known.")] = None,
+    case: Annotated[
+        int | None, typer.Option("--case", min=1, max=MAX_ID, help="The case it concerns, if known.")
+    ] = None,
     as_json: JsonOption = False,
     today: TodayOption = None,
 ) -> None:
@@ -641,7 +644,7 @@ class _Completion(BaseModel):
 @requests_app.command("complete")
 def complete_command(
     draft_id: int,
-    case: Annotated[int, typer.Option("--case", help="The case the request concerns.")],
+    case: Annotated[int, typer.Option("--case", min=1, max=MAX_ID, help="The case the request concerns.")],
     details: Annotated[Path, typer.Option("--details", help="YAML with the lead's answers (docs/mail.md).")],
 ) -> None:
     """Record the partner request from a draft, with the lead's confirmed checklist answers."""
