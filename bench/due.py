@@ -29,6 +29,10 @@ BATCH = 20_000
 NOW = datetime(2026, 11, 26, 9, 0)
 
 
+DATE_OF_BIRTH = date(1990, 1, 1)
+"""Every synthetic subject's: an assessment's answers must give the age it makes them (bench/load.py)."""
+
+
 def populate(url: str, cases: int, due: int) -> None:
     engine = make_engine(url)
     migrate.upgrade(engine)
@@ -44,7 +48,7 @@ def populate(url: str, cases: int, due: int) -> None:
                         "nhs_number": None,
                         "given_name": "Synthetic",
                         "family_name": f"Person{i}",
-                        "date_of_birth": date(1990, 1, 1),
+                        "date_of_birth": DATE_OF_BIRTH,
                         "address": "Synthetic",
                         "adult_at_risk": False,
                         "has_capacity": True,

@@ -42,12 +42,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parents[1]))
 
-from bench.due import populate
+from bench.due import DATE_OF_BIRTH, populate
 from prevent_ig.adapters.records.database import make_engine, make_session_factory
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.bootstrap import utc_now
+from prevent_ig.bootstrap import today_in_england, utc_now
 from prevent_ig.domain.access import Role
 from prevent_ig.services.api_tokens import create_token
+from prevent_ig.services.cases import age_on
 
 ROOT = Path(__file__).parents[1]
 POSTGRES_CONNECTIONS = 90
@@ -59,7 +60,13 @@ Timings = dict[str, list[float]]
 ASSESSMENT = {
     "kind": "referral",
     "purpose": "prevent_referral",
-    "subject": {"role": "patient", "age": 34, "adult_at_risk": False, "has_capacity": True},
+    # The age the populated subjects' date of birth gives today: a decision must agree with the record.
+    "subject": {
+        "role": "patient",
+        "age": age_on(DATE_OF_BIRTH, today_in_england()),
+        "adult_at_risk": False,
+        "has_capacity": True,
+    },
     "consent": {"status": "given", "given_by": "subject", "reason_not_sought": None},
     "recipient": {
         "name": "Synthetic Police",

@@ -10,7 +10,7 @@ from prevent_ig.domain.law.input_checks import parse_assessment
 BASE: dict[str, Any] = {
     "kind": "referral",
     "purpose": "prevent_referral",
-    "subject": {"role": "patient", "age": 34, "adult_at_risk": False, "has_capacity": True},
+    "subject": {"role": "patient", "age": 36, "adult_at_risk": False, "has_capacity": True},
     "consent": {"status": "given", "given_by": "subject", "reason_not_sought": None},
     "recipient": {
         "name": "Northshire Police Prevent Team",

@@ -229,6 +229,21 @@ def test_a_move_or_disclosure_dated_after_today_gets_422_naming_on(api, auth, db
     assert (case["stage"], case["version"], case["disclosures"]) == ("concern_raised", 1, [])
 
 
+def test_a_decision_whose_age_contradicts_the_date_of_birth_gets_422_naming_it(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    refused = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(subject={"age": 15}), "lead_decision": "follow"},
+        headers=lead,
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {"field": "assessment.subject.age", "message": "must agree with the date of birth on the case record"}
+    ]
+    assert api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["assessments"] == []
+
+
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
     lead = auth(Role.PREVENT_LEAD)
     before = (count(db, CaseRow), count(db, SubjectRow))

@@ -32,7 +32,7 @@ from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.entrypoints.web.app import create_app
 from prevent_ig.services.accounts import create_user
 from prevent_ig.services.assessments import LeadDecision, record_assessment
-from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.cases import NewSubject, age_on, get_case_row, raise_concern
 from prevent_ig.settings import WebSettings
 from tests.builders import input_data
 from tests.ports import free_port
@@ -189,11 +189,14 @@ def decided(app: LiveApp, case_id: int, **overrides: Any) -> int:
     """A sharing decision on the case, the lead following the engine: the builders' input, with
     ``overrides`` (``ig_advice=...``, say), recorded through the use case as the browser would."""
     with app.uow() as uow:
+        # By the real clock: the age the recorded date of birth gives today, as the use case requires.
+        born = get_case_row(uow, case_id).subject.date_of_birth
+        subject = {"age": age_on(born, app.records.today()), **overrides.pop("subject", {})}
         return record_assessment(
             uow=uow,
             actor="e2e.lead",
             case_id=case_id,
-            assessment_json=json.dumps(input_data(**overrides)),
+            assessment_json=json.dumps(input_data(subject=subject, **overrides)),
             config=app.records.engine_config,
             today=app.records.today(),
             lead_decision=LeadDecision.FOLLOW,

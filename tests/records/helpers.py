@@ -11,7 +11,7 @@ from prevent_ig.adapters.records.database import SqliteWriterGate
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType, SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.assessments import LeadDecision, record_assessment
-from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.cases import NewSubject, age_on, get_case_row, raise_concern
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
@@ -55,12 +55,16 @@ def assess_case(
     supersedes_id: int | None = None,
     **overrides: Any,
 ) -> int:
+    """A decision on the case; the person's age is the one their recorded date of birth gives today,
+    as the use case requires, unless the test says otherwise."""
     with db.uow() as uow:
+        born = get_case_row(uow, case_id).subject.date_of_birth
+        subject = {"age": age_on(born, TODAY), **overrides.pop("subject", {})}
         return record_assessment(
             uow=uow,
             actor="lead.a",
             case_id=case_id,
-            assessment_json=json.dumps(input_data(**overrides)),
+            assessment_json=json.dumps(input_data(subject=subject, **overrides)),
             config=db.config,
             today=TODAY,
             lead_decision=decision,

@@ -787,3 +787,43 @@ def test_a_decision_resting_on_consent_stops_authorising_once_consent_is_withdra
         assert uow.session.get(AssessmentRow, public_interest).confidentiality_basis == "CLDC.public_interest"  # type: ignore[union-attr]
     disclose(db, public_interest)
     advance(db, case_id, Move.REFER)
+
+
+def problems_of(db: Db, case_id: int, **overrides: object) -> list[tuple[str, str]]:
+    with pytest.raises(AssessmentInputProblemsError) as refused:
+        assess_case(db, case_id, **overrides)
+    return [(p.field, p.message) for p in refused.value.problems]
+
+
+def test_a_decision_whose_answers_contradict_the_case_record_is_refused_and_writes_nothing(db: Db) -> None:
+    # The engine decides on the answers alone: an age of 15 for someone born in 1990 reached for the
+    # under-18 safeguarding condition and a parent's consent, and "given" for a person whose recorded
+    # consent was withdrawn rested the decision on consent that was not there.
+    case_id = open_case(db)  # born 17 May 1990: 36 on the test clock's day
+    assert problems_of(db, case_id, subject={"age": 15}) == [
+        ("subject.age", "must agree with the date of birth on the case record")
+    ]
+    with db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            on=TODAY,
+            consent=given_consent(given_by=ConsentGiver.LEGAL_REPRESENTATIVE, has_capacity=False),
+        )
+    assert problems_of(db, case_id) == [
+        ("consent.given_by", "must agree with who gave it on the case's consent record")
+    ]
+    with db.uow() as uow:
+        withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
+    assert problems_of(db, case_id) == [
+        (
+            "consent.status",
+            f"the case's consent record says consent to sharing was withdrawn on {TODAY}; record the consent "
+            "again if it has been given since",
+        )
+    ]
+    assert count(db, AssessmentRow) == 0
+    # Answers that agree with the record are taken: without consent now, on other grounds.
+    assess_case(db, case_id, consent={"status": "withdrawn", "given_by": None})
+    assert count(db, AssessmentRow) == 1

@@ -8,16 +8,19 @@ import json
 from datetime import date
 from enum import StrEnum
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 
-from prevent_ig.adapters.records.tables import NAME, AssessmentRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import NAME, AssessmentRow, CaseRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.services.authority import current_assessments
-from prevent_ig.services.cases import record_case_step, require_case
+from prevent_ig.domain.law.vocabulary import ConsentStatus
+from prevent_ig.services.cases import age_on, get_case_row, record_case_step
+from prevent_ig.services.consents import SHARING, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
 
@@ -33,6 +36,21 @@ class AssessmentInputProblemsError(ServiceError):
     def __init__(self, problems: list[InputProblem]) -> None:
         self.problems = problems
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+_later = aliased(AssessmentRow)
+# Built once: constructing the statement costs several times more than running it.
+_STANDING = (
+    select(AssessmentRow.id, AssessmentRow.input["recipient"]["name"].as_string())
+    .where(
+        AssessmentRow.case_id == bindparam("case_id"),
+        AssessmentRow.purpose == bindparam("purpose"),
+        ~select(_later.id).where(_later.supersedes_id == AssessmentRow.id).exists(),
+    )
+    .order_by(AssessmentRow.id.desc())
+)
+_STANDING_WITHOUT_REQUEST = _STANDING.where(AssessmentRow.request_id.is_(None))
+_STANDING_FOR_REQUEST = _STANDING.where(AssessmentRow.request_id == bindparam("request_id"))
 
 
 def record_assessment(
@@ -59,7 +77,9 @@ def record_assessment(
         raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
-    require_case(uow, case_id)
+    case = get_case_row(uow, case_id)
+    if problems := _disagreements_with_the_records(uow, case, assessment, today):
+        raise AssessmentInputProblemsError(problems)
     if request_id is not None:
         request = uow.session.get(PartnerRequestRow, request_id)
         if request is None or request.case_id != case_id:
@@ -126,11 +146,53 @@ def _standing_answer(
     """The current decision on the same question (case, purpose, partner request and recipient), which
     a new one replaces. Reassessing (with the IG adviser's answer, say) asks the question again; were
     the earlier answer left standing, an earlier "share" could still be acted on after a later "do not
-    share"."""
-    same = [
-        row
-        for row in current_assessments(uow, case_id, assessment.purpose)
-        if row.request_id == request_id
-        and same_words(row.input["recipient"]["name"], assessment.recipient.name)
-    ]
-    return same[-1].id if same else None
+    share". Reads ids and recipient names only, not the stored decisions."""
+    if request_id is None:
+        standing = uow.session.execute(
+            _STANDING_WITHOUT_REQUEST, {"case_id": case_id, "purpose": assessment.purpose}
+        )
+    else:
+        standing = uow.session.execute(
+            _STANDING_FOR_REQUEST,
+            {"case_id": case_id, "purpose": assessment.purpose, "request_id": request_id},
+        )
+    for row_id, recipient in standing:
+        if same_words(recipient or "", assessment.recipient.name):
+            return int(row_id)
+    return None
+
+
+def _disagreements_with_the_records(
+    uow: UnitOfWork, case: CaseRow, assessment: Assessment, today: date
+) -> list[InputProblem]:
+    """Where the answers contradict the case's own records. The engine decides on the answers alone,
+    and the lawful basis turns on them: an age of 15 for someone the record shows is 36 reaches for the
+    under-18 safeguarding condition and a parent's consent; "given" for a person whose recorded
+    consent was withdrawn rests the decision on consent that is not there."""
+    problems = []
+    if assessment.subject.age != age_on(case.subject.date_of_birth, today):
+        problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
+    recorded = consent_in_force(uow, case.id, SHARING)
+    said = assessment.consent
+    if recorded is not None and said.status is ConsentStatus.GIVEN:
+        if recorded.withdrawn_on is not None:
+            problems.append(
+                InputProblem(
+                    "consent.status",
+                    f"the case's consent record says consent to sharing was withdrawn on "
+                    f"{recorded.withdrawn_on}; record the consent again if it has been given since",
+                )
+            )
+        elif recorded.status != ConsentStatus.GIVEN.value:
+            problems.append(
+                InputProblem(
+                    "consent.status",
+                    f"the case's consent record says {recorded.status.replace('_', ' ')}; record the consent "
+                    "again if it has been given since",
+                )
+            )
+        elif said.given_by is not None and recorded.given_by != said.given_by.value:
+            problems.append(
+                InputProblem("consent.given_by", "must agree with who gave it on the case's consent record")
+            )
+    return problems

@@ -22,7 +22,7 @@ from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason
 from prevent_ig.domain.records.nhs_number import check_digit
 from prevent_ig.services.assessments import LeadDecision, record_assessment
-from prevent_ig.services.cases import NewSubject, raise_concern
+from prevent_ig.services.cases import NewSubject, age_on, raise_concern
 from prevent_ig.services.consents import NewConsent, record_consent
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, mark_answered, record_partner_request
@@ -156,12 +156,13 @@ def _one_case(
     reviews = moves.count(Move.RECORD_6_MONTH_REVIEW) + moves.count(Move.RECORD_12_MONTH_REVIEW)
     # The last move lands a few days before today, so the demo shows deadlines both past and coming.
     opened = today - timedelta(days=2 * len(moves) + 183 * reviews + 1 + index % 3)
-    age = 15 + (index * 7) % 50
+    born = date(opened.year - 15 - (index * 7) % 50, 1 + index % 12, 1 + index % 28)
+    age = age_on(born, opened)  # the assessment's answer must agree with the record
     subject = NewSubject(
         role=[SubjectRole.PATIENT, SubjectRole.SERVICE_USER, SubjectRole.STAFF][index % 3],
         given_name=FIRST[index % len(FIRST)],
         family_name=LAST[index % len(LAST)],
-        date_of_birth=date(opened.year - age, 1 + index % 12, 1 + index % 28),
+        date_of_birth=born,
         address=f"{index + 1} Synthetic Street, Demotown, ZZ99 {index % 10}ZZ",
         nhs_number=synthetic_nhs_number(index),
         adult_at_risk=age >= 18 and index % 4 == 0,
@@ -210,7 +211,7 @@ def _one_case(
             with uow_factory() as uow:
                 mark_answered(uow=uow, actor=LEAD, request_id=request_id, on=day)
         if move is Move.START_SUPPORT:
-            _channel_consent(uow_factory, case_id, day, age)
+            _channel_consent(uow_factory, case_id, day, age_on(born, day))
         with uow_factory() as uow:
             advance_case(
                 uow=uow,
