@@ -6,7 +6,14 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, PartnerRequestRow, SubjectRow
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    CaseEventRow,
+    CaseRow,
+    DisclosureRow,
+    PartnerRequestRow,
+    SubjectRow,
+)
 from prevent_ig.domain.access import ROLE_PERMISSIONS, Permission, Role
 from prevent_ig.entrypoints.api.app import create_api
 from prevent_ig.entrypoints.api.problems import PROBLEM_BASE
@@ -242,6 +249,34 @@ def test_a_decision_whose_age_contradicts_the_date_of_birth_gets_422_naming_it(a
         {"field": "assessment.subject.age", "message": "must agree with the date of birth on the case record"}
     ]
     assert api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["assessments"] == []
+
+
+def test_a_disclosure_with_blank_content_gets_422_naming_the_item_and_records_nothing(  # type: ignore[no-untyped-def]
+    api, auth, db: Db
+) -> None:
+    # It was 201 with an empty disclosure on record, standing as the record of what was sent, while the
+    # command line and the disclosure pack refused blank content.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    decision_id = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    ).json()["id"]
+    before = (count(db, DisclosureRow), count(db, CaseEventRow), count(db, AuditEventRow))
+    for content in ("", "  ", "\n\t "):
+        refused = api.post(
+            f"/api/v1/decisions/{decision_id}/disclosures",
+            json={"items": [{"id": "demographics", "content": content}], "method": "secure_email"},
+            headers=lead,
+        )
+        assert refused.status_code == 422, (content, refused.text)
+        assert refused.json()["type"].endswith("/invalid-input")
+        (error,) = refused.json()["errors"]
+        assert error == {"field": "items.demographics", "message": "give the content that is being released"}
+    assert (count(db, DisclosureRow), count(db, CaseEventRow), count(db, AuditEventRow)) == before
+    case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+    assert case["disclosures"] == []
 
 
 def test_bad_input_gets_a_clear_4xx_and_changes_nothing(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]

@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from prevent_ig.adapters.records.tables import DocumentRow
+from prevent_ig.adapters.records.tables import AuditEventRow, DocumentRow, ReferralAnswersRow
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.entrypoints.cli.documents import documents_app
-from tests.documents.builders import CONTENTS, partner_request, pdf_pages, referral
+from tests.documents.builders import ANSWERS, CONTENTS, partner_request, pdf_pages, referral
 from tests.fixtures_db import Db
 
 runner = CliRunner()
@@ -134,3 +134,63 @@ def test_a_document_refused_by_the_rules_leaves_no_empty_file(
 def issued_count(db: Db) -> int:
     with db.uow() as uow:
         return uow.session.scalar(select(func.count()).select_from(DocumentRow)) or 0
+
+
+# What a JSON or YAML file can hold and no record can: JSON's "\ud800" (a lone surrogate, which json
+# and PyYAML both accept) and "\u0000" (NUL, which PostgreSQL refuses in text).
+UNSTORABLE = pytest.mark.parametrize(
+    ("text", "says"),
+    [("Synthetic \ud800 text", "is not valid Unicode text"), ("Synthetic \x00 text", "contains a NUL")],
+    ids=["lone-surrogate", "nul"],
+)
+
+
+def written(db: Db) -> list[int]:
+    """How many referral answers, documents and audit events there are."""
+    with db.uow() as uow:
+        return [
+            uow.session.scalar(select(func.count()).select_from(table)) or 0
+            for table in (ReferralAnswersRow, DocumentRow, AuditEventRow)
+        ]
+
+
+@UNSTORABLE
+def test_an_answer_that_cannot_be_stored_exits_2_naming_the_question_and_keeps_nothing(
+    db: Db, env: dict[str, str | None], tmp_path: Path, text: str, says: str
+) -> None:
+    """A lone surrogate was a UnicodeEncodeError traceback (exit 1) from the audit digest; NUL was
+    kept on SQLite and a database error on PostgreSQL. Now both exit 2 naming the answer."""
+    made = referral(db)
+    before = written(db)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({**ANSWERS, "source_contact": text}))  # escapes as "\ud800", "\u0000"
+
+    refused = runner.invoke(documents_app, ["answers", str(made.case_id), str(answers)], env=env)
+
+    assert refused.exit_code == 2, (refused.output, refused.exception)
+    assert refused.stderr.startswith(f"error: answers.source_contact: {says}"), refused.stderr
+    assert "Traceback" not in refused.output and "Synthetic" not in refused.stderr  # never the text
+    assert written(db) == before
+
+
+@UNSTORABLE
+def test_released_content_that_cannot_be_stored_exits_2_naming_the_item_and_issues_nothing(
+    db: Db, env: dict[str, str | None], tmp_path: Path, text: str, says: str
+) -> None:
+    """A lone surrogate was a UnicodeEncodeError traceback (exit 1); now exit 2 naming the item."""
+    request = partner_request(db)
+    before = written(db)
+    items = tmp_path / "items.json"
+    items.write_text(json.dumps({**CONTENTS, "mental-health": text}))
+    pack = tmp_path / "pack.pdf"
+
+    refused = runner.invoke(
+        documents_app,
+        ["disclosure", str(request.assessment_id), "--items", str(items), "--out", str(pack)],
+        env=env,
+    )
+
+    assert refused.exit_code == 2, (refused.output, refused.exception)
+    assert refused.stderr.startswith(f"error: items.mental-health: {says}"), refused.stderr
+    assert "Traceback" not in refused.output
+    assert written(db) == before and not pack.exists()

@@ -1,6 +1,7 @@
 """Partner requests arriving by email: a draft with a proposal the lead confirms, attachments kept as
 received, and hostile or malformed emails refused whole with nothing written."""
 
+import json
 from dataclasses import replace
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -484,3 +485,53 @@ def test_requests_commands_refuse_a_case_number_no_case_can_have(db: Db, tmp_pat
         assert "Invalid value for '--case'" in refused.output
         assert "Traceback" not in refused.output
     assert written(db) == [0, 0, 0]
+
+
+DETAILS = {
+    "organisation": "Northshire Channel Panel (synthetic)",
+    "person": "Synthetic Coordinator",
+    "role": "Coordinator",
+    "recipient_type": "channel_panel",
+    "purpose": "channel_information_gathering",
+    "items_requested": ["GP details"],
+    "proforma": True,
+    "secure_channel": True,
+    "consent_position_stated": True,
+    "reason_given": True,
+    "specific": True,
+    "legal_powers_cited": ["CTSA2015.s38"],
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"person": "Synthetic \ud800 Coordinator"}, "error: person: is not valid Unicode text"),
+        ({"items_requested": ["GP details", "Synthetic \x00"]}, "error: items_requested.1: contains a NUL"),
+    ],
+    ids=["lone-surrogate", "nul"],
+)
+def test_completing_from_a_details_file_refuses_text_that_cannot_be_stored(
+    db: Db, tmp_path: Path, change: dict[str, object], says: str
+) -> None:
+    """A lone surrogate was a traceback (exit 1) when the request's audit digest was made, and NUL a
+    database error on PostgreSQL; now exit 2 naming the field, and the draft stays a draft."""
+    env = db.cli_env(tmp_path / "data")
+    case_id = open_case(db)
+    draft = import_raw(db, request_email())
+    before = written(db)
+    details = tmp_path / "details.json"
+    details.write_text(json.dumps({**DETAILS, **change}))  # escapes as "\ud800", "\u0000"
+
+    refused = runner.invoke(
+        requests_app, ["complete", str(draft.id), "--case", str(case_id), "--details", str(details)], env=env
+    )
+
+    assert refused.exit_code == 2, (refused.output, refused.exception)
+    assert refused.stderr.startswith(says), refused.stderr
+    assert "Traceback" not in refused.output
+    assert written(db) == before
+    with db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(PartnerRequestRow)) == 0
+        kept = uow.session.get(RequestDraftRow, draft.id)
+        assert kept is not None and kept.status == "draft"

@@ -378,6 +378,35 @@ def test_disclosure_must_contain_exactly_the_released_items(db: Db) -> None:
         assert row.marking == "OFFICIAL-SENSITIVE"
 
 
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (" \n", "give the content that is being released"),
+        ("Synthetic \ud800", "is not valid Unicode text"),
+        ("Synthetic \x00", "contains a NUL character"),
+    ],
+    ids=["blank", "lone-surrogate", "nul"],
+)
+def test_a_disclosure_whose_content_is_blank_or_cannot_be_stored_is_refused_naming_the_item(
+    db: Db, content: str, says: str
+) -> None:
+    """Blank content was recorded as an empty disclosure, a lone surrogate was a UnicodeEncodeError
+    from the audit digest, and NUL a database error on PostgreSQL; now each names the item."""
+    case_id = open_case(db)
+    decision = assess_case(db, case_id)
+    with pytest.raises(InvalidFieldError, match=f"^items.demographics: {says}"), db.uow() as uow:
+        record_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=decision,
+            method="secure_email",
+            on=TODAY,
+            items=[ReleasedItem(id="demographics", content=content)],
+        )
+    with db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(DisclosureRow)) == 0
+
+
 def test_one_decision_is_disclosed_once(db: Db) -> None:
     case_id = open_case(db)
     decision = assess_case(db, case_id)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.services.authority import why_not_authorised
 from prevent_ig.services.cases import record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -60,6 +61,13 @@ def record_disclosure(
             f"a disclosure must contain exactly the released items ({', '.join(released)}); "
             "withheld items may never be sent"
         )
+    for item in items:
+        # An empty disclosure records nothing of what went out, yet would stand as the record that
+        # it did; the disclosure pack and the command line refuse it in checked_items already.
+        if not item.content.strip():
+            raise InvalidFieldError(f"items.{item.id}", "give the content that is being released")
+        if (problem := text_problem(item.content)) is not None:
+            raise InvalidFieldError(f"items.{item.id}", problem)
     by_id = {item["id"]: item for item in assessment.input["items"]}
     recipient = assessment.input["recipient"]
     row = DisclosureRow(

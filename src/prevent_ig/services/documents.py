@@ -54,6 +54,7 @@ from prevent_ig.domain.documents.referral_form import (
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
+from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.services.authority import CONSENT_BASIS, current_assessments, why_not_authorised
 from prevent_ig.services.cases import get_case_row
 from prevent_ig.services.disclosures import ReleasedItem
@@ -513,6 +514,8 @@ def checked_items(released: list[str], items: list[ReleasedItem], stored: Stored
             raise InvalidFieldError(f"items.{item.id}", "is given more than once")
         if not item.content.strip():
             raise InvalidFieldError(f"items.{item.id}", "give the content that is being released")
+        if (problem := text_problem(item.content)) is not None:
+            raise InvalidFieldError(f"items.{item.id}", problem)
         seen[item.id] = item.content.strip()
     absent = [i for i in released if i not in seen]
     if absent:

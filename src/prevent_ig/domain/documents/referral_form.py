@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from prevent_ig.domain.documents.model import Document, DocumentKind, Entry, Section
 from prevent_ig.domain.law.vocabulary import ItemCategory
+from prevent_ig.domain.records.stored_text import text_problem
 
 FORM_FILE = "referral_form.yaml"
 ANSWER = "answer"
@@ -179,6 +180,8 @@ def check_answers(template: FormTemplate, answers: Mapping[str, object]) -> dict
             raise AnswersError(f"answers.{key}", f"is not a question the lead answers on {template.name}")
         if not isinstance(value, str):
             raise AnswersError(f"answers.{key}", "must be text")
+        if (problem := text_problem(value)) is not None:
+            raise AnswersError(f"answers.{key}", problem)
         if len(value) > MAX_ANSWER_LENGTH:
             raise AnswersError(f"answers.{key}", f"is longer than {MAX_ANSWER_LENGTH} characters")
         if value.strip():

@@ -20,7 +20,8 @@ from typing import Annotated, Any, BinaryIO, NoReturn
 
 import typer
 import yaml
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import PydanticCustomError
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES
@@ -34,6 +35,7 @@ from prevent_ig.bootstrap import Records
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
+from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.entrypoints.cli.common import (
     CLI_ACTOR,
     JsonOption,
@@ -130,6 +132,11 @@ def _items(path: Path | None) -> list[ReleasedItem] | None:
     bad = [str(k) for k, v in mapping.items() if not isinstance(v, str)]
     if bad:
         fail(f"items.{bad[0]}: give the released content as text")
+    # Ids need no such check: one that is not an item of the assessment is refused by name before
+    # anything is written.
+    for key, value in mapping.items():
+        if (problem := text_problem(value)) is not None:
+            fail(f"items.{key}: {problem}")
     return [ReleasedItem(id=str(k), content=v) for k, v in mapping.items()]
 
 
@@ -621,17 +628,28 @@ def _print_draft(d: drafts.DraftView) -> None:
     typer.echo(d.body)
 
 
+def _storable(value: str) -> str:
+    if (problem := text_problem(value)) is not None:
+        # A custom error, so the message is the problem itself, without pydantic's "Value error, ".
+        raise PydanticCustomError("stored_text", problem)
+    return value
+
+
+StoredText = Annotated[str, AfterValidator(_storable)]
+"""Free text from the details file that becomes part of the partner request's record."""
+
+
 class _Completion(BaseModel):
     """The details file for `requests complete`: the lead's judgements on the §5 checklist."""
 
     model_config = ConfigDict(extra="forbid")
 
-    organisation: str
-    person: str
-    role: str
+    organisation: StoredText
+    person: StoredText
+    role: StoredText
     recipient_type: RecipientType
     purpose: Purpose
-    items_requested: list[str]
+    items_requested: list[StoredText]
     proforma: bool
     secure_channel: bool
     consent_position_stated: bool
