@@ -856,3 +856,41 @@ def test_a_decision_whose_answers_contradict_the_case_record_is_refused_and_writ
     # Answers that agree with the record are taken: without consent now, on other grounds.
     assess_case(db, case_id, consent={"status": "withdrawn", "given_by": None})
     assert count(db, AssessmentRow) == 1
+
+
+def test_support_cannot_be_dated_to_start_before_consent_to_it_was_given(db: Db) -> None:
+    case_id = open_case(db, on=TODAY - timedelta(days=20))
+    walk_to_panel(db, case_id, on=TODAY - timedelta(days=20))
+    channel_consent(db, case_id, ConsentGiver.SUBJECT)  # sought and given today
+    with pytest.raises(RefusedError, match="CTSA2015"):
+        advance(db, case_id, Move.START_SUPPORT, on=TODAY - timedelta(days=19))
+    advance(db, case_id, Move.START_SUPPORT, on=TODAY)
+
+
+def test_consent_is_judged_on_the_day_it_was_given_as_well_as_the_day_it_is_recorded(db: Db) -> None:
+    # 18 three days ago; asked ten days ago, at 17, their own consent to Channel support was not the
+    # consent the law asks for (a parent's), whenever it is written down.
+    born = date(TODAY.year - 18, TODAY.month, TODAY.day) - timedelta(days=3)
+    case_id = open_case(db, date_of_birth=born)
+
+    def record(sought_on: date) -> None:
+        consent = NewConsent(
+            scope="channel_support",
+            status=ConsentStatus.GIVEN,
+            has_capacity=True,
+            sought_by="lead.a",
+            sought_on=sought_on,
+            given_by=ConsentGiver.SUBJECT,
+        )
+        with db.uow() as uow:
+            record_consent(uow=uow, actor="lead.a", case_id=case_id, on=TODAY, consent=consent)
+
+    with pytest.raises(InvalidFieldError, match="at 17 must come from a parent or guardian") as refused:
+        record(TODAY - timedelta(days=10))
+    assert refused.value.field == "given_by"
+    with pytest.raises(InvalidFieldError, match="cannot be before the person was born") as refused:
+        record(born - timedelta(days=1))
+    assert refused.value.field == "sought_on"
+    assert count(db, ConsentRow) == 0
+    record(TODAY - timedelta(days=1))  # asked at 18: their own
+    assert count(db, ConsentRow) == 1

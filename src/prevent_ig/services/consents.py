@@ -100,7 +100,8 @@ def _check_giver(consent: NewConsent, age: int) -> None:
 
 def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewConsent, on: date) -> int:
     """Record consent as it stands on ``on``; the giver is judged by the person's age that day, the day
-    the record comes into force (a parent's consent sought at 17 does not count once they are 18)."""
+    the record comes into force (a parent's consent sought at 17 does not count once they are 18), and
+    by their age the day it was sought."""
     _check(consent, on)
     born = uow.session.scalar(
         select(SubjectRow.date_of_birth)
@@ -109,7 +110,13 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     )
     if born is None:
         raise NotFoundError(f"case {case_id} does not exist")
+    if consent.sought_on is not None and consent.sought_on < born:
+        raise InvalidFieldError("sought_on", "cannot be before the person was born")
     _check_giver(consent, age_on(born, on))
+    if consent.sought_on is not None:
+        # And on the day it was given: a 17-year-old's own consent to Channel support, recorded after
+        # their 18th birthday, was never the consent the law asks for.
+        _check_giver(consent, age_on(born, consent.sought_on))
     replaced = consent_in_force(uow, case_id, consent.scope, lock=True)
     if replaced is not None and consent.status is not ConsentStatus.GIVEN and _withdrawable(replaced):
         _withdraw(uow, actor, replaced, on)  # now refused: the consent given before no longer stands

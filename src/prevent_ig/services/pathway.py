@@ -115,6 +115,9 @@ def has_channel_consent(uow: UnitOfWork, case: CaseRow, on: date) -> bool:
     latest = consent_in_force(uow, case.id, CHANNEL_SUPPORT)
     if latest is None or latest.withdrawn_on is not None:
         return False
+    if (latest.sought_on or latest.recorded_on) > on:
+        # Given after the day of the move: support cannot be dated to start before anyone agreed to it.
+        return False
     return is_channel_consent(
         status=ConsentStatus(latest.status),
         given_by=ConsentGiver(latest.given_by) if latest.given_by else None,
