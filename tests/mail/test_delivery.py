@@ -271,14 +271,14 @@ def test_a_recipient_refused_for_good_is_shown_as_failed_and_can_be_tried_again(
 
     del smtp.handler.refuse[POLICE]
     with db.uow() as uow:
-        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=db.config)
     with db.uow() as uow:  # what the requeue changed (status, attempts, when) is digested
         requeued = uow.session.scalars(
             select(AuditEventRow.digest).where(AuditEventRow.event == "mail:message:requeue")
         ).one()
     assert requeued is not None
     with db.uow() as uow, pytest.raises(RefusedError, match="only a failed message"):
-        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=db.config)
     assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
     assert smtp.message_ids() == [queued.message_id]  # the same message, not a new one
 
@@ -494,7 +494,7 @@ def test_a_queued_message_whose_decision_no_longer_stands_is_withheld_and_cannot
         + "."
     ]
     with db.uow() as uow, pytest.raises(RefusedError, match=f"cannot be sent again: {reason}"):
-        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=db.config)
 
 
 def test_a_failed_message_that_may_no_longer_go_cannot_be_retried(db: Db, smtp: SmtpServer) -> None:
@@ -511,7 +511,7 @@ def test_a_failed_message_that_may_no_longer_go_cannot_be_retried(db: Db, smtp: 
         db.uow() as uow,
         pytest.raises(RefusedError, match=r"cannot be sent again: assessment \d+ was superseded"),
     ):
-        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id)
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=db.config)
     assert deliver(db, smtp) == [] and smtp.message_ids() == []
 
 
@@ -708,3 +708,35 @@ def test_a_message_whose_last_attempt_was_cut_off_is_failed_not_sent_again(db: D
             select(NotificationRow.case_id).where(NotificationRow.message.startswith("Secure email"))
         ).all() == [row.case_id]
     assert deliver_next(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=clock) is None
+
+
+def test_a_retry_after_the_recipients_accreditation_lapsed_is_refused(db: Db, smtp: SmtpServer) -> None:
+    # Queued without [secure] to a domain accredited that day; it failed, and by the time someone
+    # tried again the accreditation had lapsed: the unchanged message would go unencrypted.
+    until_today = replace(
+        db.config, accredited_domains=(AccreditedDomain(domain="northshire-council.org.uk", expires=TODAY),)
+    )
+    made = referral(db, recipient={"email": NOT_SECURE})
+    with db.uow() as uow:
+        queued = send_referral(
+            uow=uow,
+            actor="lead.a",
+            case_id=made.case_id,
+            to=NOT_SECURE,
+            on=TODAY,
+            renderer=RENDERER,
+            from_address=FROM_ADDRESS,
+            config=until_today,
+        )
+    smtp.handler.refuse[NOT_SECURE] = "550 5.2.2 Synthetic: mailbox full"
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    [row] = outbox_rows(db)
+    assert "[secure]" not in row.subject
+    with db.uow() as uow:  # the same day: still accredited, so it may go as it is
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=until_today)
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    db.clock.move_to(TODAY + timedelta(days=7))
+    del smtp.handler.refuse[NOT_SECURE]
+    with db.uow() as uow, pytest.raises(RefusedError, match=r"no longer accredited as secure.*\[secure\]"):
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=until_today)
+    assert smtp.message_ids() == []

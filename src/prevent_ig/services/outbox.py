@@ -30,6 +30,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.documents.messages import (
     PDF,
+    SECURE_TAG,
     Addressing,
     Attachment,
     CompositionRefusedError,
@@ -38,6 +39,7 @@ from prevent_ig.domain.documents.messages import (
 )
 from prevent_ig.domain.documents.model import DocumentKind
 from prevent_ig.domain.law.vocabulary import Outcome
+from prevent_ig.domain.transmit.secure_email import check_email
 from prevent_ig.services.authority import why_not_authorised
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.documents import (
@@ -300,8 +302,10 @@ def outbox_overview(*, uow: UnitOfWork, actor: str) -> OutboxOverview:
     return overview
 
 
-def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
-    """Try a failed message again, unchanged (same bytes, same Message-ID), once the cause is fixed."""
+def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: EngineConfig) -> None:
+    """Try a failed message again, unchanged (same bytes, same Message-ID), once the cause is fixed.
+    Unchanged means its subject too: one queued without [secure] to a domain accredited then may not
+    go now that the accreditation has lapsed, for NHSmail would send it unencrypted."""
     row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"outbox message {outbox_id} does not exist")
@@ -309,6 +313,15 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int) -> None:
         raise RefusedError(f"message {outbox_id} is {row.status}; only a failed message can be tried again")
     if (withheld := why_not_sendable(uow, row)) is not None:
         raise RefusedError(f"message {outbox_id} cannot be sent again: {withheld}")
+    accredited = config.accredited_on(uow.today())
+    if (
+        SECURE_TAG not in row.subject
+        and not check_email(row.envelope_to, accredited_domains=accredited).secure
+    ):
+        raise RefusedError(
+            f"message {outbox_id} cannot be sent again: its recipient's domain is no longer accredited as "
+            f"secure, and the message was queued without {SECURE_TAG}; send it again to have it tagged"
+        )
     row.status = Status.QUEUED.value
     row.attempts = 0
     row.failed_at = None

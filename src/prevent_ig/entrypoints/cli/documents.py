@@ -520,7 +520,9 @@ def retry_command(outbox_id: int) -> None:
     records = open_records()
     try:
         with records.new_unit_of_work() as uow:
-            outbox.requeue_message(uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id)
+            outbox.requeue_message(
+                uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id, config=records.engine_config
+            )
     except ServiceError as error:
         fail(str(error))
     typer.echo(f"message {outbox_id} queued again")

@@ -166,7 +166,12 @@ async def mail_overview(request: Request) -> Response:
 async def retry(request: Request, outbox_id: RecordId) -> Response:
     try:
         with records_of(request).new_unit_of_work() as uow:
-            requeue_message(uow=uow, actor=user_of(request).username, outbox_id=outbox_id)
+            requeue_message(
+                uow=uow,
+                actor=user_of(request).username,
+                outbox_id=outbox_id,
+                config=engine_config_for(request),
+            )
     except ServiceError as error:
         return _refused(request, "The message was not queued again", error, "/mail")
     return RedirectResponse("/mail", status_code=303)
