@@ -268,3 +268,35 @@ def test_every_question_on_the_consent_form_has_a_place_in_the_error_summary(as_
     assert posted - {"csrf_token"} == set(ORDER)
     for field in ORDER:
         assert f'id="{_href(field)[1:]}"' in form, field
+
+
+def test_best_interests_reasoning_is_on_the_case_page_for_a_lead_but_not_the_practitioner_who_raised_it(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.best.interests")
+    practitioner = as_role(Role.PRACTITIONER, "clinician.a")  # who raises open_case's concerns
+    db = lead.db
+    case_id = open_case(db)
+    saved = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {
+            "scope": "sharing",
+            "status": "not_sought",
+            "reason_not_sought": "lacks_capacity",
+            "has_capacity": "no",
+            "best_interests_decision": "Synthetic best interests reasoning.",
+            "best_interests_consulted": "Synthetic consultee.",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+
+    shown = lead.client.get(f"/cases/{case_id}").text
+    assert (
+        "Best interests decision: Synthetic best interests reasoning. (consulted: Synthetic consultee.)."
+        in shown
+    )
+    page = practitioner.client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert "Cannot decide about this themselves." in page.text  # what was recorded is still shown
+    for hidden in ("Best interests decision", "Synthetic best interests reasoning.", "Synthetic consultee."):
+        assert hidden not in page.text, hidden
