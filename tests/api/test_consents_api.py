@@ -135,3 +135,39 @@ def test_a_consent_recorded_after_midnight_in_summer_is_dated_by_englands_clock(
     assert created.status_code == 201, created.text
     [consent] = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["consents"]
     assert consent["recorded_on"] == "2027-07-01"
+
+
+BEST_INTERESTS = {
+    "scope": "sharing",
+    "status": "not_sought",
+    "reason_not_sought": "lacks_capacity",
+    "has_capacity": False,
+    "best_interests_decision": "Synthetic best interests reasoning.",
+    "best_interests_consulted": "Synthetic consultee.",
+}
+
+
+def test_best_interests_reasoning_on_consent_reaches_a_lead_but_not_the_practitioner_who_raised_it(
+    api: TestClient, auth: Tokens
+) -> None:
+    """As with a decision's rationale: the practitioner sees what was recorded, not the lead's reasons."""
+    practitioner, lead = auth(Role.PRACTITIONER), auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=practitioner).json()["id"]
+    assert api.post(f"/api/v1/cases/{case_id}/consents", json=BEST_INTERESTS, headers=lead).status_code == 201
+
+    seen = api.get(f"/api/v1/cases/{case_id}", headers=practitioner)
+    assert seen.status_code == 200, seen.text
+    [consent] = seen.json()["consents"]
+    assert (consent["status"], consent["reason_not_sought"], consent["has_capacity"]) == (
+        "not_sought",
+        "lacks_capacity",
+        False,
+    )
+    assert (consent["best_interests_decision"], consent["best_interests_consulted"]) == (None, None)
+    assert "Synthetic best interests reasoning." not in seen.text and "Synthetic consultee." not in seen.text
+
+    [whole] = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["consents"]
+    assert (whole["best_interests_decision"], whole["best_interests_consulted"]) == (
+        "Synthetic best interests reasoning.",
+        "Synthetic consultee.",
+    )

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import AuditEventRow, ConsentRow, DisclosureRow, table_of
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.entrypoints.web.routes.consents import ORDER, _href
 from prevent_ig.services.cases import view_case
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, disclose, open_case, walk_to_panel
@@ -233,3 +234,69 @@ def test_leaving_the_pathway_needs_a_reason_named_at_its_own_question(as_role) -
     assert left.status_code == 303
     with db.uow() as uow:
         assert view_case(uow=uow, actor="test", case_id=case_id, role=None).exit_reason == "non_consent"
+
+
+def test_a_too_long_capacity_assessor_is_named_at_its_own_question_not_at_did_they_agree(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.assessor")
+    db = lead.db
+    case_id = open_case(db)
+    too_long = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {"scope": "sharing", **GIVEN_BY_THE_PERSON, "capacity_assessed_by": "A" * 201},
+        form_page=f"/cases/{case_id}/consents/new",
+    )
+    assert too_long.status_code == 400
+    summary = too_long.text[too_long.text.index("nhsuk-error-summary") : too_long.text.index("<form")]
+    assert re.findall(r'href="(#[^"]+)"', summary) == ["#capacity_assessed_by"]
+    assert "Must be at most 200 characters" in summary
+    # The message also sits at the question itself, where the summary's link leads.
+    at_question = re.search(
+        r'id="capacity_assessed_by-error">\s*<span[^>]*>Error: </span>([^<]*)', too_long.text
+    )
+    assert at_question and at_question.group(1).strip() == "Must be at most 200 characters"
+    assert consents(db) == []
+
+
+def test_every_question_on_the_consent_form_has_a_place_in_the_error_summary(as_role) -> None:  # type: ignore[no-untyped-def]
+    """A question missing from ORDER has its errors shown at "Did they agree?" instead."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.order")
+    case_id = open_case(lead.db)
+    page = lead.client.get(f"/cases/{case_id}/consents/new").text
+    start = page.index(f'action="/cases/{case_id}/consents/new"')
+    form = page[start : page.index("</form>", start)]
+    posted = {re.sub(r"\[.*\]$", "", name) for name in re.findall(r'name="([^"]+)"', form)}
+    assert posted - {"csrf_token"} == set(ORDER)
+    for field in ORDER:
+        assert f'id="{_href(field)[1:]}"' in form, field
+
+
+def test_best_interests_reasoning_is_on_the_case_page_for_a_lead_but_not_the_practitioner_who_raised_it(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.best.interests")
+    practitioner = as_role(Role.PRACTITIONER, "clinician.a")  # who raises open_case's concerns
+    db = lead.db
+    case_id = open_case(db)
+    saved = lead.post_form(
+        f"/cases/{case_id}/consents/new",
+        {
+            "scope": "sharing",
+            "status": "not_sought",
+            "reason_not_sought": "lacks_capacity",
+            "has_capacity": "no",
+            "best_interests_decision": "Synthetic best interests reasoning.",
+            "best_interests_consulted": "Synthetic consultee.",
+        },
+    )
+    assert saved.status_code == 303, saved.text
+
+    shown = lead.client.get(f"/cases/{case_id}").text
+    assert (
+        "Best interests decision: Synthetic best interests reasoning. (consulted: Synthetic consultee.)."
+        in shown
+    )
+    page = practitioner.client.get(f"/cases/{case_id}")
+    assert page.status_code == 200
+    assert "Cannot decide about this themselves." in page.text  # what was recorded is still shown
+    for hidden in ("Best interests decision", "Synthetic best interests reasoning.", "Synthetic consultee."):
+        assert hidden not in page.text, hidden

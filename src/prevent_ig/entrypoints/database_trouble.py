@@ -24,19 +24,28 @@ from prevent_ig.adapters.records.database import DatabaseBusyError
 
 log = logging.getLogger(__name__)
 Answer = Callable[[Request], Response]
+DATABASE_ERRORS = (DBAPIError, PoolTimeoutError, DatabaseBusyError)
+"""What counts as a database error here, for code that must answer despite one (a refused page)."""
+
+
+def log_database_error(where: str, error: Exception) -> bool:
+    """Log ``error`` as this module logs every database error; True when the database was only
+    unavailable (busy, restarting, unreachable) rather than at fault."""
+    if not is_database_unavailable(error):
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("database error on %s: %s\n%s", where, described(error), frames)
+        return False
+    log.warning("database could not take %s: %s", where, described(error))
+    return True
 
 
 def answer_database_errors(app: FastAPI, *, unavailable: Answer, failed: Answer) -> None:
     async def database_error(request: Request, error: Exception) -> Response:
-        where = f"{request.method} {request.url.path}"
-        if not is_database_unavailable(error):
-            frames = "".join(traceback.format_tb(error.__traceback__))
-            log.error("database error on %s: %s\n%s", where, described(error), frames)
+        if not log_database_error(f"{request.method} {request.url.path}", error):
             return failed(request)
-        log.warning("database could not take %s: %s", where, described(error))
         response = unavailable(request)
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
 
-    for kind in (DBAPIError, PoolTimeoutError, DatabaseBusyError):
+    for kind in DATABASE_ERRORS:
         app.add_exception_handler(kind, database_error)

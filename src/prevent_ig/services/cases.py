@@ -282,14 +282,19 @@ IG_ADVICE_STEP = "ig_advice"
 
 def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDetail:
     """The case whole, except that without ``reasoning`` (a practitioner looking at a concern they
-    raised) the decisions' written reasoning, the lead's reasons and the IG advice (the log's entries
-    and the timeline's note of each) are left out: those are for the people who decide and advise
-    (the permission ``caldicott:view`` guards the same advice in the log)."""
+    raised) the decisions' written reasoning, the lead's reasons, the best interests reasoning on
+    consent (for someone who cannot decide: what was decided for them and who was consulted) and the
+    IG advice (the log's entries and the timeline's note of each) are left out: those are for the
+    people who decide and advise (the permission ``caldicott:view`` guards the same advice in the
+    log). A practitioner still sees what was decided, and whether the person could decide."""
     s = uow.session
     by_case = {"case_id": case.id}
     assessments = s.execute(_ASSESSMENTS, by_case).all()
     superseded_by = {a.supersedes_id: a.id for a in assessments if a.supersedes_id}
     withheld = {} if reasoning else {"rationale": None, "lead_reason": None}
+    withheld_from_consent = (
+        {} if reasoning else {"best_interests_decision": None, "best_interests_consulted": None}
+    )
     advice = (
         [caldicott_log.entry_view(entry) for entry in s.execute(caldicott_log.OF_CASE, by_case)]
         if reasoning
@@ -318,7 +323,8 @@ def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDe
         version=case.version,
         subject=views.SubjectView(**{name: case._mapping[f"subject__{name}"] for name in _SUBJECT_FIELDS}),
         consents=[
-            views.ConsentView.model_validate(c, from_attributes=True) for c in s.execute(_CONSENTS, by_case)
+            views.ConsentView(**{**c._mapping, **withheld_from_consent})
+            for c in s.execute(_CONSENTS, by_case)
         ],
         requests=[
             views.RequestView(**r._mapping, clarifications=clarifications.get(r.id, []))

@@ -4,6 +4,7 @@
 app to prove no route slipped through.
 """
 
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
@@ -12,10 +13,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
+from prevent_ig.entrypoints.database_trouble import DATABASE_ERRORS, log_database_error
 from prevent_ig.entrypoints.web.security import tokens_match
 from prevent_ig.services.accounts import SessionState, SignedInUser, session_for
 
@@ -24,6 +27,8 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A record id in a URL: 32-bit on every database we support, so larger numbers are refused."""
 SESSION_COOKIE = "prevent_ig_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+"""A parameter in a route's path, as ``{case_id}`` or ``{case_id:int}``."""
 
 
 class SignInRequiredError(Exception):
@@ -73,6 +78,7 @@ def guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
         request.state.user = state.user
         request.state.csrf_token = state.csrf_token
         if not allows(state.user.role, permission):
+            await _note_refusal(request, state.user)
             raise ForbiddenError
         if request.method in UNSAFE_METHODS:
             form = await request.form()
@@ -82,6 +88,53 @@ def guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
 
     check.__name__ = f"requires_{permission.value.replace(':', '_')}"
     return check
+
+
+async def _note_refusal(request: Request, user: SignedInUser) -> None:
+    """Audit a page the user's role does not allow, as the API audits a refused call.
+
+    The event has its own short transaction, in the thread pool as the API's does, since the request
+    ends in a refusal and has no use case to carry it. The refusal stands whatever the database does:
+    if the event cannot be written, that is logged and the person still gets the 403 page, not a 500
+    (raised from the 403 handler, the error would reach only the catch-all) nor a 503 inviting them
+    to try again for a page they may never see.
+    """
+    entity, case_id = _refused_page(request)
+    try:
+        await run_in_threadpool(_record_refusal, records_of(request), user.username, entity, case_id)
+    except DATABASE_ERRORS as error:
+        log_database_error(f"the audit of a refused {request.method} {entity}", error)
+
+
+def _record_refusal(records: Records, actor: str, entity: str, case_id: int | None) -> None:
+    with records.new_unit_of_work() as uow:
+        uow.audit.record(actor=actor, event="web:page:refuse", case_id=case_id, entity=entity)
+        uow.commit()
+
+
+def _refused_page(request: Request) -> tuple[str, int | None]:
+    """The refused page as its route with only record ids filled in, and the case id if it has one.
+
+    The permission is checked before the path's parameters are, so a parameter may hold any text
+    someone typed (a name, say); only one that is a record id goes into the audit log, the rest stay
+    as the route names them. The query string is left out for the same reason.
+    """
+    route = request.scope.get("route")
+    template = route.path if isinstance(route, APIRoute) else "(no route)"
+    ids = {name: str(int(value)) for name, value in request.path_params.items() if _is_record_id(value)}
+    entity = PATH_PARAMETER.sub(lambda match: ids.get(match[1], match[0]), template)
+    return entity, int(ids["case_id"]) if "case_id" in ids else None
+
+
+def _is_record_id(value: object) -> bool:
+    # The length first: int() refuses a string of thousands of digits with a ValueError.
+    return (
+        isinstance(value, str)
+        and 0 < len(value) <= len(str(MAX_ID))
+        and value.isascii()
+        and value.isdigit()
+        and 1 <= int(value) <= MAX_ID
+    )
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:

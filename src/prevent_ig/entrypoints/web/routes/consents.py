@@ -63,10 +63,12 @@ ORDER = (
     "sought_on",
     "sought_by",
     "has_capacity",
+    "capacity_assessed_by",
     "best_interests_decision",
     "best_interests_consulted",
 )
-"""The form's order, which the error summary follows."""
+"""The form's order, which the error summary follows: every question the form asks (the date's three
+boxes as one), so that a problem the service finds is shown at its own question."""
 Errors = dict[str, dict[str, str]]
 
 
