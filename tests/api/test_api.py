@@ -443,3 +443,20 @@ def test_a_date_past_2099_gets_422_naming_its_field_where_it_used_to_crash(api, 
         response = api.post("/api/v1" + path, json=body, headers=lead)
         assert response.status_code == 422, (path, response.text)
         assert response.json()["errors"][0]["field"] in {"subject.date_of_birth", "sought_on"}
+
+
+def test_a_refused_call_is_audited_by_its_route_with_record_ids_only(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # The refusal was recorded with the raw path, so text typed into it (a name) reached the audit log.
+    practitioner = auth(Role.PRACTITIONER)
+    for path, entity in [
+        ("/api/v1/decisions/Jo%20Testperson", "/decisions/{decision_id}"),
+        ("/api/v1/decisions/7", "/decisions/7"),
+    ]:
+        assert api.get(path, headers=practitioner).status_code == 403
+        with db.uow() as uow:
+            recorded = uow.session.scalars(
+                select(AuditEventRow.entity)
+                .where(AuditEventRow.event == "api:call:refuse")
+                .order_by(AuditEventRow.seq.desc())
+            ).first()
+        assert recorded == entity

@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from prevent_ig.adapters.records.read_audit import CollectedReads, append_collected, collecting
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
+from prevent_ig.entrypoints.refused_routes import refused_route
 from prevent_ig.services.api_tokens import TokenIdentity, identify, note_use
 
 PERMISSION_KEY = "x-permission"
@@ -50,7 +51,8 @@ def token_guard(permission: Permission) -> Callable[[Request], Awaitable[None]]:
         identity = found.identity
         permitted = allows(identity.role, permission)
         if found.stale_last_use or not permitted:
-            refused = None if permitted else request.url.path
+            # The route with record ids only: a path may hold any text typed into it (refused_routes).
+            refused = None if permitted else refused_route(request)[0]
             await run_in_threadpool(_note_call, records, identity, refused, found.stale_last_use)
         request.state.identity = identity
         if not permitted:

@@ -4,7 +4,6 @@
 app to prove no route slipped through.
 """
 
-import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated, Any
@@ -19,6 +18,7 @@ from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import Records
 from prevent_ig.domain.access import Permission, allows
 from prevent_ig.entrypoints.database_trouble import DATABASE_ERRORS, log_database_error
+from prevent_ig.entrypoints.refused_routes import refused_route
 from prevent_ig.entrypoints.web.security import tokens_match
 from prevent_ig.services.accounts import SessionState, SignedInUser, session_for
 
@@ -27,7 +27,6 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A record id in a URL: 32-bit on every database we support, so larger numbers are refused."""
 SESSION_COOKIE = "prevent_ig_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
 """A parameter in a route's path, as ``{case_id}`` or ``{case_id:int}``."""
 
 
@@ -99,7 +98,7 @@ async def _note_refusal(request: Request, user: SignedInUser) -> None:
     (raised from the 403 handler, the error would reach only the catch-all) nor a 503 inviting them
     to try again for a page they may never see.
     """
-    entity, case_id = _refused_page(request)
+    entity, case_id = refused_route(request)
     try:
         await run_in_threadpool(_record_refusal, records_of(request), user.username, entity, case_id)
     except DATABASE_ERRORS as error:
@@ -110,31 +109,6 @@ def _record_refusal(records: Records, actor: str, entity: str, case_id: int | No
     with records.new_unit_of_work() as uow:
         uow.audit.record(actor=actor, event="web:page:refuse", case_id=case_id, entity=entity)
         uow.commit()
-
-
-def _refused_page(request: Request) -> tuple[str, int | None]:
-    """The refused page as its route with only record ids filled in, and the case id if it has one.
-
-    The permission is checked before the path's parameters are, so a parameter may hold any text
-    someone typed (a name, say); only one that is a record id goes into the audit log, the rest stay
-    as the route names them. The query string is left out for the same reason.
-    """
-    route = request.scope.get("route")
-    template = route.path if isinstance(route, APIRoute) else "(no route)"
-    ids = {name: str(int(value)) for name, value in request.path_params.items() if _is_record_id(value)}
-    entity = PATH_PARAMETER.sub(lambda match: ids.get(match[1], match[0]), template)
-    return entity, int(ids["case_id"]) if "case_id" in ids else None
-
-
-def _is_record_id(value: object) -> bool:
-    # The length first: int() refuses a string of thousands of digits with a ValueError.
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= len(str(MAX_ID))
-        and value.isascii()
-        and value.isdigit()
-        and 1 <= int(value) <= MAX_ID
-    )
 
 
 def set_cookie(request: Request, response: Response, name: str, value: str) -> None:
