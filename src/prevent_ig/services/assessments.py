@@ -12,14 +12,14 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased
 
-from prevent_ig.adapters.records.tables import NAME, AssessmentRow, CaseRow, PartnerRequestRow
+from prevent_ig.adapters.records.tables import NAME, AssessmentRow, CaseRow, PartnerRequestRow, SubjectRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
 from prevent_ig.domain.law.vocabulary import ConsentStatus
-from prevent_ig.services.cases import age_on, get_case_row, record_case_step
+from prevent_ig.services.cases import age_on, record_case_step
 from prevent_ig.services.consents import SHARING, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
@@ -49,6 +49,11 @@ _STANDING = (
     )
     .order_by(AssessmentRow.id.desc())
 )
+_BORN = (
+    select(SubjectRow.date_of_birth)
+    .join(CaseRow, CaseRow.subject_id == SubjectRow.id)
+    .where(CaseRow.id == bindparam("case_id"))
+)
 _STANDING_WITHOUT_REQUEST = _STANDING.where(AssessmentRow.request_id.is_(None))
 _STANDING_FOR_REQUEST = _STANDING.where(AssessmentRow.request_id == bindparam("request_id"))
 
@@ -77,8 +82,10 @@ def record_assessment(
         raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
-    case = get_case_row(uow, case_id)
-    if problems := _disagreements_with_the_records(uow, case, assessment, today):
+    born = uow.session.scalar(_BORN, {"case_id": case_id})
+    if born is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    if problems := _disagreements_with_the_records(uow, case_id, born, assessment, today):
         raise AssessmentInputProblemsError(problems)
     if request_id is not None:
         request = uow.session.get(PartnerRequestRow, request_id)
@@ -163,16 +170,16 @@ def _standing_answer(
 
 
 def _disagreements_with_the_records(
-    uow: UnitOfWork, case: CaseRow, assessment: Assessment, today: date
+    uow: UnitOfWork, case_id: int, born: date, assessment: Assessment, today: date
 ) -> list[InputProblem]:
     """Where the answers contradict the case's own records. The engine decides on the answers alone,
     and the lawful basis turns on them: an age of 15 for someone the record shows is 36 reaches for the
     under-18 safeguarding condition and a parent's consent; "given" for a person whose recorded
     consent was withdrawn rests the decision on consent that is not there."""
     problems = []
-    if assessment.subject.age != age_on(case.subject.date_of_birth, today):
+    if assessment.subject.age != age_on(born, today):
         problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
-    recorded = consent_in_force(uow, case.id, SHARING)
+    recorded = consent_in_force(uow, case_id, SHARING)
     said = assessment.consent
     if recorded is not None and said.status is ConsentStatus.GIVEN:
         if recorded.withdrawn_on is not None:

@@ -13,7 +13,7 @@ after consent was given withdraws that consent, with the same effects.
 from dataclasses import asdict, dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from prevent_ig.adapters.records.tables import NAME, CaseRow, ConsentRow, DisclosureRow, SubjectRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
@@ -184,16 +184,22 @@ def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: i
     return Withdrawn(consent_id=row.id, scope=row.scope, flagged_disclosures=flagged)
 
 
+# Built once: read on every decision, move and message, and building it cost more than running it.
+_LATEST = (
+    select(ConsentRow)
+    .where(ConsentRow.case_id == bindparam("case_id"), ConsentRow.scope == bindparam("scope"))
+    .order_by(ConsentRow.id.desc())
+    .limit(1)
+)
+_LATEST_LOCKED = _LATEST.with_for_update()
+
+
 def consent_in_force(uow: UnitOfWork, case_id: int, scope: str, *, lock: bool = False) -> ConsentRow | None:
     """The latest record of this kind of consent on the case: the one that stands, which the pathway's
     guard reads and only which can be withdrawn. ``lock`` for a use case about to change it."""
-    latest = (
-        select(ConsentRow)
-        .where(ConsentRow.case_id == case_id, ConsentRow.scope == scope)
-        .order_by(ConsentRow.id.desc())
-        .limit(1)
-    )
-    return uow.session.scalars(latest.with_for_update() if lock else latest).first()
+    return uow.session.scalars(
+        _LATEST_LOCKED if lock else _LATEST, {"case_id": case_id, "scope": scope}
+    ).first()
 
 
 def _withdrawable(row: ConsentRow) -> bool:
