@@ -9,9 +9,10 @@ import re
 from fastapi import Request
 from fastapi.routing import APIRoute
 
-from prevent_ig.adapters.records.tables import MAX_ID
+from prevent_ig.entrypoints.record_ids import is_record_id
 
 PATH_PARAMETER = re.compile(r"\{(\w+)(?::\w+)?\}")
+"""A parameter in a route's path, as ``{case_id}`` or ``{case_id:int}``."""
 
 
 def refused_route(request: Request) -> tuple[str, int | None]:
@@ -23,17 +24,6 @@ def refused_route(request: Request) -> tuple[str, int | None]:
     """
     route = request.scope.get("route")
     template = route.path if isinstance(route, APIRoute) else "(no route)"
-    ids = {name: str(int(value)) for name, value in request.path_params.items() if _is_record_id(value)}
+    ids = {name: str(int(value)) for name, value in request.path_params.items() if is_record_id(value)}
     entity = PATH_PARAMETER.sub(lambda match: ids.get(match[1], match[0]), template)
     return entity, int(ids["case_id"]) if "case_id" in ids else None
-
-
-def _is_record_id(value: object) -> bool:
-    # The length first: int() refuses a string of thousands of digits with a ValueError.
-    return (
-        isinstance(value, str)
-        and 0 < len(value) <= len(str(MAX_ID))
-        and value.isascii()
-        and value.isdigit()
-        and 1 <= int(value) <= MAX_ID
-    )

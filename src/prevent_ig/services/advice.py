@@ -16,13 +16,14 @@ outcome. Never the subject's name or details.
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, NotificationRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import IG_ADVICE_STEP, add_timeline
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
@@ -81,12 +82,6 @@ def advice_queue(*, uow: UnitOfWork, actor: str) -> list[AdviceRequest]:
         )
     uow.commit()
     return queue
-
-
-def standing() -> ColumnElement[bool]:
-    """The assessment is the case's word on its question: no later assessment supersedes it."""
-    later = aliased(AssessmentRow)
-    return ~select(later.id).where(later.supersedes_id == AssessmentRow.id).exists()
 
 
 def awaiting_advice(uow: UnitOfWork) -> list[AssessmentRow]:

@@ -10,16 +10,16 @@ from enum import StrEnum
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased
 
-from prevent_ig.adapters.records.tables import NAME, AssessmentRow, CaseRow, PartnerRequestRow, SubjectRow
+from prevent_ig.adapters.records.tables import NAME, AssessmentRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
 from prevent_ig.domain.law.vocabulary import ConsentStatus
-from prevent_ig.services.cases import age_on, record_case_step
+from prevent_ig.services.authority import standing
+from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
 from prevent_ig.services.consents import SHARING, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
@@ -38,21 +38,15 @@ class AssessmentInputProblemsError(ServiceError):
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
-_later = aliased(AssessmentRow)
 # Built once: constructing the statement costs several times more than running it.
 _STANDING = (
     select(AssessmentRow.id, AssessmentRow.input["recipient"]["name"].as_string())
     .where(
         AssessmentRow.case_id == bindparam("case_id"),
         AssessmentRow.purpose == bindparam("purpose"),
-        ~select(_later.id).where(_later.supersedes_id == AssessmentRow.id).exists(),
+        standing(),
     )
     .order_by(AssessmentRow.id.desc())
-)
-_BORN = (
-    select(SubjectRow.date_of_birth)
-    .join(CaseRow, CaseRow.subject_id == SubjectRow.id)
-    .where(CaseRow.id == bindparam("case_id"))
 )
 _STANDING_WITHOUT_REQUEST = _STANDING.where(AssessmentRow.request_id.is_(None))
 _STANDING_FOR_REQUEST = _STANDING.where(AssessmentRow.request_id == bindparam("request_id"))
@@ -82,9 +76,7 @@ def record_assessment(
         raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
-    born = uow.session.scalar(_BORN, {"case_id": case_id})
-    if born is None:
-        raise NotFoundError(f"case {case_id} does not exist")
+    born = date_of_birth(uow, case_id)
     if problems := _disagreements_with_the_records(uow, case_id, born, assessment, today):
         raise AssessmentInputProblemsError(problems)
     if request_id is not None:

@@ -10,7 +10,8 @@ Every place that acts on a decision asks this module, so none of them acts on on
 stands.
 """
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import aliased
 
 from prevent_ig.adapters.records.tables import AssessmentRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
@@ -46,6 +47,12 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
                 f"says {consent.status.replace('_', ' ')}; record a new assessment"
             )
     return None
+
+
+def standing() -> ColumnElement[bool]:
+    """The assessment is the case's word on its question: no later assessment supersedes it."""
+    later = aliased(AssessmentRow)
+    return ~select(later.id).where(later.supersedes_id == AssessmentRow.id).exists()
 
 
 def current_assessments(uow: UnitOfWork, case_id: int, purpose: Purpose) -> list[AssessmentRow]:

@@ -185,6 +185,24 @@ def record_case_step(
     uow.audit.record(actor=actor, event=event, case_id=case_id, entity=entity, change=change)
 
 
+def check_step_date(uow: UnitOfWork, on: date, *, earliest: date | None = None, since: str = "") -> None:
+    """A step is dated from what it follows (``earliest``, the day ``since`` happened) to today in
+    England: dated ahead, it would start its deadlines from a day not yet come; dated before what it
+    follows, the record would show it first."""
+    if on > uow.today():
+        raise InvalidFieldError("on", "cannot be in the future")
+    if earliest is not None and on < earliest:
+        raise InvalidFieldError("on", f"cannot be before {earliest}, when {since}")
+
+
+def date_of_birth(uow: UnitOfWork, case_id: int) -> date:
+    """The date of birth of the case's subject, by one indexed read; the case must exist."""
+    born: date | None = uow.session.scalar(_BORN, {"case_id": case_id})
+    if born is None:
+        raise NotFoundError(f"case {case_id} does not exist")
+    return born
+
+
 def require_case(uow: UnitOfWork, case_id: int) -> None:
     """That the case exists, for use cases that only attach a record to it: one indexed read, no row
     loaded into the session."""
@@ -269,6 +287,11 @@ _TIMELINE = _of_case(_events, views.TimelineEntry)
 _cases, _subjects = table_of(CaseRow), table_of(SubjectRow)
 _SUBJECT_FIELDS = tuple(views.SubjectView.model_fields)
 _CASE_ID = select(_cases.c.id).where(_cases.c.id == _CASE)
+_BORN = (
+    select(_subjects.c.date_of_birth)
+    .join(_cases, _cases.c.subject_id == _subjects.c.id)
+    .where(_cases.c.id == bindparam("case_id"))
+)
 _CASE_WITH_SUBJECT = (
     select(_cases, *(_subjects.c[name].label(f"subject__{name}") for name in _SUBJECT_FIELDS))
     .join(_subjects, _subjects.c.id == _cases.c.subject_id)

@@ -15,11 +15,11 @@ from datetime import date
 
 from sqlalchemy import bindparam, select
 
-from prevent_ig.adapters.records.tables import NAME, CaseRow, ConsentRow, DisclosureRow, SubjectRow
+from prevent_ig.adapters.records.tables import NAME, ConsentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.consent import ADULT_AGE, is_channel_consent, may_consent_to_share
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, ReasonNotSought
-from prevent_ig.services.cases import age_on, record_case_step
+from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 SHARING, CHANNEL_SUPPORT = "sharing", "channel_support"
@@ -103,13 +103,7 @@ def record_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent: NewCon
     the record comes into force (a parent's consent sought at 17 does not count once they are 18), and
     by their age the day it was sought."""
     _check(consent, on)
-    born = uow.session.scalar(
-        select(SubjectRow.date_of_birth)
-        .join(CaseRow, CaseRow.subject_id == SubjectRow.id)
-        .where(CaseRow.id == case_id)
-    )
-    if born is None:
-        raise NotFoundError(f"case {case_id} does not exist")
+    born = date_of_birth(uow, case_id)
     if consent.sought_on is not None and consent.sought_on < born:
         raise InvalidFieldError("sought_on", "cannot be before the person was born")
     _check_giver(consent, age_on(born, on))

@@ -14,7 +14,8 @@ from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.services import views
-from prevent_ig.services.advice import awaiting_advice, standing
+from prevent_ig.services.advice import awaiting_advice
+from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import due_items
 from prevent_ig.services.errors import NotFoundError
 

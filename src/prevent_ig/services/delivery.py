@@ -308,15 +308,13 @@ def _settle_failure(
         else:
             row.status = Status.QUEUED.value
             row.next_attempt_at = naive_utc(now) + policy.backoff(row.attempts)
-        if give_up:  # on the lead's dashboard at once: a referral that did not go must be noticed
-            uow.session.add(
-                NotificationRow(
-                    recipient_role=Role.PREVENT_LEAD.value,
-                    case_id=row.case_id,
-                    message=f"Secure email {row.id} (case {row.case_id}) was not delivered: "
-                    f"{_kind(row.last_error)}. Check the address or the mail settings, then try it again.",
-                    created_at=naive_utc(now),
-                )
+        if give_up:
+            _tell_leads(
+                uow,
+                row,
+                f"was not delivered: {_kind(row.last_error)}. Check the address or the mail settings, "
+                "then try it again.",
+                now,
             )
         uow.audit.record(
             actor=WORKER_ACTOR,
@@ -331,6 +329,18 @@ def _settle_failure(
             return Delivery(outbox_id=row.id, result=Result.FAILED, attempts=row.attempts)
         log.warning("message %s deferred to %s: %s", row.id, row.next_attempt_at.isoformat(), _kind(error))
         return Delivery(outbox_id=row.id, result=Result.DEFERRED, attempts=row.attempts)
+
+
+def _tell_leads(uow: UnitOfWork, row: OutboxMessageRow, what: str, now: datetime) -> None:
+    """On the leads' dashboard at once: a referral or disclosure that did not go must be noticed."""
+    uow.session.add(
+        NotificationRow(
+            recipient_role=Role.PREVENT_LEAD.value,
+            case_id=row.case_id,
+            message=f"Secure email {row.id} (case {row.case_id}) {what}",
+            created_at=naive_utc(now),
+        )
+    )
 
 
 def _locked(uow: UnitOfWork, outbox_id: int, *, lock: bool = True) -> OutboxMessageRow:
@@ -366,14 +376,7 @@ def _settle_withheld(
         row.status = Status.FAILED.value
         row.failed_at = naive_utc(now)
         row.last_error = f"{WITHHELD}: {reason}"[:1000]
-        uow.session.add(
-            NotificationRow(
-                recipient_role=Role.PREVENT_LEAD.value,
-                case_id=row.case_id,
-                message=f"Secure email {row.id} (case {row.case_id}) was not sent: {reason}.",
-                created_at=naive_utc(now),
-            )
-        )
+        _tell_leads(uow, row, f"was not sent: {reason}.", now)
         uow.audit.record(
             actor=WORKER_ACTOR,
             event="mail:message:withhold",

@@ -9,7 +9,7 @@ from prevent_ig.adapters.records.tables import AssessmentRow, DisclosureRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.services.authority import why_not_authorised
-from prevent_ig.services.cases import record_case_step
+from prevent_ig.services.cases import check_step_date, record_case_step
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -45,13 +45,8 @@ def record_disclosure(
             f"assessment {assessment.id} was already disclosed (disclosure {earlier}); a further disclosure "
             "needs a new assessment"
         )
-    if on > uow.today():
-        raise InvalidFieldError("on", "cannot be in the future")
-    if on < assessment.decided_on:
-        # The record must show the lawful basis was settled before anything went out.
-        raise InvalidFieldError(
-            "on", f"cannot be before {assessment.decided_on}, when assessment {assessment.id} was decided"
-        )
+    # The record must show the lawful basis was settled before anything went out.
+    check_step_date(uow, on, earliest=assessment.decided_on, since=f"assessment {assessment.id} was decided")
     if method not in METHODS:
         raise InvalidFieldError("method", f"must be one of {', '.join(METHODS)}")
     released = list(assessment.output["items_to_share"])
@@ -62,11 +57,7 @@ def record_disclosure(
             "withheld items may never be sent"
         )
     for item in items:
-        # An empty disclosure records nothing of what went out, yet would stand as the record that
-        # it did; the disclosure pack and the command line refuse it in checked_items already.
-        if not item.content.strip():
-            raise InvalidFieldError(f"items.{item.id}", "give the content that is being released")
-        if (problem := text_problem(item.content)) is not None:
+        if (problem := content_problem(item.content)) is not None:
             raise InvalidFieldError(f"items.{item.id}", problem)
     by_id = {item["id"]: item for item in assessment.input["items"]}
     recipient = assessment.input["recipient"]
@@ -111,3 +102,12 @@ def record_disclosure(
     )
     uow.commit()
     return row.id
+
+
+def content_problem(content: str) -> str | None:
+    """Why ``content`` cannot stand as what was released, or None. An empty disclosure records nothing
+    of what went out, yet would stand as the record that it did; and text no record can hold (a NUL, a
+    lone surrogate) must be named, not met as a traceback when the row is written."""
+    if not content.strip():
+        return "give the content that is being released"
+    return text_problem(content)

@@ -54,10 +54,9 @@ from prevent_ig.domain.documents.referral_form import (
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
-from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.services.authority import CONSENT_BASIS, current_assessments, why_not_authorised
 from prevent_ig.services.cases import get_case_row
-from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.disclosures import ReleasedItem, content_problem
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 TEXT = "text/plain"
@@ -512,9 +511,7 @@ def checked_items(released: list[str], items: list[ReleasedItem], stored: Stored
             raise InvalidFieldError(f"items.{item.id}", f"is not an item of assessment {stored.row.id}")
         if item.id in seen:
             raise InvalidFieldError(f"items.{item.id}", "is given more than once")
-        if not item.content.strip():
-            raise InvalidFieldError(f"items.{item.id}", "give the content that is being released")
-        if (problem := text_problem(item.content)) is not None:
+        if (problem := content_problem(item.content)) is not None:
             raise InvalidFieldError(f"items.{item.id}", problem)
         seen[item.id] = item.content.strip()
     absent = [i for i in released if i not in seen]

@@ -21,9 +21,9 @@ from prevent_ig.domain.pathway.machine import (
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services.authority import current_assessments, why_not_authorised
 from prevent_ig.services.case_state import state_of, write_state
-from prevent_ig.services.cases import age_on, get_case_row, record_case_step
+from prevent_ig.services.cases import age_on, check_step_date, get_case_row, record_case_step
 from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
-from prevent_ig.services.errors import InvalidFieldError, RefusedError, StaleVersionError
+from prevent_ig.services.errors import RefusedError, StaleVersionError
 
 STAGE_CHANGE = "stage_change"
 """The timeline kind of a pathway move."""
@@ -48,10 +48,9 @@ def advance_case(
             f"case {case_id} changed since you loaded it (version {case.version}, not "
             f"{expected_version}); reload and try again"
         )
-    if on > uow.today():
-        # A move dated ahead would start its deadlines (information gathering, reviews) from a day not
-        # yet come, and the due list would hide them until then.
-        raise InvalidFieldError("on", "cannot be in the future")
+    # A move dated ahead would start its deadlines (information gathering, reviews) from a day not yet
+    # come, and the due list would hide them until then.
+    check_step_date(uow, on)
     last_move = uow.session.scalar(
         select(func.max(CaseEventRow.on)).where(
             CaseEventRow.case_id == case_id, CaseEventRow.kind == STAGE_CHANGE

@@ -12,7 +12,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
-from prevent_ig.services.cases import record_case_step, require_case
+from prevent_ig.services.cases import check_step_date, record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 
 RESPONSE_WORKING_DAYS = 5
@@ -105,7 +105,7 @@ def ask_for_clarification(
         raise RefusedError(f"request {request_id} is {row.status.replace('_', ' ')}, not open")
     if not missing:
         raise InvalidFieldError("missing", "list what the requestor must supply")
-    _check_dated_within(uow, on, _clock_started(uow, row), f"request {request_id}'s clock started")
+    check_step_date(uow, on, earliest=_clock_started(uow, row), since=f"request {request_id}'s clock started")
     clarification = ClarificationRow(request_id=row.id, sent_on=on, missing=missing, sent_by=actor)
     uow.session.add(clarification)
     row.status = "awaiting_clarification"
@@ -134,7 +134,7 @@ def clarification_received(
         raise RefusedError(f"request {request_id} is not awaiting clarification")
     unanswered = [c for c in row_clarifications(uow, row.id) if c.resolved_on is None]
     asked = max((c.sent_on for c in unanswered), default=row.received_on)
-    _check_dated_within(uow, on, asked, "the clarification was asked for")
+    check_step_date(uow, on, earliest=asked, since="the clarification was asked for")
     for clarification in unanswered:
         clarification.resolved_on = on
     row.status = "open"
@@ -160,15 +160,6 @@ def _clock_started(uow: UnitOfWork, row: PartnerRequestRow) -> date:
     return max([row.received_on, *restarted])
 
 
-def _check_dated_within(uow: UnitOfWork, on: date, earliest: date, since: str) -> None:
-    """A step on a request happens between what it follows and today; a date outside would move its
-    clock or have the oversight report count days that never passed."""
-    if on > uow.today():
-        raise InvalidFieldError("on", "cannot be in the future")
-    if on < earliest:
-        raise InvalidFieldError("on", f"cannot be before {earliest}, when {since}")
-
-
 def row_clarifications(uow: UnitOfWork, request_id: int) -> list[ClarificationRow]:
     return list(
         uow.session.scalars(select(ClarificationRow).where(ClarificationRow.request_id == request_id))
@@ -186,7 +177,7 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
         raise RefusedError(f"request {request_id} is waiting for the requestor to clarify")
     # An answer dated before the request arrived (or before its clarification) would be counted on time
     # by the oversight report, with a negative number of days taken.
-    _check_dated_within(uow, on, _clock_started(uow, row), f"request {request_id}'s clock started")
+    check_step_date(uow, on, earliest=_clock_started(uow, row), since=f"request {request_id}'s clock started")
     row.status = "answered"
     row.answered_on = on
     record_case_step(

@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from prevent_ig.domain.documents.messages import ASCII_ADDRESSES_ONLY
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
 
 NHSMAIL_HOST = "send.nhs.net"
@@ -70,10 +71,7 @@ class SmtpSettings(BaseSettings):
             # As for a recipient (domain.documents.messages): secure relays carry no internationalised
             # addresses (SMTPUTF8), and the message's From header could not even be written, so every
             # send would fail on it.
-            raise MailSettingsError(
-                "PREVENT_IG_SMTP_FROM_ADDRESS: must be written in ASCII letters: secure email cannot "
-                "carry other letters in an address (for an internationalised domain, give its xn-- form)"
-            )
+            raise MailSettingsError(f"PREVENT_IG_SMTP_FROM_ADDRESS: {ASCII_ADDRESSES_ONLY}")
         try:
             parsed = parse_address(self.from_address)
         except MalformedAddressError as error:

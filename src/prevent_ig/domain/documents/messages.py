@@ -14,6 +14,12 @@ from prevent_ig.domain.law.vocabulary import Outcome
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email, parse_address
 
 SECURE_TAG = "[secure]"
+ASCII_ADDRESSES_ONLY = (
+    "must be written in ASCII letters: secure email cannot carry other letters in an address "
+    "(for an internationalised domain, give its xn-- form)"
+)
+"""Why an address with other letters is refused, sender's or recipient's: secure relays (NHSmail among
+them) carry no internationalised addresses (SMTPUTF8)."""
 PDF = "application/pdf"
 
 
@@ -76,12 +82,7 @@ def address_message(
     if not address.address.isascii():
         # Secure email relays (NHSmail among them) carry no internationalised addresses (SMTPUTF8):
         # queued, such a message could never be handed over.
-        raise CompositionRefusedError(
-            "to",
-            "must be written in ASCII letters: secure email cannot carry other letters in an address "
-            "(for an internationalised domain, give its xn-- form)",
-            malformed=True,
-        )
+        raise CompositionRefusedError("to", ASCII_ADDRESSES_ONLY, malformed=True)
     if assessed_recipient is None:
         raise CompositionRefusedError(
             "to", f"assessment {assessment_id} names no email address for the recipient; assess one first"

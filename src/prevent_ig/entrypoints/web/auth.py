@@ -27,7 +27,6 @@ RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
 """A record id in a URL: 32-bit on every database we support, so larger numbers are refused."""
 SESSION_COOKIE = "prevent_ig_session"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-"""A parameter in a route's path, as ``{case_id}`` or ``{case_id:int}``."""
 
 
 class SignInRequiredError(Exception):

@@ -8,9 +8,9 @@ from datetime import datetime
 from fastapi import Request
 from fastapi.responses import Response
 
-from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.records.audit_chain import Anchor, Verification
+from prevent_ig.entrypoints.record_ids import case_number
 from prevent_ig.entrypoints.web.auth import PermissionRouter, records_of, user_of
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.audit import TRAIL_LIMIT, case_trail, chain_head, verify
@@ -50,15 +50,9 @@ async def audit_page(request: Request, anchor: str = "") -> Response:
 @router.page("/audit/trail", permission=Permission.AUDIT_VIEW)
 async def trail_page(request: Request, case_id: str = "") -> Response:
     text = case_id.strip()
-    if not text.isascii() or not text.isdigit() or not 1 <= int(text) <= MAX_ID:
-        message = (
-            "Enter a case number, like 12"
-            if not text
-            else "Enter a case number using digits only, like 12"
-            if not (text.isascii() and text.isdigit())
-            else f"Enter a case number from 1 to {MAX_ID}"
-        )
-        error = {"text": message, "href": "#case_id"}
+    number = case_number(text, missing="Enter a case number, like 12")
+    if isinstance(number, str):
+        error = {"text": number, "href": "#case_id"}
         return render(
             request,
             "audit/trail.html",
@@ -70,7 +64,7 @@ async def trail_page(request: Request, case_id: str = "") -> Response:
             total=0,
         )
     with records_of(request).new_unit_of_work() as uow:
-        trail = case_trail(uow=uow, actor=user_of(request).username, case_id=int(text))
+        trail = case_trail(uow=uow, actor=user_of(request).username, case_id=number)
     return render(
         request,
         "audit/trail.html",

@@ -13,9 +13,9 @@ from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.inbound import MAX_EMAIL_BYTES
 from prevent_ig.adapters.mail.settings import SmtpSettings
 from prevent_ig.adapters.mail.sink import SinkError, list_sink_messages, read_sink_message
-from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.entrypoints.record_ids import case_number
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
@@ -48,18 +48,6 @@ def _download(issued: IssuedDocument) -> Response:
         media_type=issued.media_type,
         headers={"Content-Disposition": f'attachment; filename="{issued.filename}"'},
     )
-
-
-def _case_number(text: str, missing: str) -> int | str:
-    """The case number typed in a form, or what to tell the lead. ASCII digits only ("²" is a digit
-    to str.isdigit but not to int()), and no larger than an id can be (PostgreSQL's integer)."""
-    if not text:
-        return missing
-    if not (text.isascii() and text.isdigit()):
-        return "Enter a case number using digits only, like 12"
-    if not 1 <= int(text) <= MAX_ID:
-        return f"Enter a case number from 1 to {MAX_ID}"
-    return int(text)
 
 
 def _refused(request: Request, heading: str, error: ServiceError, back: str) -> Response:
@@ -223,7 +211,7 @@ async def import_upload(request: Request) -> Response:
         errors["email_file"] = {"text": "Choose the request email (.eml file)", "href": "#email_file"}
     else:
         raw = await upload.read(MAX_EMAIL_BYTES + 1)
-    case_id = _case_number(case_text, "Enter the number of the case the request is about")
+    case_id = case_number(case_text, missing="Enter the number of the case the request is about")
     if isinstance(case_id, str):
         errors["case_id"] = {"text": case_id, "href": "#case_id"}
     elif not errors:
@@ -290,7 +278,7 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
         errors["recipient_type"] = {"text": "Choose the kind of organisation", "href": "#recipient_type"}
     if values["purpose"] not in {p.value for p in Purpose}:
         errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
-    case_id = _case_number(values["case_id"], "Enter the case number")
+    case_id = case_number(values["case_id"], missing="Enter the case number")
     if isinstance(case_id, str):
         errors["case_id"] = {"text": case_id, "href": "#case_id"}
     elif not errors:
