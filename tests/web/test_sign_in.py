@@ -141,6 +141,25 @@ def test_the_code_step_refuses_while_the_account_is_locked(db: Db) -> None:
     assert audit(db, "auth:signin:locked") == [("auth:signin:locked", f"user:{user_id}")]
 
 
+def test_the_code_step_refuses_a_disabled_account_and_audits_it_as_disabled(db: Db) -> None:
+    # A half sign-in of an account disabled by other means than the admin page (which ends sessions).
+    secret = add_user(db, "lead.gone", Role.PREVENT_LEAD)
+    client = make_client(db)
+    assert _password_step(client, "lead.gone", PASSWORD).status_code == 303
+    with db.uow() as uow:
+        user = uow.session.scalar(select(UserRow).where(UserRow.username == "lead.gone"))
+        assert user is not None
+        user.active = False
+        user_id = user.id
+        uow.commit()
+
+    refused = _code_step(client, pyotp.TOTP(secret).at(db.clock.moment))
+
+    assert refused.status_code == 400 and "sign-in has expired" in refused.text
+    assert client.get("/", follow_redirects=False).headers["location"].startswith("/sign-in")
+    assert audit(db, "auth:signin:") == [("auth:signin:disabled", f"user:{user_id}")]
+
+
 def test_a_code_signs_in_once(db: Db) -> None:
     secret = add_user(db, "lead.once", Role.PREVENT_LEAD)
     first, second = make_client(db), make_client(db)

@@ -154,7 +154,9 @@ def complete_sign_in(*, uow: UnitOfWork, token: str, code: str) -> tuple[SignedI
     assert user is not None
     if not user.active or is_locked(user.locked_until, now):
         uow.session.delete(session)
-        uow.audit.record(actor=user.username, event="auth:signin:locked", entity=f"user:{user.id}")
+        # Named for what stopped it, so the trail tells a leaver's late attempt from a lockout.
+        event = "auth:signin:locked" if user.active else "auth:signin:disabled"
+        uow.audit.record(actor=user.username, event=event, entity=f"user:{user.id}")
         uow.commit()
         raise RefusedError(LOCKED_OUT_MESSAGE if user.active else "your sign-in has expired: start again")
     step = _step_of_code(user.totp_secret, code.strip(), uow.now())
