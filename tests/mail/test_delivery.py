@@ -468,7 +468,8 @@ def consent_withdrawn(db: Db) -> Callable[[int, int], None]:
         (reassessed_against, r"assessment (\d+) was superseded by assessment \d+"),
         (
             consent_withdrawn,
-            rf"assessment (\d+) rested on consent to sharing, which was withdrawn on {TODAY}",
+            rf"assessment (\d+) rested on consent to sharing, but the case's consent record now says consent "
+            rf"to sharing was withdrawn on {TODAY}",
         ),
     ],
 )

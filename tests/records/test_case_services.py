@@ -798,7 +798,10 @@ def test_a_decision_resting_on_consent_stops_authorising_once_consent_is_withdra
     with db.uow() as uow:
         assert uow.session.get(AssessmentRow, decided).confidentiality_basis == "CLDC.consent"  # type: ignore[union-attr]
         withdraw_consent(uow=uow, actor="lead.a", case_id=case_id, consent_id=consent_id, on=TODAY)
-    refusal = f"assessment {decided} rested on consent to sharing, which was withdrawn on {TODAY}"
+    refusal = (
+        f"assessment {decided} rested on consent to sharing, but the case's consent record now says "
+        f"consent to sharing was withdrawn on {TODAY}"
+    )
     with pytest.raises(RefusedError, match=refusal):
         disclose(db, decided)
     with pytest.raises(RefusedError, match="prevent_referral"):  # the referral move's guard agrees

@@ -20,7 +20,7 @@ from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProble
 from prevent_ig.domain.law.vocabulary import ConsentStatus
 from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
-from prevent_ig.services.consents import SHARING, consent_in_force
+from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
 
@@ -174,20 +174,12 @@ def _disagreements_with_the_records(
     recorded = consent_in_force(uow, case_id, SHARING)
     said = assessment.consent
     if recorded is not None and said.status is ConsentStatus.GIVEN:
-        if recorded.withdrawn_on is not None:
+        if lapsed := against_consent(recorded):
             problems.append(
                 InputProblem(
                     "consent.status",
-                    f"the case's consent record says consent to sharing was withdrawn on "
-                    f"{recorded.withdrawn_on}; record the consent again if it has been given since",
-                )
-            )
-        elif recorded.status != ConsentStatus.GIVEN.value:
-            problems.append(
-                InputProblem(
-                    "consent.status",
-                    f"the case's consent record says {recorded.status.replace('_', ' ')}; record the consent "
-                    "again if it has been given since",
+                    f"the case's consent record says {lapsed}; record the consent again if it has been "
+                    "given since",
                 )
             )
         elif said.given_by is not None and recorded.given_by != said.given_by.value:

@@ -15,8 +15,8 @@ from sqlalchemy.orm import aliased
 
 from prevent_ig.adapters.records.tables import AssessmentRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.law.vocabulary import ConsentStatus, Outcome, Purpose
-from prevent_ig.services.consents import SHARING, consent_in_force
+from prevent_ig.domain.law.vocabulary import Outcome, Purpose
+from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
 
 CONSENT_BASIS = "CLDC.consent"
 """The common-law basis of a decision that rests on the person's consent (provisions.yaml)."""
@@ -32,20 +32,15 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
     later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
     if later is not None:
         return f"assessment {row.id} was superseded by assessment {later}"
-    if row.confidentiality_basis == CONSENT_BASIS:
-        # The decision's consent came from the lead's answers; the case's own consent record, where
-        # there is one, is the later word on it.
-        consent = consent_in_force(uow, row.case_id, SHARING)
-        if consent is not None and consent.withdrawn_on is not None:
-            return (
-                f"assessment {row.id} rested on consent to sharing, which was withdrawn on "
-                f"{consent.withdrawn_on}; record a new assessment"
-            )
-        if consent is not None and consent.status != ConsentStatus.GIVEN.value:
-            return (
-                f"assessment {row.id} rested on consent to sharing, but the case's consent record now "
-                f"says {consent.status.replace('_', ' ')}; record a new assessment"
-            )
+    # A decision's consent came from the lead's answers; the case's own consent record, where there is
+    # one, is the later word on it.
+    if row.confidentiality_basis == CONSENT_BASIS and (
+        lapsed := against_consent(consent_in_force(uow, row.case_id, SHARING))
+    ):
+        return (
+            f"assessment {row.id} rested on consent to sharing, but the case's consent record now says "
+            f"{lapsed}; record a new assessment"
+        )
     return None
 
 

@@ -196,6 +196,20 @@ def consent_in_force(uow: UnitOfWork, case_id: int, scope: str, *, lock: bool = 
     ).first()
 
 
+def against_consent(row: ConsentRow | None) -> str | None:
+    """What the case's consent record says against consent having been given, in words that follow
+    "the case's consent record says"; ``None`` when it says given or there is none. One reading of the
+    record for both who ask: answers being recorded (``assessments``) and a decision already made
+    (``authority``)."""
+    if row is None:
+        return None
+    if row.withdrawn_on is not None:
+        return f"consent to sharing was withdrawn on {row.withdrawn_on}"
+    if row.status != ConsentStatus.GIVEN.value:
+        return row.status.replace("_", " ")
+    return None
+
+
 def _withdrawable(row: ConsentRow) -> bool:
     return row.status == ConsentStatus.GIVEN.value and row.withdrawn_on is None
 
