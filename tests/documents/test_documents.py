@@ -12,7 +12,9 @@ from sqlalchemy import func, select
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer, render_html
 from prevent_ig.adapters.records.tables import AuditEventRow, ContactRow, DocumentRow
+from prevent_ig.domain.access import Role
 from prevent_ig.domain.documents.model import Document
+from prevent_ig.services.accounts import create_user
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import (
     IssuedDocument,
@@ -207,6 +209,24 @@ def test_referral_names_the_first_missing_field_and_the_register_can_fill_the_re
     with db.uow() as uow:
         issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
     assert "Synthetic Register Lead" in " ".join(pdf_pages(issued.content))
+
+
+def test_who_raised_the_concern_is_named_on_the_form_as_their_account_names_them(db: Db) -> None:
+    made = referral(db, answers=ANSWERS)  # raised by clinician.a
+    with db.uow() as uow:
+        create_user(
+            uow=uow,
+            actor="admin",
+            username="clinician.a",
+            display_name="Dr Sam Synthetic",
+            role=Role.PRACTITIONER,
+            password="a synthetic password long enough",
+        )
+    with db.uow() as uow:
+        issued = issue_referral(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER)
+    text = " ".join(" ".join(pdf_pages(issued.content)).split())
+    assert "Dr Sam Synthetic" in text
+    assert "clinician.a" not in text
 
 
 def test_answers_to_questions_the_form_does_not_ask_are_refused(db: Db) -> None:

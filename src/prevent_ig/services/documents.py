@@ -24,6 +24,7 @@ from prevent_ig.adapters.records.tables import (
     DocumentRow,
     PartnerRequestRow,
     ReferralAnswersRow,
+    UserRow,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.documents.disclosure import (
@@ -422,6 +423,13 @@ def current_referral(uow: UnitOfWork, case_id: int) -> Stored:
     return authorising_assessment(uow, current[-1].id)
 
 
+def _name_of(uow: UnitOfWork, username: str) -> str:
+    """The name an account holder goes by, for a form read outside the organisation: a police officer
+    cannot reach "clinician.a". A case raised from the CLI may name no account; its name stands."""
+    found = uow.session.scalar(select(UserRow.display_name).where(UserRow.username == username))
+    return found or username
+
+
 def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
     case = get_case_row(uow, stored.row.case_id)
     subject = case.subject
@@ -436,7 +444,7 @@ def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
     return ReferralFacts(
         case_id=case.id,
         concern=case.concern,
-        raised_by=case.raised_by,
+        raised_by=_name_of(uow, case.raised_by),
         owner=case.owner,
         opened_on=case.opened_on,
         subject_name=f"{subject.given_name} {subject.family_name}",
