@@ -2,6 +2,7 @@
 outbox, and the demonstration sink that keeps what was "sent" for the app to show."""
 
 import json
+from datetime import date
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -13,6 +14,7 @@ from typer.testing import CliRunner
 from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages, read_sink_message
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.entrypoints.cli.documents import mail_app
+from prevent_ig.services.registers import NewDomain, add_domain
 from tests.documents.builders import POLICE, pdf_pages, referral
 from tests.fixtures_db import Db
 from tests.mail.smtp_server import SmtpServer
@@ -42,6 +44,30 @@ def test_send_then_deliver_then_status_from_the_command_line(
     assert len(smtp.handler.received) == 1
     status = json.loads(runner.invoke(mail_app, ["status", "--json"], env=env).stdout)
     assert status["counts"]["sent"] == 1 and status["waiting"] == []
+
+
+def test_the_command_line_reads_the_accredited_domain_register_as_the_web_does(
+    db: Db, smtp: SmtpServer, env: dict[str, str | None]
+) -> None:
+    # A domain only the register holds is secure from every way in: no [secure] tag on the subject.
+    address = "prevent@register-only.example.org.uk"
+    made = referral(db, recipient={"email": address})
+    with db.uow() as uow:
+        add_domain(
+            uow=uow,
+            actor="ig.officer",
+            domain=NewDomain(
+                domain="register-only.example.org.uk", organisation="Synthetic", expires_on=date(2027, 3, 31)
+            ),
+            on=db.clock.moment.date(),
+        )
+    queued = runner.invoke(mail_app, ["send-referral", str(made.case_id), "--to", address], env=env)
+    assert queued.exit_code == 0, queued.output
+    assert runner.invoke(mail_app, ["worker", "--once"], env=env).exit_code == 0
+
+    [received] = smtp.handler.received
+    assert received.rcpt_tos == [address]
+    assert "[secure]" not in received.message["Subject"]
 
 
 def test_mail_commands_refuse_bad_input_with_exit_2(db: Db, env: dict[str, str | None]) -> None:

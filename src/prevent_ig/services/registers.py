@@ -3,17 +3,18 @@
 Each write is one use case in one transaction with its audit event (``governance:...``). Reads of
 the registers hold no case data and are not audited.
 
-The accredited-domain register is what the web app's engine configuration reads (beside the
-configuration file), so a domain added, imported or removed here changes whether an address is
-treated as secure from the next decision on. NHS England publishes the list of DCB1596-accredited
-domains as CSV; ``parse_domain_csv`` reads it, and ``import_domains`` applies the whole file or
-nothing.
+The accredited-domain register is what every decision's engine configuration reads, beside the
+configuration file (``with_registered_domains``: web, API and CLI alike), so a domain added, imported
+or removed here changes whether an address is treated as secure from the next decision on (the CLI's
+file-only tools, ``assess`` and ``check-email``, excepted). NHS England publishes the list of
+DCB1596-accredited domains as CSV; ``parse_domain_csv`` reads it, and ``import_domains`` applies the
+whole file or nothing.
 """
 
 import csv
 import io
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from enum import StrEnum
 from functools import cache
@@ -24,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from prevent_ig.adapters.records.tables import AccreditedDomainRow, ContactRow, DataSharingAgreementRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.config import normalise_domain
+from prevent_ig.domain.config import AccreditedDomain, EngineConfig, normalise_domain
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words, sign_agreement
@@ -269,6 +270,17 @@ class DomainFileError(ServiceError):
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("; ".join(problems))
+
+
+def with_registered_domains(uow: UnitOfWork, base: EngineConfig) -> EngineConfig:
+    """``base`` (the configuration file) with the register's domains added. Every way in decides with
+    this, so the web, the API and the CLI agree on whether an address needs ``[secure]``: a message
+    queued from one and retried from another is judged the same."""
+    registered = tuple(
+        AccreditedDomain(domain=row.domain, expires=row.expires_on)
+        for row in uow.session.scalars(select(AccreditedDomainRow))
+    )
+    return replace(base, accredited_domains=(*base.accredited_domains, *registered)) if registered else base
 
 
 def list_domains(*, uow: UnitOfWork, today: date) -> list[DomainView]:

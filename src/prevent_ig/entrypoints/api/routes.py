@@ -38,6 +38,7 @@ from prevent_ig.services.consents import NewConsent, record_consent, withdraw_co
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
+from prevent_ig.services.registers import with_registered_domains
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
 
@@ -102,8 +103,9 @@ async def assess_endpoint(request: Request) -> Response:
         assessment = parse_assessment(await request.body())
     except AssessmentInputError as error:
         return input_problem([p.as_dict() for p in error.problems])
-    decision = assess(assessment, records_of(request).engine_config, today=records_of(request).today())
     with records_of(request).new_unit_of_work() as uow:
+        config = with_registered_domains(uow, records_of(request).engine_config)
+        decision = assess(assessment, config, today=records_of(request).today())
         uow.audit.record(
             actor=identity_of(request).actor,
             event="api:assessment:run",
@@ -336,7 +338,7 @@ def create_decision(request: Request, case_id: RecordId, body: DecisionIn) -> An
             actor=identity.actor,
             case_id=case_id,
             assessment_json=json.dumps(body.assessment),
-            config=records_of(request).engine_config,
+            config=with_registered_domains(uow, records_of(request).engine_config),
             today=records_of(request).today(),
             lead_decision=LeadDecision(body.lead_decision),
             lead_reason=body.lead_reason,

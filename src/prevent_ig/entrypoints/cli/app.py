@@ -137,7 +137,11 @@ def check_email_command(
     today: DateOption = None,
     config: ConfigOption = None,
 ) -> None:
-    """Is this address secure, or does the subject need [secure]? (guidance Diagram 2)"""
+    """Is this address secure, or does the subject need \\[secure]? (guidance Diagram 2)
+
+    Judged on the configuration file's accredited domains only: this command does not read the
+    database, so a domain only in the register counts as not secure here (the web, API and mail
+    commands read both)."""
     engine_config = _engine_config(config)
     decided_on = day_or_today(today)
     try:

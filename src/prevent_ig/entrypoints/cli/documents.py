@@ -51,6 +51,7 @@ from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import IssuedDocument
 from prevent_ig.services.errors import ServiceError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
+from prevent_ig.services.registers import with_registered_domains
 from prevent_ig.services.transactions import enlisted
 from prevent_ig.settings import WebSettings
 
@@ -361,7 +362,7 @@ def send_referral_command(
                 on=day_or_today(today),
                 renderer=PdfRenderer(),
                 from_address=sender,
-                config=records.engine_config,
+                config=with_registered_domains(uow, records.engine_config),
             )
     except ServiceError as error:
         fail(str(error))
@@ -390,7 +391,7 @@ def send_disclosure_command(
                 on=day_or_today(today),
                 renderer=PdfRenderer(),
                 from_address=sender,
-                config=records.engine_config,
+                config=with_registered_domains(uow, records.engine_config),
             )
     except ServiceError as error:
         fail(str(error))
@@ -517,9 +518,8 @@ def retry_command(outbox_id: int) -> None:
     records = open_records()
     try:
         with records.new_unit_of_work() as uow:
-            outbox.requeue_message(
-                uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id, config=records.engine_config
-            )
+            config = with_registered_domains(uow, records.engine_config)
+            outbox.requeue_message(uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id, config=config)
     except ServiceError as error:
         fail(str(error))
     typer.echo(f"message {outbox_id} queued again")
@@ -569,7 +569,7 @@ def import_command(
                 actor=CLI_ACTOR,
                 raw=raw,
                 on=day_or_today(today),
-                config=records.engine_config,
+                config=with_registered_domains(uow, records.engine_config),
                 case_id=case,
             )
     except ServiceError as error:
