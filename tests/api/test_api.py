@@ -19,6 +19,7 @@ from prevent_ig.entrypoints.api.app import create_api
 from prevent_ig.entrypoints.api.problems import PROBLEM_BASE
 from prevent_ig.entrypoints.web.auth import page_routes
 from prevent_ig.services.api_tokens import create_token, revoke_token
+from prevent_ig.services.requests import ask_for_clarification
 from tests.builders import input_data
 from tests.fixtures_db import TODAY, Db
 
@@ -460,3 +461,37 @@ def test_a_refused_call_is_audited_by_its_route_with_record_ids_only(api, auth, 
                 .order_by(AuditEventRow.seq.desc())
             ).first()
         assert recorded == entity
+
+
+def test_a_partner_request_comes_with_its_clarifications(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # The clock stops while a clarification is awaited: an integration must see what was asked, and when.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    body = {
+        "organisation": "Synthetic Channel Panel",
+        "person": "Synthetic Coordinator",
+        "role": "Channel coordinator",
+        "email": "channel@synthetic.gov.uk",
+        "recipient_type": "channel_panel",
+        "purpose": "channel_information_gathering",
+        "received_on": TODAY.isoformat(),
+        "items_requested": ["GP contact"],
+        "proforma": True,
+        "secure_channel": True,
+        "consent_position_stated": True,
+        "reason_given": True,
+        "specific": False,
+    }
+    request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
+    with db.uow() as uow:
+        asked = ask_for_clarification(
+            uow=uow, actor="lead.a", request_id=request_id, missing=["which GP records"], on=TODAY
+        )
+
+    shown = api.get(f"/api/v1/requests/{request_id}", headers=lead)
+
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["status"] == "awaiting_clarification"
+    assert shown.json()["clarifications"] == [
+        {"id": asked, "sent_on": TODAY.isoformat(), "missing": ["which GP records"], "resolved_on": None}
+    ]

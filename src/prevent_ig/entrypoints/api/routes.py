@@ -39,7 +39,7 @@ from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.registers import with_registered_domains
-from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
+from prevent_ig.services.requests import NewPartnerRequest, record_partner_request, row_clarifications
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
 
 router = ApiRouter(responses=PROBLEM_RESPONSES)
@@ -296,9 +296,14 @@ def get_request(request: Request, request_id: RecordId) -> Any:
         row = uow.session.get(PartnerRequestRow, request_id)
         if row is None:
             raise NotFoundError(f"partner request {request_id} does not exist")
+        asked = sorted(row_clarifications(uow, row.id), key=lambda c: c.id)
         view = RequestView(
             **{k: getattr(row, k) for k in RequestView.model_fields if k != "clarifications"},
-            clarifications=[],
+            # The same entries as the case view gives each of its requests.
+            clarifications=[
+                {"id": c.id, "sent_on": c.sent_on, "missing": c.missing, "resolved_on": c.resolved_on}
+                for c in asked
+            ],
         )
         uow.audit.record(
             actor=identity.actor, event="case:request:view", case_id=row.case_id, entity=f"request:{row.id}"
