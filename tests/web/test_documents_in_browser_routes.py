@@ -15,7 +15,8 @@ from prevent_ig.adapters.records.tables import (
     RequestDraftRow,
 )
 from prevent_ig.domain.access import Role
-from tests.documents.builders import pdf_pages, referral
+from prevent_ig.services.registers import ContactRole, NewContact, add_contact
+from tests.documents.builders import ANSWERS, pdf_pages, referral
 
 
 @pytest.fixture(autouse=True)
@@ -244,3 +245,26 @@ def test_a_from_address_setting_outside_ascii_is_named_when_sending(
     assert "codec" not in refused.text  # was the raw UnicodeEncodeError, from every send
     with lead.db.uow() as uow:
         assert uow.session.scalars(select(OutboxMessageRow)).all() == []
+
+
+def test_the_referral_page_names_the_register_contact_the_form_falls_back_on(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.referrer")
+    made = referral(lead.db, answers={k: v for k, v in ANSWERS.items() if not k.startswith("referrer_")})
+    page = f"/cases/{made.case_id}/referral"
+    assert "No Prevent lead in the contacts register" in lead.client.get(page).text
+    with lead.db.uow() as uow:
+        for name, email in (
+            ("Synthetic First Lead", "first@demo-trust.nhs.uk"),
+            ("Synthetic New Lead", "new@demo-trust.nhs.uk"),
+        ):
+            contact = NewContact(role=ContactRole.PREVENT_LEAD, name=name, email=email)
+            add_contact(uow=uow, actor="ig.a", contact=contact)
+
+    shown = " ".join(lead.client.get(page).text.split())
+
+    assert (
+        "Synthetic First Lead (first@demo-trust.nhs.uk), the Prevent lead in the contacts register" in shown
+    )
+    assert "The register holds 2 Prevent lead contacts: this is the first one added." in shown
+    pdf = " ".join(pdf_pages(lead.client.get(f"/cases/{made.case_id}/referral-form.pdf").content))
+    assert "Synthetic First Lead" in pdf and "Synthetic New Lead" not in pdf  # as the page said

@@ -423,6 +423,18 @@ def current_referral(uow: UnitOfWork, case_id: int) -> Stored:
     return authorising_assessment(uow, current[-1].id)
 
 
+def register_contacts(uow: UnitOfWork) -> dict[str, list[ContactFacts]]:
+    """The contacts register by role, in the order the entries were added. The referral form's
+    ``contact.ROLE`` fallbacks take the first of a role; the referral page names it, and says when
+    the register holds others, so the lead sees who the form will name before it goes."""
+    contacts: dict[str, list[ContactFacts]] = {}
+    for contact in uow.session.scalars(select(ContactRow).order_by(ContactRow.id)):
+        contacts.setdefault(contact.role, []).append(
+            ContactFacts(name=contact.name, email=contact.email, phone=contact.phone)
+        )
+    return contacts
+
+
 def _name_of(uow: UnitOfWork, username: str) -> str:
     """The name an account holder goes by, for a form read outside the organisation: a police officer
     cannot reach "clinician.a". A case raised from the CLI may name no account; its name stands."""
@@ -436,11 +448,7 @@ def _referral_facts(uow: UnitOfWork, stored: Stored) -> ReferralFacts:
     a, d = stored.assessment, stored.decision
     released = {item.category for item in a.items if item.id in d.items_to_share}
     answers_row = uow.session.scalar(select(ReferralAnswersRow).where(ReferralAnswersRow.case_id == case.id))
-    contacts: dict[str, ContactFacts] = {}
-    for contact in uow.session.scalars(select(ContactRow).order_by(ContactRow.id)):
-        contacts.setdefault(
-            contact.role, ContactFacts(name=contact.name, email=contact.email, phone=contact.phone)
-        )
+    contacts = {role: found[0] for role, found in register_contacts(uow).items()}
     return ReferralFacts(
         case_id=case.id,
         concern=case.concern,

@@ -18,6 +18,7 @@ from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, 
 from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
+from prevent_ig.services.documents import register_contacts
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.pathway import advance_case
 
@@ -152,6 +153,8 @@ async def referral_page(request: Request, case_id: RecordId, email: str = "") ->
             }
         except MalformedAddressError as error:
             check = {"ok": False, "text": f"That is not a valid email address: {error}"}
+    with records_of(request).new_unit_of_work().reading() as uow:  # a register: no case data
+        prevent_leads = register_contacts(uow).get("prevent_lead", [])
     return render(
         request,
         "cases/referral.html",
@@ -159,6 +162,7 @@ async def referral_page(request: Request, case_id: RecordId, email: str = "") ->
         assessment=current[-1] if current else None,
         email=email,
         email_check=check,
+        prevent_leads=prevent_leads,
     )
 
 
