@@ -29,6 +29,7 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import AccreditedDomain
+from prevent_ig.domain.documents.messages import ASCII_ADDRESSES_ONLY
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
@@ -217,6 +218,55 @@ def test_nothing_is_queued_for_another_recipient_or_without_a_decision_to_share(
     with pytest.raises(RefusedError, match="does not authorise sharing"):
         send("channel@northshire.gov.uk", clarify.assessment_id)
     assert (count(db, OutboxMessageRow), count(db, DisclosureRow), count(db, DocumentRow)) == (0, 0, 0)
+
+
+XN_RECIPIENT = "prevent@xn--trst-0ra.example.nhs.uk"
+"""A recipient in an internationalised domain (türst.example.nhs.uk), in its ASCII xn-- form."""
+
+
+def test_a_recipient_in_an_internationalised_domain_goes_in_the_xn_form_the_refusal_asks_for(
+    db: Db, smtp: SmtpServer
+) -> None:
+    """The xn-- form was refused as outside ASCII, because the normalised address spells the domain in
+    Unicode again. It is what is stored and what the SMTP envelope and headers carry; the domain, in the
+    accredited-domain register under its Unicode spelling, is still judged secure, on a retry too."""
+    accredited = replace(
+        db.config, accredited_domains=(AccreditedDomain(domain="Türst.Example.NHS.uk", expires=TODAY),)
+    )
+    made = referral(db, recipient={"email": XN_RECIPIENT})
+
+    def send(to: str) -> QueuedMessage:
+        with db.uow() as uow:
+            return send_referral(
+                uow=uow,
+                actor="lead.a",
+                case_id=made.case_id,
+                to=to,
+                on=TODAY,
+                renderer=RENDERER,
+                from_address=FROM_ADDRESS,
+                config=accredited,
+            )
+
+    with pytest.raises(InvalidFieldError) as refused:  # the Unicode spelling: no relay carries it
+        send("prevent@türst.example.nhs.uk")
+    assert (refused.value.field, refused.value.message) == ("to", ASCII_ADDRESSES_ONLY)
+    assert count(db, OutboxMessageRow) == 0
+
+    queued = send(XN_RECIPIENT)
+    assert queued.to == XN_RECIPIENT and queued.secure_domain and "[secure]" not in queued.subject
+    [row] = outbox_rows(db)
+    assert row.envelope_to == XN_RECIPIENT
+
+    smtp.handler.refuse[XN_RECIPIENT] = "550 5.2.2 Synthetic: mailbox full"
+    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    del smtp.handler.refuse[XN_RECIPIENT]
+    with db.uow() as uow:  # judged secure again from the stored address: it may go as it is
+        requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=accredited)
+    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    [received] = smtp.handler.received
+    assert received.rcpt_tos == [XN_RECIPIENT] and received.message["To"] == XN_RECIPIENT
+    assert received.message["Message-ID"] == queued.message_id
 
 
 def test_while_the_server_is_down_messages_wait_then_all_go_once(db: Db, smtp: SmtpServer) -> None:

@@ -8,7 +8,9 @@ from email.parser import BytesParser
 import pytest
 
 from prevent_ig.adapters.mail.mime import build_mime, new_message_id
+from prevent_ig.domain.config import normalise_domain
 from prevent_ig.domain.documents.messages import (
+    ASCII_ADDRESSES_ONLY,
     PDF,
     Addressing,
     Attachment,
@@ -19,6 +21,8 @@ from prevent_ig.domain.documents.messages import (
 from prevent_ig.domain.law.vocabulary import Outcome
 
 ATTACHMENT = Attachment(filename="PIG-REF-000001.pdf", media_type=PDF, content=b"%PDF-1.7 synthetic")
+XN_RECIPIENT = "prevent@xn--trst-0ra.example.nhs.uk"
+"""An internationalised domain (türst.example.nhs.uk) in the xn-- form the refusal asks for."""
 
 
 def addressed(
@@ -104,12 +108,52 @@ def test_only_the_assessed_recipient_may_receive_it() -> None:
         )
 
 
-def test_an_address_outside_ascii_is_refused_before_anything_is_queued() -> None:
+@pytest.mark.parametrize("to", ["josé@northshire.pnn.police.uk", "prevent@türst.example.nhs.uk"])
+def test_an_address_outside_ascii_is_refused_before_anything_is_queued(to: str) -> None:
     # No secure email relay carries it (no SMTPUTF8): queued, it stopped the mail worker for good.
     with pytest.raises(CompositionRefusedError) as caught:
-        addressed("josé@northshire.pnn.police.uk")
+        addressed(to)
     assert caught.value.field == "to" and caught.value.malformed
-    assert "ASCII" in caught.value.message
+    assert caught.value.message == ASCII_ADDRESSES_ONLY and "xn--" in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "assessed", [XN_RECIPIENT, "prevent@türst.example.nhs.uk", "Prevent@XN--TRST-0RA.Example.NHS.uk"]
+)
+def test_an_internationalised_domain_in_its_xn_form_is_addressed_and_sent_in_that_form(assessed: str) -> None:
+    """The form the refusal above asks for was refused too: the normalised address spells the domain in
+    Unicode again. However the assessment wrote the domain, the message goes to the ASCII form."""
+    addressing = addressed(XN_RECIPIENT, assessed=assessed)
+    assert addressing.to == XN_RECIPIENT and not addressing.secure_domain
+    message = compose_message(
+        addressing, title="Prevent referral", reference="PIG-REF-000003", attachment=ATTACHMENT
+    )
+    assert message.to == XN_RECIPIENT and message.subject.endswith("[secure]")
+    raw = build_mime(
+        message,
+        from_address="prevent.lead@example-trust.nhs.uk",
+        message_id=new_message_id("prevent.lead@example-trust.nhs.uk"),
+        sent_at=datetime(2026, 11, 26, 10, 30, tzinfo=UTC),
+    )
+    assert raw.isascii()
+    assert BytesParser(policy=policy.default).parsebytes(raw)["To"] == XN_RECIPIENT
+
+
+@pytest.mark.parametrize("registered", ["xn--trst-0ra.example.nhs.uk", "Türst.Example.NHS.uk."])
+def test_an_accredited_internationalised_domain_needs_no_tag_however_it_was_registered(
+    registered: str,
+) -> None:
+    # The register keeps a domain in its xn-- form, whichever spelling was entered; the recipient's
+    # domain must be judged in that same form.
+    accredited = (normalise_domain(registered),)
+    message = compose_message(
+        addressed(XN_RECIPIENT, accredited=accredited),
+        title="Prevent referral",
+        reference="PIG-REF-000004",
+        attachment=ATTACHMENT,
+    )
+    assert message.secure_domain and "[secure]" not in message.subject
+    assert addressed("desk@ward.xn--trst-0ra.example.nhs.uk", accredited=accredited).secure_domain
 
 
 def test_stored_bytes_carry_the_headers_the_attachment_and_crlf_line_ends() -> None:

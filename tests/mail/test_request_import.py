@@ -487,6 +487,40 @@ def test_requests_commands_refuse_a_case_number_no_case_can_have(db: Db, tmp_pat
     assert written(db) == [0, 0, 0]
 
 
+@pytest.mark.parametrize(
+    ("draft", "allowed"),
+    [
+        ("0", "greater than or equal to 1"),
+        ("-1", "greater than or equal to 1"),
+        ("2147483648", "less than or equal to 2147483647"),
+        ("99999999999999999999", "less than or equal to 2147483647"),
+        ("9" * 25, "less than or equal to 2147483647"),
+    ],
+)
+def test_draft_commands_refuse_a_draft_id_no_draft_can_have(
+    db: Db, tmp_path: Path, draft: str, allowed: str
+) -> None:
+    """Unchecked, a draft id past PostgreSQL's integer range reached the database and overflowed there
+    (a traceback; on SQLite past 64 bits); now, as anywhere out of 1 to 2147483647, exit 2 naming the
+    draft id and what it may be, before anything is read or written."""
+    env = db.cli_env(tmp_path / "data")
+    import_raw(db, request_email())
+    before = written(db)
+    details = tmp_path / "details.yaml"
+    details.write_text(json.dumps(DETAILS))
+    for command in (
+        ["draft", "--", draft],
+        ["complete", "--case", "1", "--details", str(details), "--", draft],
+        ["discard", "--reason", "Synthetic: a duplicate", "--", draft],
+    ):
+        refused = runner.invoke(requests_app, command, env=env)
+        assert refused.exit_code == 2, refused.output
+        said = " ".join(refused.stderr.replace("│", " ").split())  # unwrapped from the error box
+        assert f"Invalid value for 'draft_id': Input should be {allowed}" in said, refused.output
+        assert "Traceback" not in refused.output
+    assert written(db) == before
+
+
 DETAILS = {
     "organisation": "Northshire Channel Panel (synthetic)",
     "person": "Synthetic Coordinator",

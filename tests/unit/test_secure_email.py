@@ -9,6 +9,7 @@ from prevent_ig.domain.transmit.secure_email import (
     MalformedAddressError,
     check_email,
     domain_is_within,
+    parse_address,
 )
 
 
@@ -64,6 +65,21 @@ def test_domain_is_normalised_to_lower_case_ascii_without_trailing_dot() -> None
     result = check_email("Someone@Bücher.Example.")
     assert result.domain == "xn--bcher-kva.example"
     assert result.address == "Someone@bücher.example"
+
+
+@pytest.mark.parametrize(
+    ("given", "idna"),
+    [
+        ("Prevent.Lead@xn--trst-0ra.example.nhs.uk", "Prevent.Lead@xn--trst-0ra.example.nhs.uk"),
+        ("Prevent.Lead@XN--TRST-0RA.Example.NHS.uk.", "Prevent.Lead@xn--trst-0ra.example.nhs.uk"),
+        ("Someone@Bücher.Example", "Someone@xn--bcher-kva.example"),
+        ("jo.bloggs@NHS.net", "jo.bloggs@nhs.net"),
+    ],
+)
+def test_an_address_is_also_given_with_its_domain_in_the_form_smtp_carries(given: str, idna: str) -> None:
+    # The normalised address spells an xn-- domain in Unicode again, which no secure relay carries:
+    # the xn-- form a person gave must be what a message is addressed to.
+    assert parse_address(given).idna_address == idna
 
 
 def test_internationalised_lookalike_is_not_secure() -> None:

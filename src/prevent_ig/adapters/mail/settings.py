@@ -77,7 +77,7 @@ class SmtpSettings(BaseSettings):
         except MalformedAddressError as error:
             raise MailSettingsError(f"PREVENT_IG_SMTP_FROM_ADDRESS: {error}") from None
         # The normalised address spells an xn-- domain in Unicode again; keep the ASCII form given.
-        return f"{parsed.address.rsplit('@', 1)[0]}@{parsed.domain}"
+        return parsed.idna_address
 
 
 class OutboxSettings(BaseSettings):

@@ -44,7 +44,7 @@ class Attachment:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Addressing:
     to: str
-    """Normalised, and the same mailbox the decision assessed."""
+    """Normalised, with the domain in its ASCII (xn--) form, and the same mailbox the decision assessed."""
     secure_domain: bool
 
 
@@ -79,9 +79,10 @@ def address_message(
         raise CompositionRefusedError(
             "to", f"is not a valid email address: {error}", malformed=True
         ) from None
-    if not address.address.isascii():
+    if not to.isascii():
         # Secure email relays (NHSmail among them) carry no internationalised addresses (SMTPUTF8):
-        # queued, such a message could never be handed over.
+        # queued, such a message could never be handed over. Judged on what was given, not on the
+        # normalised address, which spells an xn-- domain in Unicode again.
         raise CompositionRefusedError("to", ASCII_ADDRESSES_ONLY, malformed=True)
     if assessed_recipient is None:
         raise CompositionRefusedError(
@@ -94,8 +95,8 @@ def address_message(
             f"is not the recipient assessed in assessment {assessment_id}; a different recipient "
             "needs its own assessment",
         )
-    check = check_email(address.address, accredited_domains=accredited_domains)
-    return Addressing(to=address.address, secure_domain=check.secure)
+    check = check_email(address.idna_address, accredited_domains=accredited_domains)
+    return Addressing(to=address.idna_address, secure_domain=check.secure)
 
 
 def compose_message(

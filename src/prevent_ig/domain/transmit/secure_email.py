@@ -24,8 +24,12 @@ class MalformedAddressError(ValueError):
 @dataclass(frozen=True, slots=True)
 class ParsedAddress:
     address: str
+    """Normalised, with an internationalised domain spelled in Unicode (``bücher.example``)."""
     domain: str
     """Lower case, IDNA (ASCII) form, no trailing dot: the form that is matched."""
+    idna_address: str
+    """The normalised local part at ``domain``: the form SMTP and message headers carry, since secure
+    relays take no Unicode domain (SMTPUTF8). Plain ASCII only when the local part is."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,10 @@ def parse_address(address: str) -> ParsedAddress:
         result = validate_email(text, check_deliverability=False)
     except EmailNotValidError as error:
         raise MalformedAddressError(str(error)) from None
-    return ParsedAddress(address=result.normalized, domain=result.ascii_domain.lower())
+    domain = result.ascii_domain.lower()
+    return ParsedAddress(
+        address=result.normalized, domain=domain, idna_address=f"{result.local_part}@{domain}"
+    )
 
 
 def domain_is_within(domain: str, parent: str) -> bool:

@@ -580,6 +580,11 @@ def import_command(
     _print_draft(draft)
 
 
+DraftIdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The draft's number.")]
+"""Checked at the door like every record id: past PostgreSQL's integer the database itself failed on it
+(a traceback, not exit 2)."""
+
+
 @requests_app.command("drafts")
 def drafts_command(
     every: Annotated[bool, typer.Option("--all", help="Completed and discarded drafts too.")] = False,
@@ -603,7 +608,7 @@ def drafts_command(
 
 
 @requests_app.command("draft")
-def draft_command(draft_id: int, as_json: JsonOption = False) -> None:
+def draft_command(draft_id: DraftIdArgument, as_json: JsonOption = False) -> None:
     """One imported request email, with what prevent-ig proposes."""
     records = open_records()
     try:
@@ -660,7 +665,7 @@ class _Completion(BaseModel):
 
 @requests_app.command("complete")
 def complete_command(
-    draft_id: int,
+    draft_id: DraftIdArgument,
     case: Annotated[int, typer.Option("--case", min=1, max=MAX_ID, help="The case the request concerns.")],
     details: Annotated[Path, typer.Option("--details", help="YAML with the lead's answers (docs/mail.md).")],
 ) -> None:
@@ -690,7 +695,8 @@ def complete_command(
 
 @requests_app.command("discard")
 def discard_command(
-    draft_id: int, reason: Annotated[str, typer.Option("--reason", help="Why it is not a request to record.")]
+    draft_id: DraftIdArgument,
+    reason: Annotated[str, typer.Option("--reason", help="Why it is not a request to record.")],
 ) -> None:
     """Set a draft aside (spam, a duplicate, not a request)."""
     records = open_records()
