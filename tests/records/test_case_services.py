@@ -15,10 +15,11 @@ from prevent_ig.adapters.records.tables import (
     SubjectRow,
 )
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
+from prevent_ig.domain.law.vocabulary import AdviserRole, ConsentGiver, ConsentStatus
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services import audit as audit_service
+from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import AssessmentInputProblemsError, LeadDecision
 from prevent_ig.services.cases import due_items, list_cases, raise_concern, view_case
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
@@ -819,6 +820,50 @@ def test_a_decision_resting_on_consent_stops_authorising_once_consent_is_withdra
         assert uow.session.get(AssessmentRow, public_interest).confidentiality_basis == "CLDC.public_interest"  # type: ignore[union-attr]
     disclose(db, public_interest)
     advance(db, case_id, Move.REFER)
+
+
+@pytest.mark.parametrize("supports", [False, True])
+def test_a_decision_made_while_advice_was_awaited_stops_authorising_when_the_advice_is_against(
+    db: Db, supports: bool
+) -> None:
+    # Decision rules step 7: advice against means do not share. Made before the advice came, the
+    # decision said share; once the adviser answers against it, nothing may go on it.
+    case_id = open_case(db)
+    decided = assess_case(
+        db, case_id, ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": None}
+    )
+    with db.uow() as uow:
+        entry = record_advice(
+            uow=uow,
+            actor="adviser.a",
+            assessment_id=decided,
+            on=TODAY,
+            advice=Advice(
+                adviser="Synthetic Guardian",
+                adviser_role=AdviserRole.CALDICOTT_GUARDIAN,
+                supports_sharing=supports,
+                advice="Synthetic advice.",
+            ),
+        )
+        uow.commit()
+    if supports:
+        disclose(db, decided)
+        advance(db, case_id, Move.REFER)
+        return
+    refusal = (
+        f"the IG advice on assessment {decided} \\(Caldicott log entry {entry}\\) does not support sharing"
+    )
+    with pytest.raises(RefusedError, match=refusal):
+        disclose(db, decided)
+    with pytest.raises(RefusedError, match="prevent_referral"):  # the referral move's guard agrees
+        advance(db, case_id, Move.REFER)
+    assert count(db, DisclosureRow) == 0
+    # Reassessed with the advice, the lead's new decision is the word: do not share.
+    reassessed = assess_case(
+        db, case_id, ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": False}
+    )
+    with pytest.raises(RefusedError, match="does not authorise sharing"):
+        disclose(db, reassessed)
 
 
 def problems_of(db: Db, case_id: int, **overrides: object) -> list[tuple[str, str]]:

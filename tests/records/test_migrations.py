@@ -125,3 +125,39 @@ def test_0006_copies_each_assessments_basis_and_awaited_advice_into_columns(db: 
         (no_basis, None, False),
         (unsaid, "CLDC.consent", True),
     ]
+
+
+def test_0008_gives_each_answer_from_the_queue_its_verdict_from_the_words_it_was_logged_with(db: Db) -> None:
+    """Answers logged before the column get their verdict from the fixed words the queue wrote; an
+    entry logged by hand answers nothing and has none."""
+    case_id = open_case(db)
+    asked = [assess_case(db, open_case(db)) for _ in range(2)]
+    db.engine.dispose()
+    migrate.downgrade(db.engine, "0007")
+    entries = [
+        (asked[0], True, "The Caldicott guardian does not support sharing; the Prevent lead reassesses."),
+        (asked[1], True, "The Data Protection Officer supports sharing; the Prevent lead reassesses."),
+        (None, False, "Logged by hand: does not support sharing."),
+    ]
+    with db.engine.begin() as connection:
+        for assessment_id, answers, decision in entries:
+            connection.execute(
+                text(
+                    "INSERT INTO caldicott_log (case_id, assessment_id, answers, question, adviser, adviser_role,"
+                    " advice, decision, logged_on) VALUES (:case_id, :assessment_id, :answers, 'Q', 'A', 'dpo',"
+                    " 'x', :decision, :on)"
+                ),
+                {
+                    "case_id": case_id,
+                    "assessment_id": assessment_id,
+                    "answers": answers,
+                    "decision": decision,
+                    "on": TODAY,
+                },
+            )
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        verdicts = connection.execute(
+            text("SELECT supports_sharing FROM caldicott_log ORDER BY id")
+        ).scalars()
+        assert [None if v is None else bool(v) for v in verdicts] == [False, True, None]

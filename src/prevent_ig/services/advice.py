@@ -159,6 +159,7 @@ def record_advice(*, uow: UnitOfWork, actor: str, assessment_id: int, advice: Ad
             case_id=row.case_id,
             assessment_id=row.id,
             answers=True,
+            supports_sharing=advice.supports_sharing,
         ),
     )
 

@@ -6,14 +6,15 @@ may have recorded a newer decision on the same question, or the person may have 
 the decision rested on. Consent is the first basis for sharing, and where it is not there another
 lawful basis must be met or nothing is shared (guidance §3 and §8): a decision made on consent that
 has since been withdrawn or refused authorises nothing until a new assessment finds another basis.
-Every place that acts on a decision asks this module, so none of them acts on one that no longer
-stands.
+Likewise a decision made while IG advice was awaited stops authorising when the advice comes back
+against sharing (decision rules, step 7). Every place that acts on a decision asks this module, so
+none of them acts on one that no longer stands.
 """
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
-from prevent_ig.adapters.records.tables import AssessmentRow
+from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import Outcome, Purpose
 from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
@@ -32,6 +33,13 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
     later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
     if later is not None:
         return f"assessment {row.id} was superseded by assessment {later}"
+    if row.awaits_advice and (against := _advice_against(uow, row.id)) is not None:
+        # Decided while the advice was awaited; had it been known, the rules would have said do not
+        # share (step 7). The lead may reassess, and take a disagreement to the Caldicott guardian or SIRO.
+        return (
+            f"the IG advice on assessment {row.id} (Caldicott log entry {against}) does not support "
+            "sharing; reassess with the advice"
+        )
     # A decision's consent came from the lead's answers; the case's own consent record, where there is
     # one, is the later word on it.
     if row.confidentiality_basis == CONSENT_BASIS and (
@@ -42,6 +50,17 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
             f"{lapsed}; record a new assessment"
         )
     return None
+
+
+def _advice_against(uow: UnitOfWork, assessment_id: int) -> int | None:
+    """The Caldicott log entry that answered the assessment against sharing, if one did."""
+    return uow.session.scalar(
+        select(CaldicottLogRow.id).where(
+            CaldicottLogRow.assessment_id == assessment_id,
+            CaldicottLogRow.answers,
+            CaldicottLogRow.supports_sharing.is_(False),
+        )
+    )
 
 
 def standing() -> ColumnElement[bool]:

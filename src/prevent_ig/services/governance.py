@@ -30,6 +30,8 @@ class CaldicottEntry:
     """The assessment the entry is about: one of ``case_id``'s own."""
     answers: bool = False
     """The adviser's answer from the queue (``services.advice``), which takes the assessment out of it."""
+    supports_sharing: bool | None = None
+    """An answer's verdict; only an answer has one."""
 
 
 def log_caldicott_advice(*, uow: UnitOfWork, actor: str, entry: CaldicottEntry, on: date) -> int:

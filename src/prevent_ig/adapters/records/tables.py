@@ -246,6 +246,9 @@ class CaldicottLogRow(Base):
     """The assessment the entry is about, one of its case's own."""
     answers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """The adviser's answer from the queue, which takes the assessment out of it."""
+    supports_sharing: Mapped[bool | None] = mapped_column(Boolean)
+    """An answer's verdict (None on an entry that answers nothing): against, and the assessment it
+    answers no longer authorises sharing (``services.authority``)."""
     question: Mapped[str] = mapped_column(Text)
     adviser: Mapped[str] = mapped_column(String(NAME))
     adviser_role: Mapped[str] = mapped_column(String(SHORT))
