@@ -15,8 +15,11 @@ from prevent_ig.adapters.records.tables import (
     RequestDraftRow,
 )
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.registers import ContactRole, NewContact, add_contact
 from tests.documents.builders import ANSWERS, pdf_pages, referral
+from tests.fixtures_db import TODAY
 
 
 @pytest.fixture(autouse=True)
@@ -268,3 +271,34 @@ def test_the_referral_page_names_the_register_contact_the_form_falls_back_on(as_
     assert "The register holds 2 Prevent lead contacts: this is the first one added." in shown
     pdf = " ".join(pdf_pages(lead.client.get(f"/cases/{made.case_id}/referral-form.pdf").content))
     assert "Synthetic First Lead" in pdf and "Synthetic New Lead" not in pdf  # as the page said
+
+
+def test_the_referral_page_shows_the_consent_to_sharing_in_force(as_role) -> None:  # type: ignore[no-untyped-def]
+    # Not the last consent of any kind, and not "given" once it has been withdrawn.
+    lead = as_role(Role.PREVENT_LEAD, "lead.consent")
+    made = referral(lead.db)
+    page = f"/cases/{made.case_id}/referral"
+    assert "No consent to sharing recorded on the case" in lead.client.get(page).text
+    with lead.db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor="lead.consent",
+            case_id=made.case_id,
+            on=TODAY,
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.GIVEN,
+                has_capacity=True,
+                sought_by="lead.consent",
+                sought_on=TODAY,
+                given_by=ConsentGiver.SUBJECT,
+            ),
+        )
+    assert "Consent to sharing given" in lead.client.get(page).text
+    with lead.db.uow() as uow:
+        withdraw_consent(uow=uow, actor="lead.consent", case_id=made.case_id, consent_id=consent_id, on=TODAY)
+
+    shown = lead.client.get(page).text
+
+    assert f"Consent to sharing withdrawn on {TODAY.day} {TODAY:%B %Y}" in shown
+    assert "Consent to sharing given" not in shown
