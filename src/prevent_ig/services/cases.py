@@ -405,6 +405,18 @@ def list_cases(
     return summaries
 
 
+def next_deadline(case: views.CaseDetail) -> tuple[date, int | None] | None:
+    """The case's next deadline, its own or an open partner request's (with that request's id), as
+    the case list and the due list judge it: a page that showed only the case's own date would say
+    "nothing due" beside a request due today."""
+    due: list[tuple[date, int | None]] = [
+        (r.due_on, r.id) for r in case.requests if r.status in OPEN_REQUEST_STATUSES
+    ]
+    if case.next_due_on is not None:
+        due.append((case.next_due_on, None))
+    return min(due, key=lambda d: (d[0], d[1] is not None)) if due else None
+
+
 def _summary(case: CaseRow, request_due_on: date | None) -> views.CaseSummary:
     due, kind = case.next_due_on, case.next_due_kind
     if request_due_on is not None and (due is None or request_due_on < due):

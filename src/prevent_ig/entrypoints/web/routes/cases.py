@@ -17,10 +17,11 @@ from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, option_labels
 from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
-from prevent_ig.services.cases import NewSubject, list_cases, raise_concern
+from prevent_ig.services.cases import NewSubject, list_cases, next_deadline, raise_concern
 from prevent_ig.services.documents import register_contacts
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.pathway import advance_case
+from prevent_ig.services.views import CaseDetail
 
 router = PermissionRouter()
 
@@ -73,7 +74,7 @@ async def case_page(
 
 def _case_page(
     request: Request,
-    case: object,
+    case: CaseDetail,
     *,
     recorded: str | None = None,
     flagged: int = 0,
@@ -85,6 +86,7 @@ def _case_page(
         "cases/show.html",
         status_code=400 if errors else 200,
         case=case,
+        next_due=next_deadline(case),
         recorded=recorded,
         flagged=flagged,
         withdrawn_scope=withdrawn_scope,

@@ -1,0 +1,27 @@
+"""The case page's "Next due" is the case's next deadline as the case list and the due list judge it:
+its own, or an open partner request's, whichever comes first."""
+
+from datetime import timedelta
+
+from prevent_ig.domain.access import Role
+from tests.fixtures_db import TODAY
+from tests.records.helpers import open_case, partner_request
+
+
+def next_due(page: str) -> str:
+    words = " ".join(page.split())
+    return words.split("Next due</dt>", 1)[1].split("</dd>", 1)[0]
+
+
+def test_an_open_partner_request_is_the_cases_next_deadline(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.due")
+    case_id = open_case(lead.db)
+    assert "Nothing due" in next_due(lead.client.get(f"/cases/{case_id}").text)
+    received = TODAY - timedelta(days=1)
+    request_id = partner_request(lead.db, case_id, received)
+    due_on = lead.db.config.calendar.add_working_days(received, 5)
+
+    shown = next_due(lead.client.get(f"/cases/{case_id}").text)
+
+    assert f"{due_on.day} {due_on:%B %Y}" in shown
+    assert f'<a href="/requests/{request_id}">partner request {request_id}</a>' in shown
