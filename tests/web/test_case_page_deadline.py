@@ -1,9 +1,10 @@
 """The case page's "Next due" is the case's next deadline as the case list and the due list judge it:
 its own, or an open partner request's, whichever comes first."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from tests.fixtures_db import TODAY
 from tests.records.helpers import open_case, partner_request
 
@@ -25,3 +26,25 @@ def test_an_open_partner_request_is_the_cases_next_deadline(as_role) -> None:  #
 
     assert f"{due_on.day} {due_on:%B %Y}" in shown
     assert f'<a href="/requests/{request_id}">partner request {request_id}</a>' in shown
+
+
+def received_for(calendar: WorkingDayCalendar, due_on: date) -> date:
+    """The day a request must have arrived to fall due on ``due_on`` (five working days on)."""
+    day = due_on
+    while calendar.add_working_days(day, 5) != due_on:
+        day -= timedelta(days=1)
+    return day
+
+
+def test_the_requests_list_says_due_today_and_counts_one_working_day_in_the_singular(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.list")
+    calendar = lead.db.config.calendar
+    tomorrow = calendar.add_working_days(TODAY, 1)
+    for due_on in (TODAY, tomorrow):
+        partner_request(lead.db, open_case(lead.db), received_for(calendar, due_on))
+
+    text = " ".join(lead.client.get("/requests").text.split())
+
+    assert "(due today)" in text
+    assert "(1 working day left)" in text
+    assert "0 working days left" not in text and "1 working days left" not in text

@@ -45,6 +45,32 @@ def agreement(db: Db, partner: str, *, expires_in: int, references_prevent: bool
         )
 
 
+def test_a_signed_agreement_is_not_shown_in_force_before_it_starts(as_role) -> None:  # type: ignore[no-untyped-def]
+    siro = as_role(Role.SIRO, "siro.start")
+    with siro.db.uow() as uow:
+        starts = TODAY + timedelta(days=10)
+        record_agreement(
+            uow=uow,
+            actor="ig.a",
+            agreement=NewAgreement(
+                partner="Future Council",
+                purpose="Prevent and Channel information sharing",
+                references_prevent=True,
+                starts_on=starts,
+                review_on=starts + timedelta(days=300),
+                expires_on=starts + timedelta(days=365),
+            ),
+        )
+        row = uow.session.scalars(select(DataSharingAgreementRow)).one()
+        row.signed_by_siro, row.signed_on = "Synthetic SIRO", TODAY
+        uow.commit()
+
+    text = siro.client.get("/registers").text
+
+    assert f"Starts {starts.day} {starts:%b %Y}" in text
+    assert "In force" not in text
+
+
 def audit_events(db: Db) -> list[tuple[str, str | None]]:
     with db.uow() as uow:
         return [

@@ -53,6 +53,8 @@ class AgreementView:
     expires_on: date
     days_left: int
     """Calendar days until expiry (negative once expired)."""
+    started: bool = True
+    """Its start date has come: signed or not, an agreement is not in force before it."""
 
     @property
     def expired(self) -> bool:
@@ -111,6 +113,7 @@ def _agreement(row: DataSharingAgreementRow, today: date) -> AgreementView:
         review_on=row.review_on,
         expires_on=row.expires_on,
         days_left=(row.expires_on - today).days,
+        started=row.starts_on <= today,
     )
 
 
