@@ -10,6 +10,9 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.vocabulary import ConsentStatus
+from prevent_ig.services.cases import age_on, date_of_birth
+from prevent_ig.services.consents import NewConsent, record_consent
 from tests.fixtures_db import Db
 from tests.records.helpers import assess_case, open_case
 
@@ -354,3 +357,65 @@ def test_empty_answers_render_as_empty_fields_not_none(as_role) -> None:  # type
         data={"draft": "{}", "action": "goto:legal_requirement_detail", "csrf_token": token},
     )
     assert 'value="None"' not in page.text
+
+
+def test_a_decision_built_on_answers_the_records_contradict_is_not_shown(as_role) -> None:  # type: ignore[no-untyped-def]
+    # "Share, consent given" must not appear, even before recording, for a person whose record says
+    # they refused: the lead is sent back to the answer, named by its question.
+    lead = as_role(Role.PREVENT_LEAD, "lead.records")
+    case_id = open_case(lead.db)
+    with lead.db.uow() as uow:
+        record_consent(
+            uow=uow,
+            actor="lead.records",
+            case_id=case_id,
+            on=lead.db.clock.moment.date(),
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.REFUSED,
+                has_capacity=True,
+                sought_by="lead.records",
+                sought_on=lead.db.clock.moment.date(),
+                given_by=None,
+            ),
+        )
+        age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
+    draft = {
+        "kind": "referral",
+        "purpose": "prevent_referral",
+        "role": "patient",
+        "age": age,
+        "adult_at_risk": "no",
+        "capacity_doubt": "no",
+        "consent_status": "given",
+        "given_by": "subject",
+        "recipient_type": "police",
+        "recipient": {"name": "Synthetic Police", "email": "p@x.pnn.police.uk"},
+        "dsa_in_place": "yes",
+        "legal_requirement": "none",
+        "risks": ["others"],
+        "substantial_public_interest": "yes",
+        "informing_would_prejudice": "no",
+        "items": [
+            {"id": "a", "description": "Name", "category": "identity", "relevant": True, "justification": "j"}
+        ],
+        "ig_advice": "none",
+        "rationale": "Synthetic rationale.",
+    }
+    token = lead.csrf(f"/cases/{case_id}")
+
+    page = lead.client.post(
+        f"/cases/{case_id}/assess", data={"draft": json.dumps(draft), "action": "decide", "csrf_token": token}
+    )
+
+    assert page.status_code == 400
+    text = unescape(page.text)
+    assert "You may share" not in text and "Check your answers" in text
+    assert "Have they agreed to the sharing? The case's consent record says refused" in text
+    assert 'href="#answer-consent_status"' in text and 'id="answer-consent_status"' in text
+    # Answered as the record says, the decision is shown.
+    draft["consent_status"] = "refused"
+    shown = lead.client.post(
+        f"/cases/{case_id}/assess", data={"draft": json.dumps(draft), "action": "decide", "csrf_token": token}
+    )
+    assert shown.status_code == 200 and "Check your answers" not in shown.text

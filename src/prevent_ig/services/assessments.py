@@ -76,8 +76,9 @@ def record_assessment(
         raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
-    born = date_of_birth(uow, case_id)
-    if problems := _disagreements_with_the_records(uow, case_id, born, assessment, today):
+    if problems := disagreements_with_the_records(
+        uow=uow, case_id=case_id, assessment=assessment, today=today
+    ):
         raise AssessmentInputProblemsError(problems)
     if request_id is not None:
         request = uow.session.get(PartnerRequestRow, request_id)
@@ -161,15 +162,16 @@ def _standing_answer(
     return None
 
 
-def _disagreements_with_the_records(
-    uow: UnitOfWork, case_id: int, born: date, assessment: Assessment, today: date
+def disagreements_with_the_records(
+    *, uow: UnitOfWork, case_id: int, assessment: Assessment, today: date
 ) -> list[InputProblem]:
     """Where the answers contradict the case's own records. The engine decides on the answers alone,
     and the lawful basis turns on them: an age of 15 for someone the record shows is 36 reaches for the
     under-18 safeguarding condition and a parent's consent; "given" for a person whose recorded
-    consent was withdrawn rests the decision on consent that is not there."""
+    consent was withdrawn rests the decision on consent that is not there. Asked before a decision is
+    shown as well as when it is recorded, so no page presents a decision built on such answers."""
     problems = []
-    if assessment.subject.age != age_on(born, today):
+    if assessment.subject.age != age_on(date_of_birth(uow, case_id), today):
         problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
     recorded = consent_in_force(uow, case_id, SHARING)
     said = assessment.consent

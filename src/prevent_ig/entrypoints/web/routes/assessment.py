@@ -2,6 +2,7 @@
 lead's own decision, recorded with the engine's output."""
 
 import json
+from datetime import date
 from typing import Any
 
 from fastapi import Request
@@ -20,7 +21,12 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
 from prevent_ig.entrypoints.web.templating import render
-from prevent_ig.services.assessments import AssessmentInputProblemsError, LeadDecision, record_assessment
+from prevent_ig.services.assessments import (
+    AssessmentInputProblemsError,
+    LeadDecision,
+    disagreements_with_the_records,
+    record_assessment,
+)
 from prevent_ig.services.cases import age_on
 from prevent_ig.services.errors import ServiceError
 
@@ -247,8 +253,37 @@ def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision]
     return assessment, assess(assessment, engine_config_for(request), today=records_of(request).today())
 
 
+# The interview's question for each answer the case's records can contradict.
+_QUESTION_OF_FIELD = {
+    "subject.age": "age",
+    "consent.status": "consent_status",
+    "consent.given_by": "given_by",
+}
+
+
+def _against_the_records(
+    request: Request, case_id: RecordId, assessment: Any, today: date
+) -> list[dict[str, str]]:
+    """Answers the case's records contradict, as errors on their questions: checked before the decision
+    is shown, so no page says "share, with consent" for a person whose record says they refused."""
+    with records_of(request).new_unit_of_work().reading() as uow:
+        problems = disagreements_with_the_records(
+            uow=uow, case_id=case_id, assessment=assessment, today=today
+        )
+    titles = {q.key: q.title for q in interview.QUESTIONS}
+    errors = []
+    for problem in problems:
+        key = _QUESTION_OF_FIELD.get(problem.field)
+        title = titles.get(key, problem.field) if key else problem.field
+        said = problem.message[:1].upper() + problem.message[1:]
+        errors.append({"text": f"{title} {said}", "href": f"#answer-{key}" if key else "#"})
+    return errors
+
+
 def _decide(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:
     result = _evaluate(request, answers)
+    if not isinstance(result, list):
+        result = _against_the_records(request, case_id, result[0], result[1].decided_on) or result
     if isinstance(result, list):
         return render(
             request,
