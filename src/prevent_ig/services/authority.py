@@ -52,6 +52,20 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
     return None
 
 
+def lapsed_decisions(uow: UnitOfWork, case_id: int) -> dict[int, str]:
+    """Why each of the case's standing, followed "share" decisions no longer authorises sharing, by
+    assessment id: the case page says so beside each, rather than showing them as current."""
+    rows = uow.session.scalars(
+        select(AssessmentRow).where(
+            AssessmentRow.case_id == case_id,
+            AssessmentRow.outcome == Outcome.SHARE.value,
+            AssessmentRow.lead_decision == "follow",
+            standing(),
+        )
+    )
+    return {row.id: why for row in rows if (why := why_not_authorised(uow, row)) is not None}
+
+
 def _advice_against(uow: UnitOfWork, assessment_id: int) -> int | None:
     """The Caldicott log entry that answered the assessment against sharing, if one did."""
     return uow.session.scalar(

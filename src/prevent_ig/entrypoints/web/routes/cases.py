@@ -17,6 +17,7 @@ from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, option_labels
 from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
+from prevent_ig.services.authority import lapsed_decisions
 from prevent_ig.services.cases import NewSubject, list_cases, next_deadline, raise_concern
 from prevent_ig.services.documents import register_contacts
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
@@ -81,12 +82,17 @@ def _case_page(
     withdrawn_scope: str = "",
     errors: dict[str, object] | None = None,
 ) -> Response:
+    lapsed: dict[int, str] = {}
+    if allows(user_of(request).role, Permission.CASE_VIEW_ALL):  # the reasons may name the IG advice
+        with records_of(request).new_unit_of_work().reading() as uow:
+            lapsed = lapsed_decisions(uow, case.id)
     return render(
         request,
         "cases/show.html",
         status_code=400 if errors else 200,
         case=case,
         next_due=next_deadline(case),
+        lapsed=lapsed,
         recorded=recorded,
         flagged=flagged,
         withdrawn_scope=withdrawn_scope,

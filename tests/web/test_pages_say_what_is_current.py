@@ -1,12 +1,14 @@
-"""The case page's "Next due" is the case's next deadline as the case list and the due list judge it:
+"""The case page tells the truth about what is current. Its "Next due" is the case's next deadline as the case list and the due list judge it:
 its own, or an open partner request's, whichever comes first."""
 
 from datetime import date, timedelta
 
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from tests.fixtures_db import TODAY
-from tests.records.helpers import open_case, partner_request
+from tests.records.helpers import assess_case, open_case, partner_request
 
 
 def next_due(page: str) -> str:
@@ -48,3 +50,35 @@ def test_the_requests_list_says_due_today_and_counts_one_working_day_in_the_sing
     assert "(due today)" in text
     assert "(1 working day left)" in text
     assert "0 working days left" not in text and "1 working days left" not in text
+
+
+def test_a_decision_that_no_longer_authorises_sharing_says_so_and_why_to_the_lead_only(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.lapsed")
+    practitioner = as_role(Role.PRACTITIONER, "clinician.a")  # raised the concern (open_case)
+    case_id = open_case(lead.db)
+    with lead.db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor="lead.lapsed",
+            case_id=case_id,
+            on=TODAY,
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.GIVEN,
+                has_capacity=True,
+                sought_by="lead.lapsed",
+                sought_on=TODAY,
+                given_by=ConsentGiver.SUBJECT,
+            ),
+        )
+    decided = assess_case(lead.db, case_id)  # rests on that consent
+    assert "No longer authorises sharing" not in lead.client.get(f"/cases/{case_id}").text
+    with lead.db.uow() as uow:
+        withdraw_consent(uow=uow, actor="lead.lapsed", case_id=case_id, consent_id=consent_id, on=TODAY)
+
+    shown = " ".join(lead.client.get(f"/cases/{case_id}").text.split())
+
+    assert f"Assessment {decided}:" in shown
+    assert "No longer authorises sharing:</strong> assessment" in shown
+    assert f"consent to sharing was withdrawn on {TODAY}" in shown
+    assert "No longer authorises sharing" not in practitioner.client.get(f"/cases/{case_id}").text
