@@ -3,10 +3,12 @@ its own, or an open partner request's, whichever comes first."""
 
 from datetime import date, timedelta
 
+from prevent_ig.adapters.records.tables import PartnerRequestRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.requests import ask_for_clarification
 from tests.fixtures_db import TODAY
 from tests.records.helpers import assess_case, open_case, partner_request
 
@@ -82,3 +84,38 @@ def test_a_decision_that_no_longer_authorises_sharing_says_so_and_why_to_the_lea
     assert "No longer authorises sharing:</strong> assessment" in shown
     assert f"consent to sharing was withdrawn on {TODAY}" in shown
     assert "No longer authorises sharing" not in practitioner.client.get(f"/cases/{case_id}").text
+
+
+def date_fields(name: str, day: date) -> dict[str, str]:
+    return {f"{name}[day]": str(day.day), f"{name}[month]": str(day.month), f"{name}[year]": str(day.year)}
+
+
+def test_a_requests_clocks_run_from_when_things_happened_not_when_they_were_recorded(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.dates")
+    calendar = lead.db.config.calendar
+    received = TODAY - timedelta(days=7)
+    case_id = open_case(lead.db, on=received)
+    request_id = partner_request(lead.db, case_id, received)
+    page = f"/requests/{request_id}"
+    with lead.db.uow() as uow:
+        ask_for_clarification(uow=uow, actor="lead.dates", request_id=request_id, missing=["x"], on=received)
+
+    future = lead.post_form(
+        f"{page}/clarified", date_fields("clarified_on", TODAY + timedelta(days=1)), form_page=page
+    )
+    assert future.status_code == 400
+    assert "The date the requestor answered must be today or earlier" in future.text
+    assert 'href="#clarified_on-day"' in future.text
+    replied = received + timedelta(days=2)  # read then, recorded today
+    done = lead.post_form(f"{page}/clarified", date_fields("clarified_on", replied), form_page=page)
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None and row.due_on == calendar.add_working_days(replied, 5)
+
+    sent = replied + timedelta(days=1)
+    done = lead.post_form(f"{page}/answered", date_fields("answered_on", sent), form_page=page)
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None and (row.status, row.answered_on) == ("answered", sent)

@@ -1,5 +1,6 @@
 """Journey 4: answering a partner's request — intake, the §5 checklist, the clock, clarification."""
 
+from datetime import date
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -44,7 +45,28 @@ FORM_FIELDS = {"received_on": "received", "legal_powers_cited": "powers", "items
 
 def _href(field: str) -> str:
     """Where the error summary links: a date's first box (nhsuk date input), any other field itself."""
-    return f"#{field}-day" if field == "received" else f"#{field}"
+    return f"#{field}-day" if field in ("received", *_EVENT_DATES) else f"#{field}"
+
+
+_EVENT_DATES = {
+    "clarified_on": "the requestor answered",
+    "answered_on": "the answer went to the requestor",
+}
+"""The date boxes of the request page's two forms: each clock is counted from what happened when it
+happened, not from the day it was recorded (a reply read on Monday and recorded on Wednesday must
+not give the lead two more days, nor an answer recorded late count as late)."""
+
+
+async def _event_date(request: Request, name: str) -> date | dict[str, dict[str, str]]:
+    """The date the form gives, or the error to show on it."""
+    found = date_in_form(await request.form(), name)
+    if found is None:
+        text = f"Enter the date {_EVENT_DATES[name]}, for example 22 12 2026"
+    elif found > records_of(request).today():
+        text = f"The date {_EVENT_DATES[name]} must be today or earlier"
+    else:
+        return found
+    return {name: {"text": text, "href": _href(name)}}
 
 
 @router.page("/requests", permission=Permission.REQUEST_MANAGE)
@@ -220,6 +242,7 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         row=row,
         checklist=checklist,
         left=calendar.working_days_between(records_of(request).today(), row.due_on),
+        today=records_of(request).today(),
         recipient_labels=option_labels(RECIPIENT),
         purpose_labels=option_labels(PURPOSE),
         power_titles=option_labels(legal_power_options()),
@@ -254,13 +277,16 @@ async def clarify(request: Request, request_id: RecordId) -> Response:
 @router.page("/requests/{request_id}/clarified", permission=Permission.REQUEST_MANAGE, methods=("POST",))
 async def clarified(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
+    on = await _event_date(request, "clarified_on")
+    if isinstance(on, dict):
+        return _request_page(request, row, on)
     try:
         with records_of(request).new_unit_of_work() as uow:
             clarification_received(
                 uow=uow,
                 actor=user_of(request).username,
                 request_id=request_id,
-                on=records_of(request).today(),
+                on=on,
                 calendar=engine_config_for(request).calendar,
             )
     except (InvalidFieldError, RefusedError) as error:
@@ -271,13 +297,16 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
 @router.page("/requests/{request_id}/answered", permission=Permission.REQUEST_MANAGE, methods=("POST",))
 async def answered(request: Request, request_id: RecordId) -> Response:
     row = _load(request, request_id)
+    on = await _event_date(request, "answered_on")
+    if isinstance(on, dict):
+        return _request_page(request, row, on)
     try:
         with records_of(request).new_unit_of_work() as uow:
             mark_answered(
                 uow=uow,
                 actor=user_of(request).username,
                 request_id=request_id,
-                on=records_of(request).today(),
+                on=on,
             )
     except (InvalidFieldError, RefusedError) as error:
         return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
