@@ -3,11 +3,13 @@ its own, or an open partner request's, whichever comes first."""
 
 from datetime import date, timedelta
 
-from prevent_ig.adapters.records.tables import PartnerRequestRow
+from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
+from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import ask_for_clarification
 from tests.fixtures_db import TODAY
 from tests.records.helpers import assess_case, open_case, partner_request
@@ -119,3 +121,38 @@ def test_a_requests_clocks_run_from_when_things_happened_not_when_they_were_reco
     with lead.db.uow() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         assert row is not None and (row.status, row.answered_on) == ("answered", sent)
+
+
+def test_information_gathering_counts_from_the_day_the_request_arrived(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.gather")
+    case_id = open_case(lead.db, on=TODAY - timedelta(days=10))
+    assess_case(lead.db, case_id)
+    for move in (Move.REFER, Move.START_SCREENING):
+        with lead.db.uow() as uow:
+            advance_case(
+                uow=uow,
+                actor="lead.gather",
+                case_id=case_id,
+                move=move,
+                on=TODAY,
+                calendar=lead.db.config.calendar,
+            )
+    page = f"/cases/{case_id}"
+    missing = lead.post_form(f"{page}/move", {"move": "gather_information", "version": "3"}, form_page=page)
+    assert missing.status_code == 400
+    assert "Enter the date the request for information arrived" in missing.text
+    assert 'href="#information_request_on-day"' in missing.text
+    asked = TODAY - timedelta(days=3)
+
+    moved = lead.post_form(
+        f"{page}/move",
+        {"move": "gather_information", "version": "3", **date_fields("information_request_on", asked)},
+        form_page=page,
+    )
+
+    assert moved.status_code == 303, moved.text
+    with lead.db.uow() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        assert row is not None and row.information_due_on == lead.db.config.calendar.add_working_days(
+            asked, 5
+        )

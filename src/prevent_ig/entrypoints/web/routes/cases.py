@@ -117,10 +117,21 @@ async def move_case(
 ) -> Response:
     user = user_of(request)
     error, field = None, "move"
+    today = records_of(request).today()
+    # The 5 working days of information gathering run from the day the panel's request arrived
+    # (guidance §5), which may be before the move is recorded.
+    asked = date_in_form(await request.form(), "information_request_on")
     if move not in {m.value for m in Move}:
         error = "Choose what happened"
     elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
         error, field = "Choose why the case is leaving the pathway", "exit_reason"
+    elif move == Move.GATHER_INFORMATION.value and (asked is None or asked > today):
+        error = (
+            "Enter the date the request for information arrived, for example 22 12 2026"
+            if asked is None
+            else "The date the request for information arrived must be today or earlier"
+        )
+        field = "information_request_on"
     if error is None:
         try:
             with records_of(request).new_unit_of_work() as uow:
@@ -129,16 +140,18 @@ async def move_case(
                     actor=user.username,
                     case_id=case_id,
                     move=Move(move),
-                    on=records_of(request).today(),
+                    on=today,
                     calendar=engine_config_for(request).calendar,
                     exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
+                    information_request_on=asked if move == Move.GATHER_INFORMATION.value else None,
                     expected_version=version,
                 )
         except (InvalidFieldError, RefusedError) as refusal:
             error = str(refusal)
     if error:
         case = load_case_for(request, case_id)
-        return _case_page(request, case, errors={field: {"text": error, "href": f"#{field}"}})
+        href = f"#{field}-day" if field == "information_request_on" else f"#{field}"  # a date's first box
+        return _case_page(request, case, errors={field: {"text": error, "href": href}})
     return RedirectResponse(f"/cases/{case_id}?recorded=move", status_code=303)
 
 
