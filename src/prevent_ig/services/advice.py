@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow, NotificationRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.law.consent import ADULT_AGE
 from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import IG_ADVICE_STEP, add_timeline
@@ -34,6 +35,7 @@ class ItemAskedAbout:
     description: str
     category: str
     relevant: bool
+    justification: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -53,6 +55,13 @@ class AdviceRequest:
     recipient_name: str
     recipient_type: str
     consent_status: str
+    consent_given_by: str | None = None
+    under_18: bool | None = None
+    """An age band, not the age: whether consent is the person's own or a parent's turns on it."""
+    adult_at_risk: bool | None = None
+    has_capacity: bool | None = None
+    rationale: str = ""
+    """The lead's reasoning, which the advice weighs."""
     items: tuple[ItemAskedAbout, ...]
     question: str
     """The question as it goes into the Caldicott log, starting ``Assessment N``."""
@@ -191,6 +200,8 @@ def _request(row: AssessmentRow) -> AdviceRequest:
     data = row.input
     recipient = data.get("recipient") or {}
     role = (data.get("ig_advice") or {}).get("adviser_role")
+    consent, subject = data.get("consent") or {}, data.get("subject") or {}
+    age = subject.get("age")
     return AdviceRequest(
         assessment_id=row.id,
         case_id=row.case_id,
@@ -203,17 +214,27 @@ def _request(row: AssessmentRow) -> AdviceRequest:
         adviser_role=AdviserRole(role) if role in {r.value for r in AdviserRole} else None,
         recipient_name=str(recipient.get("name", "")),
         recipient_type=str(recipient.get("type", "")),
-        consent_status=str((data.get("consent") or {}).get("status", "")),
+        consent_status=str(consent.get("status", "")),
+        consent_given_by=str(consent["given_by"]) if consent.get("given_by") else None,
+        under_18=age < ADULT_AGE if isinstance(age, int) else None,
+        adult_at_risk=_flag(subject.get("adult_at_risk")),
+        has_capacity=_flag(subject.get("has_capacity")),
+        rationale=str((data.get("grounds") or {}).get("rationale") or ""),
         items=tuple(
             ItemAskedAbout(
                 description=str(item.get("description", "")),
                 category=str(item.get("category", "")),
                 relevant=bool(item.get("relevant")),
+                justification=str(item.get("justification") or ""),
             )
             for item in data.get("items") or []
         ),
         question=_question(row),
     )
+
+
+def _flag(value: object) -> bool | None:
+    return value if isinstance(value, bool) else None
 
 
 def _question(row: AssessmentRow) -> str:

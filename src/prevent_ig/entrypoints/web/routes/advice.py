@@ -16,6 +16,7 @@ from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_
 from prevent_ig.entrypoints.web.interview import (
     ADVISER,
     CATEGORY_LABELS,
+    GIVEN_BY,
     KIND,
     PURPOSE,
     RECIPIENT,
@@ -62,6 +63,7 @@ def labels() -> dict[str, dict[str, str]]:
         "category": {c.value: text for c, text in CATEGORY_LABELS.items()},
         "outcome": OUTCOMES,
         "consent": CONSENT,
+        "giver": option_labels(GIVEN_BY),
     }
 
 
