@@ -156,3 +156,42 @@ def test_information_gathering_counts_from_the_day_the_request_arrived(as_role) 
         assert row is not None and row.information_due_on == lead.db.config.calendar.add_working_days(
             asked, 5
         )
+
+
+def test_withdrawing_consent_on_a_referred_case_with_no_recorded_disclosure_says_to_tell_the_police(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    # "Record the referral as made" follows a referral sent by hand: no disclosure row, but the police have it.
+    lead = as_role(Role.PREVENT_LEAD, "lead.told")
+    case_id = open_case(lead.db)
+    with lead.db.uow() as uow:
+        consent_id = record_consent(
+            uow=uow,
+            actor="lead.told",
+            case_id=case_id,
+            on=TODAY,
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.GIVEN,
+                has_capacity=True,
+                sought_by="lead.told",
+                sought_on=TODAY,
+                given_by=ConsentGiver.SUBJECT,
+            ),
+        )
+    assess_case(lead.db, case_id)
+    with lead.db.uow() as uow:
+        advance_case(
+            uow=uow,
+            actor="lead.told",
+            case_id=case_id,
+            move=Move.REFER,
+            on=TODAY,
+            calendar=lead.db.config.calendar,
+        )
+        withdraw_consent(uow=uow, actor="lead.told", case_id=case_id, consent_id=consent_id, on=TODAY)
+
+    text = " ".join(lead.client.get(f"/cases/{case_id}?recorded=withdrawal&scope=sharing").text.split())
+
+    assert "No disclosure is recorded on this case, but it was referred" in text
+    assert "No disclosures had been made on this case." not in text
