@@ -12,6 +12,7 @@ from prevent_ig.adapters.records.tables import (
     CaseRow,
     ConsentRow,
     DisclosureRow,
+    PartnerRequestRow,
     SubjectRow,
 )
 from prevent_ig.domain.access import Role
@@ -696,6 +697,26 @@ def test_a_disclosure_is_dated_from_its_decision_to_today(db: Db, on: date, mess
     assert count(db, DisclosureRow) == 0
     disclose(db, assessment_id, on=TODAY)
     assert count(db, DisclosureRow) == 1
+
+
+def test_a_clarification_can_supply_only_the_checks_a_request_is_judged_on(db: Db) -> None:
+    case_id = open_case(db, on=date(2026, 11, 2))
+    request_id = partner_request(db, case_id, date(2026, 11, 16))
+    with db.uow() as uow:
+        ask_for_clarification(uow=uow, actor="lead.a", request_id=request_id, missing=["x"], on=TODAY)
+    with pytest.raises(InvalidFieldError) as refused, db.uow() as uow:
+        clarification_received(
+            uow=uow,
+            actor="lead.a",
+            request_id=request_id,
+            on=TODAY,
+            calendar=db.config.calendar,
+            supplied=["status"],
+        )
+    assert refused.value.field == "supplied" and "status: not a check" in refused.value.message
+    with db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None and row.status == "awaiting_clarification"  # nothing written
 
 
 def test_each_step_on_a_partner_request_is_dated_between_what_it_follows_and_today(db: Db) -> None:

@@ -1,6 +1,7 @@
 """The case page tells the truth about what is current. Its "Next due" is the case's next deadline as the case list and the due list judge it:
 its own, or an open partner request's, whichever comes first."""
 
+import html
 from datetime import date, timedelta
 
 from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
@@ -109,11 +110,21 @@ def test_a_requests_clocks_run_from_when_things_happened_not_when_they_were_reco
     assert "The date the requestor answered must be today or earlier" in future.text
     assert 'href="#clarified_on-day"' in future.text
     replied = received + timedelta(days=2)  # read then, recorded today
-    done = lead.post_form(f"{page}/clarified", date_fields("clarified_on", replied), form_page=page)
+    assert 'name="supplied" type="checkbox" value="specific"' in lead.client.get(page).text
+    done = lead.post_form(
+        f"{page}/clarified",
+        {**date_fields("clarified_on", replied), "supplied": ["specific"]},
+        form_page=page,
+    )
     assert done.status_code == 303, done.text
     with lead.db.uow() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         assert row is not None and row.due_on == calendar.add_working_days(replied, 5)
+        assert row.specific  # what their answer gave is what the request is judged on now
+    # Assessing it now counts its deadline from the answer, as the request's own due date does.
+    started = html.unescape(lead.client.get(f"/cases/{case_id}/assess?request_id={request_id}").text)
+    assert f'"received": "{replied.isoformat()}"' in started
+    assert '"specific"' in started.split('"request_checks"', 1)[1].split("]", 1)[0]
 
     sent = replied + timedelta(days=1)
     done = lead.post_form(f"{page}/answered", date_fields("answered_on", sent), form_page=page)

@@ -1,5 +1,6 @@
 """Partner requests: intake with the §5 checklist, the 5-working-day clock, clarifications."""
 
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -125,18 +126,36 @@ def ask_for_clarification(
     return clarification.id
 
 
+CHECKLIST = ("proforma", "secure_channel", "consent_position_stated", "reason_given", "specific")
+"""The §5 checks a request is judged on, each a column of the request; a clarification may supply them."""
+
+
 def clarification_received(
-    *, uow: UnitOfWork, actor: str, request_id: int, on: date, calendar: WorkingDayCalendar
+    *,
+    uow: UnitOfWork,
+    actor: str,
+    request_id: int,
+    on: date,
+    calendar: WorkingDayCalendar,
+    supplied: Collection[str] = (),
 ) -> date:
-    """The requestor answered: the 5-working-day clock restarts from the answer."""
+    """The requestor answered: the 5-working-day clock restarts from the answer. ``supplied`` are the
+    checks their answer now meets, so the request is judged on what it says now, not on what it lacked
+    when the clarification was asked for."""
     row = _request(uow, request_id)
     if row.status != "awaiting_clarification":
         raise RefusedError(f"request {request_id} is not awaiting clarification")
+    if unknown := sorted(set(supplied) - set(CHECKLIST)):
+        raise InvalidFieldError(
+            "supplied", f"{', '.join(unknown)}: not a check; allowed: {', '.join(CHECKLIST)}"
+        )
     unanswered = [c for c in row_clarifications(uow, row.id) if c.resolved_on is None]
     asked = max((c.sent_on for c in unanswered), default=row.received_on)
     check_step_date(uow, on, earliest=asked, since="the clarification was asked for")
     for clarification in unanswered:
         clarification.resolved_on = on
+    for check in supplied:
+        setattr(row, check, True)
     row.status = "open"
     row.due_on = calendar.add_working_days(on, RESPONSE_WORKING_DAYS)
     record_case_step(
@@ -148,7 +167,7 @@ def clarification_received(
         summary=f"Clarification received for request {row.id}; now due {row.due_on.isoformat()}.",
         event="case:request:update",
         entity=f"request:{row.id}",
-        change={"status": "open", "due_on": row.due_on},
+        change={"status": "open", "due_on": row.due_on, "supplied": sorted(supplied)},
     )
     uow.commit()
     return row.due_on

@@ -57,7 +57,11 @@ def _from_request(r: Any) -> dict[str, Any]:
         "purpose": r.purpose,
         "recipient_type": r.recipient_type,
         "recipient": {"name": r.organisation, "email": r.email},
-        "received": r.received_on.isoformat(),
+        # The day the request's clock last started: its arrival, or the requestor's answer to a
+        # clarification, from which the 5 working days run again (the request's own due date).
+        "received": max(
+            [r.received_on, *(c["resolved_on"] for c in r.clarifications if c["resolved_on"])]
+        ).isoformat(),
         "request_checks": [
             k
             for k in ("proforma", "secure_channel", "consent_position_stated", "reason_given", "specific")

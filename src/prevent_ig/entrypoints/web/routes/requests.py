@@ -280,6 +280,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
     on = await _event_date(request, "clarified_on")
     if isinstance(on, dict):
         return _request_page(request, row, on)
+    supplied = [str(v) for v in (await request.form()).getlist("supplied")]
     try:
         with records_of(request).new_unit_of_work() as uow:
             clarification_received(
@@ -288,6 +289,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
                 request_id=request_id,
                 on=on,
                 calendar=engine_config_for(request).calendar,
+                supplied=supplied,
             )
     except (InvalidFieldError, RefusedError) as error:
         return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
