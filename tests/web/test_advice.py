@@ -130,17 +130,16 @@ def test_recording_advice_logs_it_tells_the_lead_and_empties_the_queue(as_role) 
 
 
 def test_the_adviser_sees_the_facts_consent_turns_on_but_not_who_the_person_is(as_role) -> None:  # type: ignore[no-untyped-def]
+    # Structured facts only: the lead's free text may name the person, so it stays with the lead.
     adviser = as_role(Role.IG_ADVISER, "adviser.facts")
     case_id = open_case(adviser.db)
-    assessment_id = awaiting(
-        adviser.db, case_id, grounds={"rationale": "Synthetic reasoning for the adviser."}
-    )
+    assessment_id = awaiting(adviser.db, case_id, grounds={"rationale": "Synthetic reasoning for the lead."})
 
     text = " ".join(adviser.client.get(f"/advice/{assessment_id}").text.split())
 
     assert "18 or over; can decide about sharing" in text
     assert "Given, by the person themselves" in text
-    assert "Synthetic reasoning for the adviser." in text
+    assert "Synthetic reasoning for the lead." not in text
     assert "Alex" not in text and "Testperson" not in text and "17 May 1990" not in text
 
 

@@ -35,7 +35,6 @@ class ItemAskedAbout:
     description: str
     category: str
     relevant: bool
-    justification: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -60,8 +59,6 @@ class AdviceRequest:
     """An age band, not the age: whether consent is the person's own or a parent's turns on it."""
     adult_at_risk: bool | None = None
     has_capacity: bool | None = None
-    rationale: str = ""
-    """The lead's reasoning, which the advice weighs."""
     items: tuple[ItemAskedAbout, ...]
     question: str
     """The question as it goes into the Caldicott log, starting ``Assessment N``."""
@@ -219,13 +216,11 @@ def _request(row: AssessmentRow) -> AdviceRequest:
         under_18=age < ADULT_AGE if isinstance(age, int) else None,
         adult_at_risk=_flag(subject.get("adult_at_risk")),
         has_capacity=_flag(subject.get("has_capacity")),
-        rationale=str((data.get("grounds") or {}).get("rationale") or ""),
         items=tuple(
             ItemAskedAbout(
                 description=str(item.get("description", "")),
                 category=str(item.get("category", "")),
                 relevant=bool(item.get("relevant")),
-                justification=str(item.get("justification") or ""),
             )
             for item in data.get("items") or []
         ),
