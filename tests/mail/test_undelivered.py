@@ -24,8 +24,10 @@ from prevent_ig.adapters.records.tables import (
     PartnerRequestRow,
 )
 from prevent_ig.domain.calendar.england_date import ENGLAND
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import due_items
+from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
 from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.errors import RefusedError
@@ -392,3 +394,44 @@ def test_when_both_packs_answering_one_request_fail_it_opens_again_once(db: Db, 
         ("case:request:reopen", f"request:{made.request_id}"),
     ]
     assert due_requests(db, TODAY) == [(made.request_id, DUE, False)]
+
+
+def test_withdrawn_consent_flags_no_disclosure_that_was_never_delivered(db: Db, smtp: SmtpServer) -> None:
+    made = partner_request(db)
+    queued = send_pack(db, made.assessment_id)
+    smtp.handler.refuse[CHANNEL] = REFUSED
+    deliver(db, smtp, Clock())
+    consent = NewConsent(
+        scope="sharing",
+        status=ConsentStatus.GIVEN,
+        has_capacity=True,
+        sought_by="lead.a",
+        sought_on=TODAY,
+        given_by=ConsentGiver.SUBJECT,
+    )
+    with db.uow() as uow:
+        consent_id = record_consent(uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, consent=consent)
+    with db.uow() as uow:
+        withdrawn = withdraw_consent(
+            uow=uow, actor="lead.a", case_id=made.case_id, consent_id=consent_id, on=TODAY
+        )
+    # Telling the panel about a withdrawal would tell them of a case they never heard of.
+    assert withdrawn.flagged_disclosures == []
+    assert disclosure_row(db, queued.disclosure_id).consent_withdrawn_on is None
+
+
+def test_a_decision_whose_pack_was_not_delivered_is_sent_again_by_trying_the_message_not_twice(
+    db: Db, smtp: SmtpServer
+) -> None:
+    made = partner_request(db)
+    queued = send_pack(db, made.assessment_id)
+    smtp.handler.refuse[CHANNEL] = REFUSED
+    deliver(db, smtp, Clock())
+
+    with pytest.raises(
+        RefusedError, match=r"by a secure email that was not delivered: try that message again"
+    ):
+        send_pack(db, made.assessment_id)
+
+    assert request_row(db, made.request_id).status == "open"  # the refused send answered nothing
+    assert disclosure_row(db, queued.disclosure_id).undelivered_on == TODAY
