@@ -1,4 +1,5 @@
-"""Journeys 2, 3, 4 and 6, consent, and the two-factor sign-in, in Chromium, with axe on every page.
+"""Journeys 2, 3, 4 and 6, consent, the two-factor sign-in and a disclosure never delivered, in Chromium,
+with axe on every page.
 
 The sharing assessment is completed with the keyboard alone: Tab to reach each control, arrow keys
 and Space to choose, typing to answer, Enter to submit.
@@ -6,10 +7,15 @@ and Space to choose, typing to answer, Enter to submit.
 
 from playwright.sync_api import Page
 
+from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.services.delivery import Result, RetryPolicy, deliver_due
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.outbox import send_disclosure
 from prevent_ig.services.pathway import advance_case
 from tests.e2e.conftest import LiveApp, check_accessibility, decided, new_case, screenshot, sign_in
+from tests.mail.fakes import RefusingServer
 
 MAX_TABS = 80
 
@@ -294,3 +300,37 @@ def test_a_case_that_may_leave_the_pathway_offers_the_exit_accessibly(page: Page
     page.click("button:has-text('Update the case')")
     page.wait_for_url(f"**/cases/{case_id}**")
     assert "Left the pathway: signposted." in page.locator("main").inner_text()
+
+
+def test_a_disclosure_whose_email_failed_for_good_is_shown_not_delivered(
+    page: Page, live_app: LiveApp
+) -> None:
+    live_app.add_user("e2e.undelivered", Role.PREVENT_LEAD)
+    case_id = new_case(live_app)
+    assessment_id = decided(live_app, case_id, kind="disclosure", purpose="police_screening")
+    with live_app.uow() as uow:
+        queued = send_disclosure(
+            uow=uow,
+            actor="e2e.lead",
+            assessment_id=assessment_id,
+            to="prevent@northshire.pnn.police.uk",
+            items=[ReleasedItem(id="demographics", content="Sam Sampleton, 2 Synthetic Road")],
+            on=live_app.records.today(),
+            renderer=PdfRenderer(),
+            from_address="prevent.lead@demo-trust.nhs.uk",
+            config=live_app.records.engine_config,
+        )
+    failed = deliver_due(
+        new_uow=live_app.records.new_unit_of_work,
+        transport=RefusingServer(),
+        policy=RetryPolicy(),
+        worker="e2e",
+    )
+    # (Messages earlier journeys queued in this module's app fail too; none of them is looked at again.)
+    assert (queued.outbox_id, Result.FAILED) in [(d.outbox_id, d.result) for d in failed]
+    sign_in(page, live_app, "e2e.undelivered")
+    page.goto(f"{live_app.url}/cases/{case_id}")
+    check_accessibility(page)
+    disclosure = page.locator("h2:has-text('Disclosures') + ul li")
+    assert disclosure.locator(".nhsuk-tag").inner_text().strip() == "Not delivered"
+    assert "the recipient did not receive it" in disclosure.inner_text()

@@ -2,15 +2,21 @@
 
 import json
 import re
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 
+from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.records import migrate
 from prevent_ig.adapters.records.database import make_engine
 from prevent_ig.adapters.records.tables import Base
+from prevent_ig.services.disclosures import ReleasedItem
+from prevent_ig.services.outbox import QueuedMessage, send_disclosure
+from prevent_ig.services.requests import mark_answered
+from tests.documents.builders import CHANNEL, CONTENTS, partner_request
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import assess_case, open_case
 
@@ -161,3 +167,55 @@ def test_0008_gives_each_answer_from_the_queue_its_verdict_from_the_words_it_was
             text("SELECT supports_sharing FROM caldicott_log ORDER BY id")
         ).scalars()
         assert [None if v is None else bool(v) for v in verdicts] == [False, True, None]
+
+
+def test_0009_marks_failed_packs_undelivered_and_the_pack_each_request_was_answered_by(db: Db) -> None:
+    """Before the columns, queuing a pack answered its request with the pack's own date, and a failed
+    message left the disclosure looking made. The first pack queued for an answered request on the day
+    it was answered is taken as its answer; a disclosure whose message failed is marked undelivered on
+    the day (in England) it failed. Requests stay as they were: a migration writes no audit events."""
+    answered_by_pack = partner_request(db)
+    failed = _send(db, answered_by_pack.assessment_id)
+    by_hand_first = partner_request(db)
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=by_hand_first.request_id, on=TODAY)
+    db.clock.move_to(TODAY + timedelta(days=1))
+    later_pack = _send(db, by_hand_first.assessment_id)  # after the answer by hand: not its answer
+    db.engine.dispose()
+    migrate.downgrade(db.engine, "0008")
+    with db.engine.begin() as connection:
+        connection.execute(
+            text("UPDATE outbox_messages SET status = 'failed', failed_at = :at WHERE id = :id"),
+            {"at": datetime(2026, 11, 27, 0, 30), "id": failed.outbox_id},
+        )
+    migrate.upgrade(db.engine)
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT id, undelivered_on, answers_request FROM disclosures ORDER BY id")
+        ).all()
+        statuses = connection.execute(text("SELECT status FROM partner_requests ORDER BY id")).scalars().all()
+    assert [(row[0], _day(row[1]), bool(row[2])) for row in rows] == [
+        (failed.disclosure_id, date(2026, 11, 27), True),
+        (later_pack.disclosure_id, None, False),
+    ]
+    assert statuses == ["answered", "answered"]
+
+
+def _day(value: object) -> date | None:
+    """A date column read with plain SQL: a date on PostgreSQL, ISO text on SQLite."""
+    return value if value is None or isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _send(db: Db, assessment_id: int) -> QueuedMessage:
+    with db.uow() as uow:
+        return send_disclosure(
+            uow=uow,
+            actor="lead.a",
+            assessment_id=assessment_id,
+            to=CHANNEL,
+            items=[ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()],
+            on=uow.today(),
+            renderer=PdfRenderer(),
+            from_address="prevent.lead@example-trust.nhs.uk",
+            config=db.config,
+        )

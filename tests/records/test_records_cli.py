@@ -16,7 +16,9 @@ from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.services.accounts import start_sign_in
 from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.requests import mark_answered
+from tests.documents.builders import partner_request as request_with_decision
 from tests.fixtures_db import Db
+from tests.mail.fakes import RefusingServer, queue_pack, run_worker
 from tests.records.helpers import open_case, partner_request
 from tests.web.conftest import PASSWORD, add_user
 
@@ -349,3 +351,17 @@ def test_an_account_made_on_the_server_signs_in_with_its_password_and_the_secret
         env=env,
     )
     assert again.exit_code == 2 and "already exists" in again.output
+
+
+def test_cases_show_says_which_disclosure_was_not_delivered(env: dict[str, str | None], db: Db) -> None:
+    made = request_with_decision(db)
+    queued = queue_pack(db, made.assessment_id)
+    run_worker(db, RefusingServer())
+
+    shown = run(env, "cases", "show", str(made.case_id))
+
+    assert shown.exit_code == 0, shown.output
+    assert (
+        f"disclosures: {queued.disclosure_id} to Northshire Channel Panel (synthetic): identity, mental-health "
+        "(not delivered: failed 2026-11-26)"
+    ) in shown.stdout

@@ -151,7 +151,8 @@ class Withdrawn:
 
 
 def withdraw_consent(*, uow: UnitOfWork, actor: str, case_id: int, consent_id: int, on: date) -> Withdrawn:
-    """Mark consent withdrawn; for consent to sharing, flag every disclosure made on the case.
+    """Mark consent withdrawn; for consent to sharing, flag every disclosure made on the case (but
+    those never delivered).
 
     The caller names the case as well as the consent, so an id from another case answers "not found"
     rather than withdrawing consent on a case nobody was looking at."""
@@ -221,10 +222,12 @@ def _withdraw(uow: UnitOfWork, actor: str, row: ConsentRow, on: date) -> list[in
     if row.scope == SHARING:
         # Every disclosure on the case, whatever its date or basis: the lead decides for each whether
         # its recipient must be told. Those made after a back-dated withdrawal had no consent at all.
+        # Not one whose message was never delivered: its recipient has nothing to be told about, and
+        # telling them would itself say there is a Prevent case about this person.
         for disclosure in uow.session.scalars(
             select(DisclosureRow).where(DisclosureRow.case_id == row.case_id).order_by(DisclosureRow.id)
         ):
-            if disclosure.consent_withdrawn_on is None:
+            if disclosure.consent_withdrawn_on is None and disclosure.undelivered_on is None:
                 disclosure.consent_withdrawn_on = on
                 flagged.append(disclosure.id)
                 uow.audit.record(

@@ -7,7 +7,9 @@ another. The claim is a lease: if the worker dies mid-send, the lease runs out a
 sends the same bytes again. Delivery is therefore at least once, and a repeat carries the same
 Message-ID so the recipient's system can drop it. Nothing is lost while the mail server is down:
 failures are retried with exponential backoff, and only a permanent refusal or too many attempts
-marks a message failed, for a person to look at.
+marks a message failed, for a person to look at. A message failed for good delivered nothing, so the
+same transaction marks its disclosure undelivered and opens again the partner request it answered
+(``services.request_answers``).
 """
 
 import logging
@@ -31,6 +33,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.services.errors import NotFoundError
 from prevent_ig.services.outbox import Status, naive_utc, why_not_sendable
+from prevent_ig.services.request_answers import settle_undelivered
 
 log = logging.getLogger(__name__)
 
@@ -308,14 +311,6 @@ def _settle_failure(
         else:
             row.status = Status.QUEUED.value
             row.next_attempt_at = naive_utc(now) + policy.backoff(row.attempts)
-        if give_up:
-            _tell_leads(
-                uow,
-                row,
-                f"was not delivered: {_kind(row.last_error)}. Check the address or the mail settings, "
-                "then try it again.",
-                now,
-            )
         uow.audit.record(
             actor=WORKER_ACTOR,
             event="mail:message:fail" if give_up else "mail:message:defer",
@@ -323,6 +318,15 @@ def _settle_failure(
             entity=f"message:{row.id}",
             change={"attempts": row.attempts, "error": row.last_error},
         )
+        if give_up:
+            undone = _undo_what_it_carried(uow, row)
+            _tell_leads(
+                uow,
+                row,
+                f"was not delivered: {_kind(row.last_error)}. Check the address or the mail settings, "
+                f"then try it again.{undone}",
+                now,
+            )
         uow.commit()
         if give_up:
             log.error("message %s failed after %s attempt(s): %s", row.id, row.attempts, _kind(error))
@@ -341,6 +345,25 @@ def _tell_leads(uow: UnitOfWork, row: OutboxMessageRow, what: str, now: datetime
             created_at=naive_utc(now),
         )
     )
+
+
+def _undo_what_it_carried(uow: UnitOfWork, row: OutboxMessageRow) -> str:
+    """A message failed for good delivered nothing: in the same transaction its disclosure is marked
+    undelivered and the partner request it answered opens again (services/request_answers.py), dated
+    today in England by the records' clock, as every record is. What changed, as a sentence for the
+    leads (ids and dates only), or nothing."""
+    undone = settle_undelivered(uow, row, actor=WORKER_ACTOR, on=uow.today())
+    if undone is None:
+        return ""
+    if undone.request_id is not None:
+        log.warning(
+            "message %s: disclosure %s not delivered; request %s %s",
+            row.id,
+            undone.disclosure_id,
+            undone.request_id,
+            "open again" if undone.answered_by_instead is None else "answered by another disclosure",
+        )
+    return undone.notice()
 
 
 def _locked(uow: UnitOfWork, outbox_id: int, *, lock: bool = True) -> OutboxMessageRow:
@@ -376,7 +399,6 @@ def _settle_withheld(
         row.status = Status.FAILED.value
         row.failed_at = naive_utc(now)
         row.last_error = f"{WITHHELD}: {reason}"[:1000]
-        _tell_leads(uow, row, f"was not sent: {reason}.", now)
         uow.audit.record(
             actor=WORKER_ACTOR,
             event="mail:message:withhold",
@@ -384,6 +406,8 @@ def _settle_withheld(
             entity=f"message:{row.id}",
             change={"attempts": row.attempts, "error": row.last_error},
         )
+        undone = _undo_what_it_carried(uow, row)
+        _tell_leads(uow, row, f"was not sent: {reason}.{undone}", now)
         uow.commit()
         log.warning("message %s withheld: its decision no longer allows it", row.id)
         return Delivery(outbox_id=row.id, result=Result.FAILED, attempts=row.attempts)

@@ -39,11 +39,23 @@ def record_disclosure(
         raise NotFoundError(f"assessment {assessment_id} does not exist")
     if (refusal := why_not_authorised(uow, assessment)) is not None:
         raise RefusedError(refusal)
-    earlier = uow.session.scalar(select(DisclosureRow.id).where(DisclosureRow.assessment_id == assessment.id))
+    earlier = uow.session.execute(
+        select(DisclosureRow.id, DisclosureRow.undelivered_on).where(
+            DisclosureRow.assessment_id == assessment.id
+        )
+    ).first()
+    if earlier is not None and earlier.undelivered_on is not None:
+        # Still one disclosure per decision: the failed message can be tried again, and a second record
+        # beside it could let both go.
+        raise RefusedError(
+            f"assessment {assessment.id} was disclosed once (disclosure {earlier.id}), by a secure email "
+            "that was not delivered: try that message again from the outbox, or record a new assessment "
+            "to disclose another way"
+        )
     if earlier is not None:
         raise RefusedError(
-            f"assessment {assessment.id} was already disclosed (disclosure {earlier}); a further disclosure "
-            "needs a new assessment"
+            f"assessment {assessment.id} was already disclosed (disclosure {earlier.id}); a further "
+            "disclosure needs a new assessment"
         )
     # The record must show the lawful basis was settled before anything went out.
     check_step_date(uow, on, earliest=assessment.decided_on, since=f"assessment {assessment.id} was decided")

@@ -24,7 +24,6 @@ from prevent_ig.adapters.records.tables import (
     DisclosureRow,
     DocumentRow,
     OutboxMessageRow,
-    PartnerRequestRow,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.config import EngineConfig
@@ -53,7 +52,7 @@ from prevent_ig.services.documents import (
     released_contents,
 )
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
-from prevent_ig.services.requests import mark_answered
+from prevent_ig.services.request_answers import answer_request_with, restore_on_requeue
 from prevent_ig.services.transactions import enlisted
 
 log = logging.getLogger(__name__)
@@ -147,9 +146,11 @@ def send_disclosure(
     )
     request_id = stored.row.request_id
     if request_id is not None:
-        request = uow.session.get(PartnerRequestRow, request_id)
-        if request is not None and request.status == "open":
-            mark_answered(uow=enlisted(uow), actor=actor, request_id=request_id, on=on)
+        # Answered now, as the message is retried until it goes; if it never does, the worker opens the
+        # request again (services/request_answers.py), which is why the pack it rests on is marked.
+        disclosure = uow.session.get(DisclosureRow, queued.disclosure_id)
+        assert disclosure is not None  # recorded above, in this transaction
+        answer_request_with(uow, actor=actor, disclosure=disclosure, request_id=request_id, on=on)
     uow.commit()
     return queued
 
@@ -305,7 +306,8 @@ def outbox_overview(*, uow: UnitOfWork, actor: str) -> OutboxOverview:
 def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: EngineConfig) -> None:
     """Try a failed message again, unchanged (same bytes, same Message-ID), once the cause is fixed.
     Unchanged means its subject too: one queued without [secure] to a domain accredited then may not
-    go now that the accreditation has lapsed, for NHSmail would send it unencrypted."""
+    go now that the accreditation has lapsed, for NHSmail would send it unencrypted. Refused, it
+    changes nothing; queued, its disclosure and the request it answers stand as when first queued."""
     row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
     if row is None:
         raise NotFoundError(f"outbox message {outbox_id} does not exist")
@@ -333,6 +335,9 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
         entity=f"message:{row.id}",
         change={"status": row.status, "attempts": row.attempts, "next_attempt_at": row.next_attempt_at},
     )
+    # Its failure marked the disclosure undelivered and may have opened the request it answered: queued
+    # again, it stands as queuing it did, the request answered today if nothing else answered it since.
+    restore_on_requeue(uow, row, actor=actor, on=uow.today())
     uow.commit()
 
 

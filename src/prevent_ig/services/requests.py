@@ -106,7 +106,7 @@ def ask_for_clarification(
         raise RefusedError(f"request {request_id} is {row.status.replace('_', ' ')}, not open")
     if not missing:
         raise InvalidFieldError("missing", "list what the requestor must supply")
-    check_step_date(uow, on, earliest=_clock_started(uow, row), since=f"request {request_id}'s clock started")
+    check_step_date(uow, on, earliest=clock_started(uow, row), since=f"request {request_id}'s clock started")
     clarification = ClarificationRow(request_id=row.id, sent_on=on, missing=missing, sent_by=actor)
     uow.session.add(clarification)
     row.status = "awaiting_clarification"
@@ -173,7 +173,7 @@ def clarification_received(
     return row.due_on
 
 
-def _clock_started(uow: UnitOfWork, row: PartnerRequestRow) -> date:
+def clock_started(uow: UnitOfWork, row: PartnerRequestRow) -> date:
     """The day the request's 5 working days last began: its arrival, or the last clarification answered."""
     restarted = [c.resolved_on for c in row_clarifications(uow, row.id) if c.resolved_on is not None]
     return max([row.received_on, *restarted])
@@ -196,7 +196,7 @@ def mark_answered(*, uow: UnitOfWork, actor: str, request_id: int, on: date) -> 
         raise RefusedError(f"request {request_id} is waiting for the requestor to clarify")
     # An answer dated before the request arrived (or before its clarification) would be counted on time
     # by the oversight report, with a negative number of days taken.
-    check_step_date(uow, on, earliest=_clock_started(uow, row), since=f"request {request_id}'s clock started")
+    check_step_date(uow, on, earliest=clock_started(uow, row), since=f"request {request_id}'s clock started")
     row.status = "answered"
     row.answered_on = on
     record_case_step(

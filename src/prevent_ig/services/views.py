@@ -107,6 +107,9 @@ class DisclosureView(View):
     disclosed_on: date
     disclosed_by: str
     consent_withdrawn_on: date | None
+    undelivered_on: date | None
+    """The day the secure email carrying it failed for good: the recipient never received it, so it is
+    not information shared (a partner request it answered is open again). None otherwise."""
 
 
 class CaldicottEntryView(View):

@@ -226,6 +226,14 @@ class DisclosureRow(Base):
     disclosed_by: Mapped[str] = mapped_column(String(NAME))
     consent_withdrawn_on: Mapped[date | None]
     """Set when consent is later withdrawn, so the recipient can be told (UK GDPR Art 7(3))."""
+    undelivered_on: Mapped[date | None]
+    """The day the secure email carrying it failed for good (refused, out of attempts, or withheld
+    because its decision no longer stood): the recipient never had it. Kept, not deleted, as the
+    attempt is part of the record; cleared when the message is tried again (migration 0009)."""
+    answers_request: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Its secure email is what its decision's partner request stands answered by (set when queuing
+    it answered the request), so that if the message never arrives the request opens again. At most
+    one disclosure per request, and only while the request is answered (migration 0009)."""
 
 
 class CaldicottLogRow(Base):

@@ -122,7 +122,8 @@ class WithdrawalOut(BaseModel):
         description="Withdrawn consent to Channel support means support must end: move the case out"
     )
     flagged_disclosures: list[int] = Field(
-        description="For consent to sharing, every disclosure on the case, now flagged: tell each recipient"
+        description="For consent to sharing, every disclosure on the case but those never delivered, now "
+        "flagged: tell each recipient"
     )
 
 

@@ -105,7 +105,14 @@ def cases_show(case_id: int, as_json: JsonOption = False) -> None:
                 for r in d.requests
             ],
         ),
-        ("disclosures", [f"{x.id} to {x.recipient_name}: {', '.join(x.item_ids)}" for x in d.disclosures]),
+        (
+            "disclosures",
+            [
+                f"{x.id} to {x.recipient_name}: {', '.join(x.item_ids)}"
+                + (f" (not delivered: failed {x.undelivered_on})" if x.undelivered_on else "")
+                for x in d.disclosures
+            ],
+        ),
     ):
         typer.echo(f"{label}: " + ("; ".join(items) if items else "none"))
     typer.echo("assessments:" + ("" if d.assessments else " none"))

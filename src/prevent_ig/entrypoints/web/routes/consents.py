@@ -2,8 +2,9 @@
 
 Consent to share and consent to Channel support are recorded apart: support cannot start without the
 second (CTSA 2015 s36(4)(b), the pathway's guard), whatever the first says. A withdrawal is recorded
-against the consent in force: withdrawn consent to share flags every disclosure on the case so the
-lead can follow each one up; withdrawn consent to support means support must end, which the page says.
+against the consent in force: withdrawn consent to share flags every disclosure on the case (but those
+never delivered) so the lead can follow each one up; withdrawn consent to support means support must
+end, which the page says.
 """
 
 from typing import Any
