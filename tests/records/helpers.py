@@ -8,10 +8,11 @@ from datetime import date
 from typing import Any
 
 from prevent_ig.adapters.records.database import SqliteWriterGate
-from prevent_ig.domain.law.vocabulary import Purpose, RecipientType, SubjectRole
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose, RecipientType, SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, age_on, get_case_row, raise_concern
+from prevent_ig.services.consents import NewConsent, record_consent
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
@@ -150,3 +151,22 @@ def gate_held_by_another_thread(gate: SqliteWriterGate) -> Iterator[None]:
     finally:
         release.set()
         holder.join(10)
+
+
+def sharing_consent(db: Db, case_id: int, *, actor: str = "lead.a", given: bool = True) -> int:
+    """Consent to sharing recorded on the case today: given by the person, or refused."""
+    with db.uow() as uow:
+        return record_consent(
+            uow=uow,
+            actor=actor,
+            case_id=case_id,
+            on=db.clock.moment.date(),
+            consent=NewConsent(
+                scope="sharing",
+                status=ConsentStatus.GIVEN if given else ConsentStatus.REFUSED,
+                has_capacity=True,
+                sought_by=actor,
+                sought_on=db.clock.moment.date(),
+                given_by=ConsentGiver.SUBJECT if given else None,
+            ),
+        )

@@ -15,11 +15,11 @@ from prevent_ig.adapters.records.tables import (
     RequestDraftRow,
 )
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
-from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.registers import ContactRole, NewContact, add_contact
 from tests.documents.builders import ANSWERS, pdf_pages, referral
 from tests.fixtures_db import TODAY
+from tests.records.helpers import sharing_consent
 
 
 @pytest.fixture(autouse=True)
@@ -279,21 +279,7 @@ def test_the_referral_page_shows_the_consent_to_sharing_in_force(as_role) -> Non
     made = referral(lead.db)
     page = f"/cases/{made.case_id}/referral"
     assert "No consent to sharing recorded on the case" in lead.client.get(page).text
-    with lead.db.uow() as uow:
-        consent_id = record_consent(
-            uow=uow,
-            actor="lead.consent",
-            case_id=made.case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope="sharing",
-                status=ConsentStatus.GIVEN,
-                has_capacity=True,
-                sought_by="lead.consent",
-                sought_on=TODAY,
-                given_by=ConsentGiver.SUBJECT,
-            ),
-        )
+    consent_id = sharing_consent(lead.db, made.case_id, actor="lead.consent")
     assert "Consent to sharing given" in lead.client.get(page).text
     with lead.db.uow() as uow:
         withdraw_consent(uow=uow, actor="lead.consent", case_id=made.case_id, consent_id=consent_id, on=TODAY)

@@ -10,11 +10,9 @@ from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import ConsentStatus
 from prevent_ig.services.cases import age_on, date_of_birth
-from prevent_ig.services.consents import NewConsent, record_consent
 from tests.fixtures_db import Db
-from tests.records.helpers import assess_case, open_case
+from tests.records.helpers import assess_case, open_case, sharing_consent
 
 DRAFT = re.compile(r'name="draft" value="([^"]*)"')
 
@@ -364,21 +362,8 @@ def test_a_decision_built_on_answers_the_records_contradict_is_not_shown(as_role
     # they refused: the lead is sent back to the answer, named by its question.
     lead = as_role(Role.PREVENT_LEAD, "lead.records")
     case_id = open_case(lead.db)
+    sharing_consent(lead.db, case_id, actor="lead.records", given=False)
     with lead.db.uow() as uow:
-        record_consent(
-            uow=uow,
-            actor="lead.records",
-            case_id=case_id,
-            on=lead.db.clock.moment.date(),
-            consent=NewConsent(
-                scope="sharing",
-                status=ConsentStatus.REFUSED,
-                has_capacity=True,
-                sought_by="lead.records",
-                sought_on=lead.db.clock.moment.date(),
-                given_by=None,
-            ),
-        )
         age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
     draft = {
         "kind": "referral",

@@ -7,13 +7,12 @@ from datetime import date, timedelta
 from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.domain.pathway.machine import Move
-from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import ask_for_clarification
 from tests.fixtures_db import TODAY
-from tests.records.helpers import assess_case, open_case, partner_request
+from tests.records.helpers import assess_case, open_case, partner_request, sharing_consent
 
 
 def next_due(page: str) -> str:
@@ -61,21 +60,7 @@ def test_a_decision_that_no_longer_authorises_sharing_says_so_and_why_to_the_lea
     lead = as_role(Role.PREVENT_LEAD, "lead.lapsed")
     practitioner = as_role(Role.PRACTITIONER, "clinician.a")  # raised the concern (open_case)
     case_id = open_case(lead.db)
-    with lead.db.uow() as uow:
-        consent_id = record_consent(
-            uow=uow,
-            actor="lead.lapsed",
-            case_id=case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope="sharing",
-                status=ConsentStatus.GIVEN,
-                has_capacity=True,
-                sought_by="lead.lapsed",
-                sought_on=TODAY,
-                given_by=ConsentGiver.SUBJECT,
-            ),
-        )
+    consent_id = sharing_consent(lead.db, case_id, actor="lead.lapsed")
     decided = assess_case(lead.db, case_id)  # rests on that consent
     assert "No longer authorises sharing" not in lead.client.get(f"/cases/{case_id}").text
     with lead.db.uow() as uow:
@@ -175,21 +160,7 @@ def test_withdrawing_consent_on_a_referred_case_with_no_recorded_disclosure_says
     # "Record the referral as made" follows a referral sent by hand: no disclosure row, but the police have it.
     lead = as_role(Role.PREVENT_LEAD, "lead.told")
     case_id = open_case(lead.db)
-    with lead.db.uow() as uow:
-        consent_id = record_consent(
-            uow=uow,
-            actor="lead.told",
-            case_id=case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope="sharing",
-                status=ConsentStatus.GIVEN,
-                has_capacity=True,
-                sought_by="lead.told",
-                sought_on=TODAY,
-                given_by=ConsentGiver.SUBJECT,
-            ),
-        )
+    consent_id = sharing_consent(lead.db, case_id, actor="lead.told")
     assess_case(lead.db, case_id)
     with lead.db.uow() as uow:
         advance_case(
