@@ -255,3 +255,33 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout)["decisive"] == "lawful_to_share"
+
+
+@pytest.mark.parametrize(
+    ("record", "allowed"),
+    [("0", "greater than or equal to 1"), ("2147483648", "less than or equal to 2147483647")],
+)
+@pytest.mark.parametrize(
+    ("command", "argument"),
+    [
+        (["cases", "show"], "case_id"),
+        (["documents", "answers"], "case_id"),
+        (["documents", "referral", "--out", "out.pdf"], "case_id"),
+        (["documents", "disclosure", "--out", "out.pdf"], "assessment_id"),
+        (["documents", "clarification", "--out", "out.pdf"], "assessment_id"),
+        (["documents", "note", "--out", "out.pdf"], "assessment_id"),
+        (["documents", "caldicott"], "assessment_id"),
+        (["mail", "send-referral", "--to", "p@x.pnn.police.uk"], "case_id"),
+        (["mail", "send-disclosure", "--to", "p@x.pnn.police.uk"], "assessment_id"),
+        (["mail", "retry"], "outbox_id"),
+    ],
+)
+def test_a_record_number_no_record_can_have_exits_2_naming_it(
+    command: list[str], argument: str, record: str, allowed: str
+) -> None:
+    # Past the database's integer range an id reached the database and ended in a traceback.
+    refused = invoke(*command, "--", record)
+    assert refused.exit_code == 2, refused.output
+    said = " ".join(refused.output.replace("│", " ").split())
+    assert f"Invalid value for '{argument}': Input should be {allowed}" in said
+    assert "Traceback" not in refused.output

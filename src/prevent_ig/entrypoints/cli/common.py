@@ -6,6 +6,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from prevent_ig.adapters.engine_config_file import ConfigFileError
+from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.bootstrap import ConfigurationError, Records, build_records, today_in_england
 from prevent_ig.domain.calendar.england_date import year_problem
 
@@ -14,6 +15,11 @@ BAD_INPUT = 2
 CLI_ACTOR = "cli"
 """The actor of what a command records: the server's operator, not a signed-in user."""
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+# Record numbers are checked at the door (exit 2, naming the argument): an id past the database's
+# integer range would otherwise reach it and end in a traceback.
+CaseIdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The case number.")]
+AssessmentIdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The assessment's number.")]
+OutboxIdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The outbox message's number.")]
 
 
 def fail(message: str) -> NoReturn:

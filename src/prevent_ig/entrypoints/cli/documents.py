@@ -38,7 +38,10 @@ from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
 from prevent_ig.domain.records.stored_text import text_problem
 from prevent_ig.entrypoints.cli.common import (
     CLI_ACTOR,
+    AssessmentIdArgument,
+    CaseIdArgument,
     JsonOption,
+    OutboxIdArgument,
     day_or_today,
     fail,
     open_records,
@@ -159,7 +162,7 @@ def form_command(as_json: JsonOption = False) -> None:
 
 @documents_app.command("answers")
 def answers_command(
-    case_id: int,
+    case_id: CaseIdArgument,
     file: Annotated[Path, typer.Argument(help="YAML or JSON: question id to answer (see `documents form`).")],
 ) -> None:
     """Keep the lead's answers to the referral form's questions for a case."""
@@ -199,7 +202,7 @@ def _write_issued(handle: BinaryIO, out: Path, issued: IssuedDocument) -> None:
 
 
 @documents_app.command("referral")
-def referral_command(case_id: int, out: OutOption, today: TodayOption = None) -> None:
+def referral_command(case_id: CaseIdArgument, out: OutOption, today: TodayOption = None) -> None:
     """The national Prevent referral form for the case's decision to refer, as PDF."""
     _check_out(out)
     _issue_to(
@@ -213,7 +216,7 @@ def referral_command(case_id: int, out: OutOption, today: TodayOption = None) ->
 
 @documents_app.command("disclosure")
 def disclosure_command(
-    assessment_id: int, out: OutOption, items: ItemsOption = None, today: TodayOption = None
+    assessment_id: AssessmentIdArgument, out: OutOption, items: ItemsOption = None, today: TodayOption = None
 ) -> None:
     """The disclosure pack for a decision to share: cover sheet and released items only, as PDF."""
     _check_out(out)
@@ -233,7 +236,9 @@ def disclosure_command(
 
 
 @documents_app.command("clarification")
-def clarification_command(assessment_id: int, out: OutOption, today: TodayOption = None) -> None:
+def clarification_command(
+    assessment_id: AssessmentIdArgument, out: OutOption, today: TodayOption = None
+) -> None:
     """A letter asking the requestor for what their request lacks, as PDF."""
     _check_out(out)
     _issue_to(
@@ -251,7 +256,7 @@ def clarification_command(assessment_id: int, out: OutOption, today: TodayOption
 
 @documents_app.command("note")
 def note_command(
-    assessment_id: int,
+    assessment_id: AssessmentIdArgument,
     out: Annotated[Path | None, typer.Option("--out", help="Also write it as PDF.")] = None,
     today: TodayOption = None,
 ) -> None:
@@ -278,7 +283,7 @@ def note_command(
 
 @documents_app.command("caldicott")
 def caldicott_command(
-    assessment_id: int,
+    assessment_id: AssessmentIdArgument,
     as_json: JsonOption = False,
     adviser: Annotated[str | None, typer.Option(help="The adviser's name, to log the entry.")] = None,
     log: Annotated[
@@ -345,7 +350,7 @@ def _from_address() -> str:
 
 @mail_app.command("send-referral")
 def send_referral_command(
-    case_id: int,
+    case_id: CaseIdArgument,
     to: Annotated[str, typer.Option("--to", help="The police Prevent team's address, as assessed.")],
     today: TodayOption = None,
 ) -> None:
@@ -371,7 +376,7 @@ def send_referral_command(
 
 @mail_app.command("send-disclosure")
 def send_disclosure_command(
-    assessment_id: int,
+    assessment_id: AssessmentIdArgument,
     to: Annotated[str, typer.Option("--to", help="The recipient's address, as assessed.")],
     items: ItemsOption = None,
     today: TodayOption = None,
@@ -513,7 +518,7 @@ def status_command(as_json: JsonOption = False) -> None:
 
 
 @mail_app.command("retry")
-def retry_command(outbox_id: int) -> None:
+def retry_command(outbox_id: OutboxIdArgument) -> None:
     """Send a failed message again, unchanged, once its cause is fixed."""
     records = open_records()
     try:

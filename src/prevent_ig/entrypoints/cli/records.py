@@ -17,6 +17,7 @@ from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.audit_chain import Anchor, Verification, events_from_json_lines, verify_chain
 from prevent_ig.entrypoints.cli.common import (
     CLI_ACTOR,
+    CaseIdArgument,
     JsonOption,
     day_or_today,
     fail,
@@ -76,7 +77,7 @@ def cases_list(
 
 
 @cases_app.command("show")
-def cases_show(case_id: int, as_json: JsonOption = False) -> None:
+def cases_show(case_id: CaseIdArgument, as_json: JsonOption = False) -> None:
     """The case with its consents, requests, assessments, disclosures and timeline."""
     records = open_records()
     try:
