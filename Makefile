@@ -56,10 +56,12 @@ totp: $(STAMP)
 	@PREVENT_IG_WEB_DEMO_MODE=true $(BIN)/prevent-ig demo totp $(USER)
 
 ## examples: assess the bundled synthetic example cases and print each decision
+## (decided on EXAMPLES_DAY, so they read the same whenever they run and no request arrives after it)
+EXAMPLES_DAY := 2026-12-22
 examples: $(STAMP)
 	@for f in $(EXAMPLES); do \
 		echo "=== $$f"; \
-		$(BIN)/prevent-ig assess "$$f" --config examples/engine-config.yaml || exit $$?; \
+		$(BIN)/prevent-ig assess "$$f" --config examples/engine-config.yaml --today $(EXAMPLES_DAY) || exit $$?; \
 		echo; \
 	done
 

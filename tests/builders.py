@@ -73,7 +73,7 @@ def to_json(data: dict[str, Any]) -> str:
 
 
 def assessment(**overrides: Any) -> Assessment:
-    return parse_assessment(to_json(input_data(**overrides)))
+    return parse_assessment(to_json(input_data(**overrides)), decided_on=None)
 
 
 def item(

@@ -19,6 +19,10 @@ from prevent_ig.domain.law.vocabulary import (
     SubjectRole,
 )
 
+DECIDED_ON = date(2026, 11, 26)
+"""The day the drawn assessments are decided on: requests are drawn from two years up to it, since
+one received after it is refused as input (a request cannot be answered before it arrives)."""
+
 EMAILS = [
     None,
     "prevent@northshire.pnn.police.uk",
@@ -73,7 +77,7 @@ def recipients(draw: st.DrawFn) -> dict[str, Any]:
 def requests(draw: st.DrawFn) -> dict[str, Any]:
     flags = st.booleans() if draw(st.booleans()) else st.just(True)
     return {
-        "received": draw(st.dates(date(2024, 1, 1), date(2028, 12, 31))).isoformat(),
+        "received": draw(st.dates(date(2024, 1, 1), DECIDED_ON)).isoformat(),
         "proforma": draw(flags),
         "secure_channel": draw(flags),
         "consent_position_stated": draw(flags),

@@ -73,7 +73,7 @@ CASES = list(load_cases())
 
 
 def run(case: Case) -> Decision:
-    assessment = parse_assessment(json.dumps(case.input, default=str))
+    assessment = parse_assessment(json.dumps(case.input, default=str), decided_on=case.today)
     return assess(assessment, engine_config_from_mapping(case.config), today=case.today)
 
 

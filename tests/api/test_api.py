@@ -20,7 +20,7 @@ from prevent_ig.entrypoints.api.problems import PROBLEM_BASE
 from prevent_ig.entrypoints.web.auth import page_routes
 from prevent_ig.services.api_tokens import create_token, revoke_token
 from prevent_ig.services.requests import ask_for_clarification
-from tests.builders import input_data
+from tests.builders import REQUEST_COMPLETE, input_data
 from tests.fixtures_db import TODAY, Db
 
 OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.json"
@@ -249,6 +249,28 @@ def test_a_decision_whose_age_contradicts_the_date_of_birth_gets_422_naming_it(a
     assert refused.json()["errors"] == [
         {"field": "assessment.subject.age", "message": "must agree with the date of birth on the case record"}
     ]
+    assert api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["assessments"] == []
+
+
+def test_an_assessment_of_a_request_received_after_today_gets_422_naming_it(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    tomorrow = (TODAY + timedelta(days=1)).isoformat()
+    data = input_data(kind="request_response", request={**REQUEST_COMPLETE, "received": tomorrow})
+    message = f"must be on or before the decision date, {TODAY.isoformat()}: a request cannot be answered"
+    asked = api.post("/api/v1/assess", json=data, headers=lead)
+    assert asked.status_code == 422, asked.text
+    assert [(e["field"], message in e["message"]) for e in asked.json()["errors"]] == [
+        ("request.received", True)
+    ]
+    recorded = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": data, "lead_decision": "follow"},
+        headers=lead,
+    )
+    assert recorded.status_code == 422, recorded.text
+    errors = recorded.json()["errors"]
+    assert [(e["field"], message in e["message"]) for e in errors] == [("assessment.request.received", True)]
     assert api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["assessments"] == []
 
 

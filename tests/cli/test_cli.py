@@ -1,6 +1,7 @@
 """The ``prevent-ig`` command line: its JSON forms are a stable interface, its errors exit 2."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -78,6 +79,26 @@ def test_bad_input_exits_2_naming_every_bad_field_without_a_traceback(tmp_path: 
     assert "subject.age" in result.stderr and "kind" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
+
+
+def test_a_request_received_after_the_decision_date_exits_2_naming_it(tmp_path: Path) -> None:
+    data = input_data(kind="request_response", request={**REQUEST_COMPLETE, "received": "2026-11-27"})
+    result = invoke("assess", write(tmp_path, data), "--json", "--today", "2026-11-26")
+    assert result.exit_code == 2
+    assert "request.received: must be on or before the decision date, 2026-11-26" in result.stderr
+    assert result.stdout == ""
+
+
+ROOT = Path(__file__).parents[2]
+
+
+@pytest.mark.parametrize("example", sorted((ROOT / "examples").glob("*.json")), ids=lambda p: p.name)
+def test_make_examples_assesses_every_bundled_example(example: Path) -> None:
+    # The README's `make examples` decides them on the Makefile's EXAMPLES_DAY: each must be valid then.
+    (day,) = re.findall(r"^EXAMPLES_DAY := (\S+)$", (ROOT / "Makefile").read_text(), flags=re.MULTILINE)
+    config = str(ROOT / "examples" / "engine-config.yaml")
+    result = invoke("assess", str(example), "--config", config, "--today", day)
+    assert result.exit_code == 0, result.output
 
 
 def test_missing_file_and_bad_date_exit_2(tmp_path: Path) -> None:

@@ -103,7 +103,7 @@ def test_missing_reason_is_worded_for_the_vss_and_for_others() -> None:
 
 def ordered_problems(**overrides: object) -> list[tuple[str, str]]:
     with pytest.raises(AssessmentInputError) as caught:
-        parse_assessment(to_json(input_data(**overrides)))
+        parse_assessment(to_json(input_data(**overrides)), decided_on=None)
     return [(p.field, p.message) for p in caught.value.problems]
 
 

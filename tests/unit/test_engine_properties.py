@@ -18,16 +18,16 @@ from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import parse_assessment
 from prevent_ig.domain.law.vocabulary import ItemCategory, MissingCode, Outcome
-from tests.strategies import assessment_inputs
+from tests.strategies import DECIDED_ON, assessment_inputs
 
-TODAY = date(2026, 11, 26)
+TODAY = DECIDED_ON
 CONFIG = make_engine_config(accredited_domains=[("example-trust.nhs.uk", date(2027, 3, 31))])
 REQUEST_GAPS = {c for c in MissingCode if c.value.startswith("request_")}
 OVERRIDES = {"CLDC.public_interest", "CLDC.best_interests", "CLDC.legal_requirement"}
 
 
 def decide(data: dict[str, Any]) -> tuple[Assessment, Decision]:
-    a = parse_assessment(json.dumps(data))
+    a = parse_assessment(json.dumps(data), decided_on=TODAY)
     return a, assess(a, CONFIG, today=TODAY)
 
 

@@ -1,5 +1,6 @@
 """Bad input is reported field by field, never half-accepted (decision rules: input errors)."""
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -8,15 +9,15 @@ from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_asses
 from tests.builders import REQUEST_COMPLETE, input_data, item, to_json
 
 
-def problems(data: dict[str, Any] | str) -> dict[str, str]:
+def problems(data: dict[str, Any] | str, decided_on: date | None = None) -> dict[str, str]:
     raw = data if isinstance(data, str) else to_json(data)
     with pytest.raises(AssessmentInputError) as caught:
-        parse_assessment(raw)
+        parse_assessment(raw, decided_on=decided_on)
     return {p.field: p.message for p in caught.value.problems}
 
 
 def test_the_base_input_is_valid() -> None:
-    assert parse_assessment(to_json(input_data())).kind.value == "referral"
+    assert parse_assessment(to_json(input_data()), decided_on=None).kind.value == "referral"
 
 
 @pytest.mark.parametrize(
@@ -131,6 +132,31 @@ def test_a_request_received_outside_1900_to_2099_is_refused_not_counted_from(rec
     assert problems(data) == {"request.received": "must be in the years 1900 to 2099"}
 
 
+def test_a_request_received_after_the_decision_date_is_refused_naming_the_date() -> None:
+    # Answered before it arrived: a typing slip (2027 for 2026) that would also put the decision's
+    # "respond by" date in the future.
+    data = input_data(
+        kind="request_response",
+        purpose="channel_information_gathering",
+        request={**REQUEST_COMPLETE, "received": "2026-11-27"},
+    )
+    assert problems(data, decided_on=date(2026, 11, 26)) == {
+        "request.received": "must be on or before the decision date, 2026-11-26: a request cannot be "
+        "answered before it arrives"
+    }
+
+
+@pytest.mark.parametrize("decided_on", [date(2026, 11, 27), date(2027, 1, 4)])
+def test_a_request_received_on_or_before_the_decision_date_is_assessed(decided_on: date) -> None:
+    data = input_data(
+        kind="request_response",
+        purpose="channel_information_gathering",
+        request={**REQUEST_COMPLETE, "received": "2026-11-27"},
+    )
+    assessment = parse_assessment(to_json(data), decided_on=decided_on)
+    assert str(assessment.request.received) == "2026-11-27"  # type: ignore[union-attr]
+
+
 @pytest.mark.parametrize("received", ["1900-01-01", "2099-12-31"])
 def test_the_first_and_last_days_of_the_range_are_assessed(received: str) -> None:
     data = input_data(
@@ -138,11 +164,14 @@ def test_the_first_and_last_days_of_the_range_are_assessed(received: str) -> Non
         purpose="channel_information_gathering",
         request={**REQUEST_COMPLETE, "received": received},
     )
-    assert str(parse_assessment(to_json(data)).request.received) == received  # type: ignore[union-attr]
+    assert str(parse_assessment(to_json(data), decided_on=None).request.received) == received  # type: ignore[union-attr]
 
 
 def test_blank_rationale_is_allowed_when_consent_is_given() -> None:
-    assert parse_assessment(to_json(input_data(grounds={"rationale": ""}))).grounds.rationale == ""
+    assert (
+        parse_assessment(to_json(input_data(grounds={"rationale": ""})), decided_on=None).grounds.rationale
+        == ""
+    )
 
 
 def test_all_cross_field_problems_are_reported_together() -> None:

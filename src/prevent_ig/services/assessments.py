@@ -66,7 +66,7 @@ def record_assessment(
     supersedes_id: int | None = None,
 ) -> int:
     try:
-        assessment = parse_assessment(assessment_json)
+        assessment = parse_assessment(assessment_json, decided_on=today)
     except AssessmentInputError as error:
         raise AssessmentInputProblemsError(error.problems) from None
     if len(assessment.recipient.name) > NAME:

@@ -21,6 +21,7 @@ from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestR
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import Purpose
+from prevent_ig.domain.pathway.request_clock import clock_started
 from prevent_ig.services.errors import InvalidFieldError
 
 DEFAULT_DAYS = 91
@@ -146,7 +147,9 @@ def timeliness_report(
             answered_on=row.answered_on,
             clarifications=row.clarifications,
             working_days_taken=(
-                _working_days_taken(calendar, row.clock_restarted_on or row.received_on, row.answered_on)
+                _working_days_taken(
+                    calendar, clock_started(row.received_on, [row.clock_restarted_on]), row.answered_on
+                )
                 if row.answered_on
                 else None
             ),

@@ -12,11 +12,10 @@ from prevent_ig.domain.calendar.england_date import year_problem
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.catalogue import catalogue_ids
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.domain.pathway import request_clock
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
 from prevent_ig.services.cases import check_step_date, record_case_step, require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
-
-RESPONSE_WORKING_DAYS = 5
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,7 +60,7 @@ def record_partner_request(
     if (problem := year_problem(request.received_on)) is not None:
         raise InvalidFieldError("received_on", problem)
     require_case(uow, case_id)
-    due = calendar.add_working_days(request.received_on, RESPONSE_WORKING_DAYS)
+    due = request_clock.respond_by(calendar, request.received_on)
     row = PartnerRequestRow(
         case_id=case_id,
         **{
@@ -157,7 +156,7 @@ def clarification_received(
     for check in supplied:
         setattr(row, check, True)
     row.status = "open"
-    row.due_on = calendar.add_working_days(on, RESPONSE_WORKING_DAYS)
+    row.due_on = request_clock.respond_by(calendar, on)
     record_case_step(
         uow,
         case_id=row.case_id,
@@ -175,8 +174,8 @@ def clarification_received(
 
 def clock_started(uow: UnitOfWork, row: PartnerRequestRow) -> date:
     """The day the request's 5 working days last began: its arrival, or the last clarification answered."""
-    restarted = [c.resolved_on for c in row_clarifications(uow, row.id) if c.resolved_on is not None]
-    return max([row.received_on, *restarted])
+    answers = (c.resolved_on for c in row_clarifications(uow, row.id))
+    return request_clock.clock_started(row.received_on, answers)
 
 
 def row_clarifications(uow: UnitOfWork, request_id: int) -> list[ClarificationRow]:

@@ -16,11 +16,11 @@ from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.record_note import ADVISER_WORDS, NoteAuthor, render_record_note
 from prevent_ig.domain.law.vocabulary import Outcome, Purpose
+from prevent_ig.domain.pathway.request_clock import RESPONSE_WORKING_DAYS
 
 CLARIFICATION_TEMPLATE = "clarification-letter v1"
 RECORD_NOTE_TEMPLATE = "record-note v1"
 CALDICOTT_TEMPLATE = "caldicott-entry v1"
-RESPONSE_WORKING_DAYS = 5
 DECISION_WORDS = {
     Outcome.SHARE: "share",
     Outcome.SEEK_CONSENT: "seek the person's consent first",

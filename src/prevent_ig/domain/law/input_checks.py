@@ -6,6 +6,7 @@ problems are collected and reported together, so a user fixes their input in one
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -41,13 +42,18 @@ class AssessmentInputError(ValueError):
         super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
 
 
-def parse_assessment(raw: str | bytes) -> Assessment:
-    """Parse one JSON document into an ``Assessment`` or raise ``AssessmentInputError``."""
+def parse_assessment(raw: str | bytes, *, decided_on: date | None) -> Assessment:
+    """Parse one JSON document into an ``Assessment`` or raise ``AssessmentInputError``.
+
+    ``decided_on`` is the day it will be decided on, so that a request dated after it is refused: it
+    cannot be answered before it arrives, and the decision's "respond by" date would count from a day
+    still to come. It is required, so each caller says whether it knows that day (``None`` where no
+    decision is made, as when only the document's shape is checked)."""
     try:
         assessment = Assessment.model_validate_json(raw)
     except ValidationError as error:
         raise AssessmentInputError(_from_pydantic(error)) from None
-    problems = list(contract_problems(assessment))
+    problems = list(contract_problems(assessment, decided_on))
     if problems:
         raise AssessmentInputError(problems)
     return assessment
@@ -61,13 +67,13 @@ def _from_pydantic(error: ValidationError) -> list[InputProblem]:
     return problems
 
 
-def contract_problems(a: Assessment) -> Iterator[InputProblem]:
+def contract_problems(a: Assessment, decided_on: date | None) -> Iterator[InputProblem]:
     """The cross-field rules of the contract, in field order."""
     if a.subject.adult_at_risk and a.subject.age < ADULT_AGE:
         yield InputProblem("subject.adult_at_risk", "can only be true when subject.age is 18 or over")
     yield from _consent_problems(a)
     yield from _recipient_problems(a)
-    yield from _request_problems(a)
+    yield from _request_problems(a, decided_on)
     yield from _grounds_problems(a)
     yield from _item_problems(a)
 
@@ -107,7 +113,7 @@ def _recipient_problems(a: Assessment) -> Iterator[InputProblem]:
             yield InputProblem("recipient.email", f"is not a valid email address: {error}")
 
 
-def _request_problems(a: Assessment) -> Iterator[InputProblem]:
+def _request_problems(a: Assessment, decided_on: date | None) -> Iterator[InputProblem]:
     responding = a.kind is Kind.REQUEST_RESPONSE
     if responding and a.request is None:
         yield InputProblem("request", "is required when kind is 'request_response'")
@@ -116,6 +122,12 @@ def _request_problems(a: Assessment) -> Iterator[InputProblem]:
     if a.request is not None:
         if (problem := year_problem(a.request.received)) is not None:
             yield InputProblem("request.received", problem)
+        elif decided_on is not None and a.request.received > decided_on:
+            yield InputProblem(
+                "request.received",
+                f"must be on or before the decision date, {decided_on.isoformat()}: a request cannot be "
+                "answered before it arrives",
+            )
         known = catalogue_ids()
         for index, provision_id in enumerate(a.request.legal_powers_cited):
             if provision_id not in known:

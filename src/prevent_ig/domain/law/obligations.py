@@ -21,9 +21,8 @@ from prevent_ig.domain.law.vocabulary import (
     ReasonNotSought,
     SubjectRole,
 )
+from prevent_ig.domain.pathway.request_clock import respond_by
 from prevent_ig.domain.transmit.secure_email import check_email
-
-RESPONSE_WORKING_DAYS = 5
 
 RECORD_NAMES = {
     SubjectRole.PATIENT: "patient record",
@@ -59,7 +58,7 @@ def obligations(a: Assessment, ctx: ObligationContext, config: EngineConfig) -> 
             )
         )
     if a.request is not None and a.purpose is Purpose.CHANNEL_INFORMATION_GATHERING:
-        due = config.calendar.add_working_days(a.request.received, RESPONSE_WORKING_DAYS)
+        due = respond_by(config.calendar, a.request.received)
         found.append(
             Obligation(
                 code=ObligationCode.RESPOND_BY,

@@ -10,10 +10,9 @@ from datetime import date
 from enum import StrEnum
 
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.pathway.request_clock import respond_by
 from prevent_ig.domain.pathway.reviews import review_dates
 from prevent_ig.domain.pathway.stages import EXIT_STAGES, ClosureKind, ExitReason, Stage
-
-INFORMATION_GATHERING_WORKING_DAYS = 5
 
 
 class Move(StrEnum):
@@ -115,7 +114,7 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
                 f"The information request must be dated from the day the case was opened "
                 f"({state.opened_on}) to the day of this move ({request.on})."
             )
-        due = calendar.add_working_days(asked, INFORMATION_GATHERING_WORKING_DAYS)
+        due = respond_by(calendar, asked)
         return replace(state, stage=target, information_request_on=asked, information_due_on=due)
     if move is Move.COMPLETE_SUPPORT:
         return _close(state, request.on, ClosureKind.COMPLETED, None)

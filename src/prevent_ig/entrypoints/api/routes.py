@@ -100,12 +100,13 @@ def input_problem(problems: list[dict[str, str]], detail: str = "The input break
 )
 async def assess_endpoint(request: Request) -> Response:
     try:
-        assessment = parse_assessment(await request.body())
+        today = records_of(request).today()
+        assessment = parse_assessment(await request.body(), decided_on=today)
     except AssessmentInputError as error:
         return input_problem([p.as_dict() for p in error.problems])
     with records_of(request).new_unit_of_work() as uow:
         config = with_registered_domains(uow, records_of(request).engine_config)
-        decision = assess(assessment, config, today=records_of(request).today())
+        decision = assess(assessment, config, today=today)
         uow.audit.record(
             actor=identity_of(request).actor,
             event="api:assessment:run",

@@ -21,6 +21,7 @@ from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import render_record_note
+from prevent_ig.domain.pathway.request_clock import RESPONSE_WORKING_DAYS
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.cli import documents, records, reports, web
 from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail, recorded_date
@@ -87,7 +88,7 @@ def assess_command(
         _assess_lines(source, engine_config, decided_on)
         return
     try:
-        assessment = parse_assessment(_read_source(source))
+        assessment = parse_assessment(_read_source(source), decided_on=decided_on)
     except AssessmentInputError as error:
         for problem in error.problems:
             typer.echo(f"error: {problem.field}: {problem.message}", err=True)
@@ -110,7 +111,7 @@ def _assess_lines(source: str, config: EngineConfig, today: date) -> None:
         if not line.strip():
             continue
         try:
-            decision = assess(parse_assessment(line), config, today=today)
+            decision = assess(parse_assessment(line, decided_on=today), config, today=today)
         except AssessmentInputError as error:
             bad += 1
             problems = [p.as_dict() for p in error.problems]
@@ -168,7 +169,7 @@ def due_date_command(
         datetime,
         typer.Option(formats=["%Y-%m-%d"], callback=recorded_date, help="Date received (YYYY-MM-DD), day 0."),
     ],
-    working_days: Annotated[int, typer.Option(min=0, max=260)] = 5,
+    working_days: Annotated[int, typer.Option(min=0, max=260)] = RESPONSE_WORKING_DAYS,
     as_json: Annotated[bool, typer.Option("--json")] = False,
     config: ConfigOption = None,
 ) -> None:

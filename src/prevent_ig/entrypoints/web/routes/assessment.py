@@ -15,6 +15,7 @@ from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
 from prevent_ig.domain.law.record_note import NoteAuthor, render_record_note
 from prevent_ig.domain.law.vocabulary import ItemCategory
+from prevent_ig.domain.pathway.request_clock import clock_started
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.web import interview
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
@@ -57,11 +58,8 @@ def _from_request(r: Any) -> dict[str, Any]:
         "purpose": r.purpose,
         "recipient_type": r.recipient_type,
         "recipient": {"name": r.organisation, "email": r.email},
-        # The day the request's clock last started: its arrival, or the requestor's answer to a
-        # clarification, from which the 5 working days run again (the request's own due date).
-        "received": max(
-            [r.received_on, *(c["resolved_on"] for c in r.clarifications if c["resolved_on"])]
-        ).isoformat(),
+        # From the day the request's clock last started, so "respond by" is the request's due date.
+        "received": clock_started(r.received_on, (c["resolved_on"] for c in r.clarifications)).isoformat(),
         "request_checks": [
             k
             for k in ("proforma", "secure_channel", "consent_position_stated", "reason_given", "specific")
@@ -249,12 +247,13 @@ def _email_check(request: Request, answers: dict[str, Any]) -> dict[str, Any] | 
 
 def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision] | list[dict[str, str]]:
     try:
-        assessment = parse_assessment(json.dumps(interview.to_engine_input(answers)))
+        today = records_of(request).today()
+        assessment = parse_assessment(json.dumps(interview.to_engine_input(answers)), decided_on=today)
     except AssessmentInputError as error:
         return [{"text": f"{p.field}: {p.message}", "href": "#"} for p in error.problems]
     except KeyError as missing:
         return [{"text": f"Answer the question about {missing}", "href": "#"}]
-    return assessment, assess(assessment, engine_config_for(request), today=records_of(request).today())
+    return assessment, assess(assessment, engine_config_for(request), today=today)
 
 
 # The interview's question for each answer the case's records can contradict.
