@@ -4,13 +4,16 @@ its own, or an open partner request's, whichever comes first."""
 import html
 from datetime import date, timedelta
 
-from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
+from sqlalchemy import select
+
+from prevent_ig.adapters.records.tables import AuditEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.requests import ask_for_clarification
+from tests.builders import item
 from tests.fixtures_db import TODAY
 from tests.records.helpers import assess_case, open_case, partner_request, sharing_consent
 
@@ -177,3 +180,36 @@ def test_withdrawing_consent_on_a_referred_case_with_no_recorded_disclosure_says
 
     assert "No disclosure is recorded on this case, but it was referred" in text
     assert "No disclosures had been made on this case." not in text
+
+
+def test_the_referral_page_names_what_the_decision_withheld_for_the_lead_to_check_the_free_text(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    # The form drops the health question when health was withheld, but the concern goes as written.
+    lead = as_role(Role.PREVENT_LEAD, "lead.left")
+    case_id = open_case(lead.db)
+    items = [
+        item("demographics"),
+        {**item("gp-letter", "health", relevant=False), "description": "GP letter"},
+    ]
+    assessment_id = assess_case(lead.db, case_id, items=items)
+
+    page = lead.client.get(f"/cases/{case_id}/referral")
+    text = " ".join(html.unescape(page.text).split())
+
+    assert page.status_code == 200
+    assert "Left out of this referral" in text
+    assert "GP letter (health: not relevant)" in text
+    assert "Synthetic identity item" not in text  # released items are not listed
+    with lead.db.uow() as uow:
+        read = uow.session.scalars(select(AuditEventRow).where(AuditEventRow.case_id == case_id))
+        events = [(e.actor, e.event, e.entity) for e in read]
+    assert ("lead.left", "case:assessment:view", f"assessment:{assessment_id}") in events
+
+
+def test_the_referral_page_warns_of_nothing_when_everything_assessed_was_released(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.all")
+    case_id = open_case(lead.db)
+    assess_case(lead.db, case_id)
+
+    assert "Left out of this referral" not in lead.client.get(f"/cases/{case_id}/referral").text

@@ -423,6 +423,42 @@ def current_referral(uow: UnitOfWork, case_id: int) -> Stored:
     return authorising_assessment(uow, current[-1].id)
 
 
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """An item the decision to refer did not release, as the referral page names it to the lead."""
+
+    description: str
+    category: str
+    reason: str
+
+
+def left_out_of_referral(*, uow: UnitOfWork, actor: str, case_id: int) -> list[LeftOut]:
+    """What the case's current decision to refer withheld; empty when no decision authorises one.
+
+    The form leaves out the questions tied to a withheld category (``referral_form.yaml``), but the
+    concern and the lead's free-text answers go as written, and no rule can read them for what they
+    say. So the referral page names what was withheld, for the lead to read them for it before the
+    form goes (Caldicott principle 3, guidance §5: no more than the decision released)."""
+    try:
+        stored = current_referral(uow, case_id)
+    except RefusedError:
+        return []
+    described = {item.id: item for item in stored.assessment.items}
+    left = [
+        LeftOut(
+            description=described[w.id].description,
+            category=described[w.id].category.value,
+            reason=w.reason.value,
+        )
+        for w in stored.decision.items_withheld
+    ]
+    uow.audit.record(
+        actor=actor, event="case:assessment:view", case_id=case_id, entity=f"assessment:{stored.row.id}"
+    )
+    uow.commit()
+    return left
+
+
 def register_contacts(uow: UnitOfWork) -> dict[str, list[ContactFacts]]:
     """The contacts register by role, in the order the entries were added. The referral form's
     ``contact.ROLE`` fallbacks take the first of a role; the referral page names it, and says when

@@ -19,7 +19,7 @@ from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
 from prevent_ig.services.authority import lapsed_decisions
 from prevent_ig.services.cases import NewSubject, list_cases, next_deadline, raise_concern
-from prevent_ig.services.documents import register_contacts
+from prevent_ig.services.documents import left_out_of_referral, register_contacts
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.views import CaseDetail
@@ -176,6 +176,8 @@ async def referral_page(request: Request, case_id: RecordId, email: str = "") ->
             check = {"ok": False, "text": f"That is not a valid email address: {error}"}
     with records_of(request).new_unit_of_work().reading() as uow:  # a register: no case data
         prevent_leads = register_contacts(uow).get("prevent_lead", [])
+    with records_of(request).new_unit_of_work() as uow:
+        left_out = left_out_of_referral(uow=uow, actor=user_of(request).username, case_id=case_id)
     return render(
         request,
         "cases/referral.html",
@@ -184,6 +186,7 @@ async def referral_page(request: Request, case_id: RecordId, email: str = "") ->
         email=email,
         email_check=check,
         prevent_leads=prevent_leads,
+        left_out=left_out,
     )
 
 
