@@ -295,6 +295,7 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
         (["mail", "send-referral", "--to", "p@x.pnn.police.uk"], "case_id"),
         (["mail", "send-disclosure", "--to", "p@x.pnn.police.uk"], "assessment_id"),
         (["mail", "retry"], "outbox_id"),
+        (["mail", "resend"], "outbox_id"),
     ],
 )
 def test_a_record_number_no_record_can_have_exits_2_naming_it(

@@ -45,12 +45,13 @@ def record_disclosure(
         )
     ).first()
     if earlier is not None and earlier.undelivered_on is not None:
-        # Still one disclosure per decision: the failed message can be tried again, and a second record
-        # beside it could let both go.
+        # Still one disclosure per decision: the failed message can be tried again, or sent again as a
+        # new message in its place (services/outbox.py), and a second record beside it could let both go.
         raise RefusedError(
             f"assessment {assessment.id} was disclosed once (disclosure {earlier.id}), by a secure email "
-            "that was not delivered: try that message again from the outbox, or record a new assessment "
-            "to disclose another way"
+            "that was not delivered: try that message again from the outbox, or send it again there as a "
+            "new message (prevent-ig mail resend MESSAGE_ID), or record a new assessment to disclose "
+            "another way"
         )
     if earlier is not None:
         raise RefusedError(

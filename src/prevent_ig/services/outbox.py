@@ -12,7 +12,9 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from email.parser import BytesHeaderParser
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesHeaderParser, BytesParser
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -68,6 +70,8 @@ class Status(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    REPLACED = "replaced"
+    """Failed, then sent again as a new message (``resend_message``): never to be tried or sent itself."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -308,11 +312,7 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
     Unchanged means its subject too: one queued without [secure] to a domain accredited then may not
     go now that the accreditation has lapsed, for NHSmail would send it unencrypted. Refused, it
     changes nothing; queued, its disclosure and the request it answers stand as when first queued."""
-    row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
-    if row is None:
-        raise NotFoundError(f"outbox message {outbox_id} does not exist")
-    if row.status != Status.FAILED.value:
-        raise RefusedError(f"message {outbox_id} is {row.status}; only a failed message can be tried again")
+    row = _failed_message(uow, outbox_id, action="tried again")
     if (withheld := why_not_sendable(uow, row)) is not None:
         raise RefusedError(f"message {outbox_id} cannot be sent again: {withheld}")
     accredited = config.accredited_on(uow.today())
@@ -321,8 +321,10 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
         and not check_email(row.envelope_to, accredited_domains=accredited).secure
     ):
         raise RefusedError(
-            f"message {outbox_id} cannot be sent again: its recipient's domain is no longer accredited as "
-            f"secure, and the message was queued without {SECURE_TAG}; send it again to have it tagged"
+            f"message {outbox_id} cannot be sent again unchanged: its recipient's domain is no longer "
+            f"accredited as secure, and the message was queued without {SECURE_TAG}; send it as a new "
+            f"message instead, tagged as today requires ({RESEND_COMMAND.format(id=outbox_id)}, or "
+            f"'{RESEND_BUTTON}' on the Secure email page)"
         )
     row.status = Status.QUEUED.value
     row.attempts = 0
@@ -339,6 +341,171 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
     # again, it stands as queuing it did, the request answered today if nothing else answered it since.
     restore_on_requeue(uow, row, actor=actor, on=uow.today())
     uow.commit()
+
+
+RESEND_COMMAND = "prevent-ig mail resend {id}"
+RESEND_BUTTON = "Send as a new message"
+"""Where the lead sends a failed message again as a new one: named in every refusal that needs it."""
+
+
+def resend_message(
+    *, uow: UnitOfWork, actor: str, outbox_id: int, config: EngineConfig, from_address: str
+) -> QueuedMessage:
+    """Send a failed message again as a new message: the same document (the very bytes the register's
+    hash was taken of) for the same disclosure, composed today, so the [secure] tag and the sender are
+    judged now, with a new Message-ID. The way out when the unchanged message may not go (the
+    recipient's accreditation lapsed after it was queued untagged, or the sender it names was refused),
+    without a second disclosure of the decision. The failed message is marked replaced in the same
+    transaction, with its row locked as a retry locks it, so it can never be tried or sent as well: of
+    the two, at most one leaves. Refused, it changes nothing; queued, the disclosure and the request it
+    answers stand as a successful retry leaves them."""
+    row = _failed_message(uow, outbox_id, action="sent as a new message")
+    if (withheld := why_not_sendable(uow, row)) is not None:
+        raise RefusedError(f"message {outbox_id} cannot be sent again: {withheld}")
+    disclosure = uow.session.get(DisclosureRow, row.disclosure_id) if row.disclosure_id is not None else None
+    document = uow.session.get(DocumentRow, row.document_id) if row.document_id is not None else None
+    kind = DocumentKind(row.kind) if row.kind in TITLES else None
+    if disclosure is None or document is None or kind is None:
+        raise RefusedError(f"message {outbox_id} carries no disclosed document to send again")
+    if (active := _other_message_of(uow, row)) is not None:
+        raise RefusedError(
+            f"message {outbox_id} cannot be sent again: message {active.id}, carrying the same disclosure, "
+            f"is {active.status}"
+        )
+    stored = authorising_assessment(uow, disclosure.assessment_id)
+    addressing = _addressing(stored, to=row.envelope_to, config=config, today=uow.today())
+    message = compose_message(
+        addressing,
+        title=TITLES[kind],
+        reference=document.reference,
+        attachment=_attached_document(row, document),
+    )
+    now = uow.now()
+    message_id = new_message_id(from_address)
+    new = OutboxMessageRow(
+        message_id=message_id,
+        kind=row.kind,
+        case_id=row.case_id,
+        disclosure_id=row.disclosure_id,
+        document_id=row.document_id,
+        envelope_from=from_address,
+        envelope_to=message.to,
+        subject=message.subject,
+        raw=build_mime(message, from_address=from_address, message_id=message_id, sent_at=now),
+        status=Status.QUEUED.value,
+        attempts=0,
+        next_attempt_at=naive_utc(now),
+        queued_at=naive_utc(now),
+        queued_by=actor,
+    )
+    uow.session.add(new)
+    uow.session.flush()
+    row.status = Status.REPLACED.value
+    uow.audit.record(
+        actor=actor,
+        event="mail:message:replace",
+        case_id=row.case_id,
+        entity=f"message:{row.id}",
+        change={"status": row.status, "replaced_by": new.id},
+    )
+    uow.audit.record(
+        actor=actor,
+        event="mail:message:resend",
+        case_id=new.case_id,
+        entity=f"message:{new.id}",
+        change={
+            "replaces": row.id,
+            "disclosure_id": new.disclosure_id,
+            "document": document.reference,
+            "message_id": message_id,
+            "to": message.to,
+            "secure_tag": SECURE_TAG in message.subject,
+        },
+    )
+    # As a retry does: the disclosure is no longer marked undelivered, and a pack answers its request
+    # again today if the request was opened again by the failure.
+    restore_on_requeue(uow, new, actor=actor, on=uow.today(), replacing=row)
+    log.info("message %s queued in place of message %s (case %s)", new.id, row.id, row.case_id)
+    queued = QueuedMessage(
+        outbox_id=new.id,
+        message_id=message_id,
+        disclosure_id=disclosure.id,
+        document_reference=document.reference,
+        subject=message.subject,
+        to=message.to,
+        secure_domain=message.secure_domain,
+    )
+    uow.commit()
+    return queued
+
+
+def _failed_message(uow: UnitOfWork, outbox_id: int, *, action: str) -> OutboxMessageRow:
+    """The message, locked until commit, if it failed; otherwise a refusal that says what it is.
+
+    Retrying and sending again both lock the row first and act only on a failed one: whichever of two
+    people comes second finds it queued again or replaced, and is refused."""
+    row = uow.session.get(OutboxMessageRow, outbox_id, with_for_update=True)
+    if row is None:
+        raise NotFoundError(f"outbox message {outbox_id} does not exist")
+    if row.status == Status.REPLACED.value:
+        latest = _latest_message_of(uow, row)
+        raise RefusedError(
+            f"message {outbox_id} was replaced by a new message and cannot be {action}; the latest "
+            f"message carrying its disclosure is message {latest.id} ({latest.status})"
+        )
+    if row.status != Status.FAILED.value:
+        raise RefusedError(f"message {outbox_id} is {row.status}; only a failed message can be {action}")
+    return row
+
+
+def _other_message_of(uow: UnitOfWork, row: OutboxMessageRow) -> OutboxMessageRow | None:
+    """Another message carrying the same disclosure that is on its way or delivered: none may be, while
+    one failed (each resend replaces the one it follows); checked so that records from before that rule
+    cannot let a second message go beside it."""
+    if row.disclosure_id is None:
+        return None
+    return uow.session.scalars(
+        select(OutboxMessageRow)
+        .where(
+            OutboxMessageRow.disclosure_id == row.disclosure_id,
+            OutboxMessageRow.id != row.id,
+            OutboxMessageRow.status.not_in([Status.FAILED.value, Status.REPLACED.value]),
+        )
+        .order_by(OutboxMessageRow.id)
+        .limit(1)
+    ).first()
+
+
+def _latest_message_of(uow: UnitOfWork, row: OutboxMessageRow) -> OutboxMessageRow:
+    """The newest message carrying the same disclosure (the row itself when it carries none)."""
+    if row.disclosure_id is None:
+        return row
+    latest = uow.session.scalars(
+        select(OutboxMessageRow)
+        .where(OutboxMessageRow.disclosure_id == row.disclosure_id)
+        .order_by(OutboxMessageRow.id.desc())
+        .limit(1)
+    ).first()
+    return latest if latest is not None else row
+
+
+def _attached_document(row: OutboxMessageRow, document: DocumentRow) -> Attachment:
+    """The document the failed message carried, taken from its stored bytes (the register keeps a hash,
+    not a copy): the same form or pack, checked against that hash, not one issued anew."""
+    parsed = BytesParser(policy=policy.default).parsebytes(row.raw)
+    assert isinstance(parsed, EmailMessage)  # policy.default parses into EmailMessage
+    for part in parsed.iter_attachments():
+        content = part.get_content()
+        if isinstance(content, bytes) and hashlib.sha256(content).hexdigest() == document.sha256:
+            return Attachment(
+                filename=part.get_filename() or f"{document.reference}.pdf",
+                media_type=part.get_content_type(),
+                content=content,
+            )
+    raise RefusedError(
+        f"message {row.id} does not carry document {document.reference} as the register recorded it; "
+        "it cannot be sent again"
+    )
 
 
 def why_not_sendable(uow: UnitOfWork, row: OutboxMessageRow) -> str | None:

@@ -14,8 +14,9 @@ since by hand, or by another pack, is left alone. When two packs answer one requ
 on it, sent to another recipient), the failure of the one it rests on hands the answer to the other
 if that is still on its way or delivered, dated the day that pack was issued.
 
-Trying the message again restores both, as queuing it did: the disclosure is no longer marked, and a
-request that is open is answered by it on the day it is queued again.
+Trying the message again, or sending it again as a new message in its place, restores both, as queuing
+it did: the disclosure is no longer marked, and a request that is open is answered by it on the day it
+is queued again.
 """
 
 from dataclasses import dataclass
@@ -196,11 +197,19 @@ def _hand_over(
     return Undelivered(disclosure_id=failed.id, request_id=request.id, answered_by_instead=instead.id)
 
 
-def restore_on_requeue(uow: UnitOfWork, message: OutboxMessageRow, *, actor: str, on: date) -> None:
-    """In the transaction that queues a failed ``message`` again: its disclosure is no longer marked
-    undelivered, and a disclosure pack answers its request again if the request is open, as queuing
-    it did. A request answered meanwhile, or waiting for the requestor to clarify, is left alone; a
-    referral form answers no request when it is queued, nor when it is queued again."""
+def restore_on_requeue(
+    uow: UnitOfWork,
+    message: OutboxMessageRow,
+    *,
+    actor: str,
+    on: date,
+    replacing: OutboxMessageRow | None = None,
+) -> None:
+    """In the transaction that queues a failed ``message`` again, or queues ``message`` as a new
+    message ``replacing`` the failed one: its disclosure is no longer marked undelivered, and a
+    disclosure pack answers its request again if the request is open, as queuing it did. A request
+    answered meanwhile, or waiting for the requestor to clarify, is left alone; a referral form
+    answers no request when it is queued, nor when it is queued again."""
     if message.disclosure_id is None:
         return
     answers = message.kind == DocumentKind.DISCLOSURE.value
@@ -210,17 +219,24 @@ def restore_on_requeue(uow: UnitOfWork, message: OutboxMessageRow, *, actor: str
         return
     if disclosure.undelivered_on is not None:
         disclosure.undelivered_on = None
+        how = (
+            f"secure email {message.id} queued again."
+            if replacing is None
+            else f"secure email {message.id} queued in place of secure email {replacing.id}."
+        )
+        change: dict[str, object] = {"undelivered_on": None, "message": message.id}
+        if replacing is not None:
+            change["replaces"] = replacing.id
         record_case_step(
             uow,
             case_id=disclosure.case_id,
             on=on,
             actor=actor,
             kind="disclosure",
-            summary=f"Disclosure {disclosure.id} is being sent again: secure email {message.id} queued "
-            "again.",
+            summary=f"Disclosure {disclosure.id} is being sent again: {how}",
             event="case:disclosure:update",
             entity=f"disclosure:{disclosure.id}",
-            change={"undelivered_on": None, "message": message.id},
+            change=change,
         )
     if request is not None:
         answer_request_with(uow, actor=actor, disclosure=disclosure, request_id=request.id, on=on)

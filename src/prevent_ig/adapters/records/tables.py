@@ -418,7 +418,8 @@ class OutboxMessageRow(Base):
     subject: Mapped[str] = mapped_column(String(NAME))
     raw: Mapped[bytes] = mapped_column(LargeBinary)
     status: Mapped[str] = mapped_column(String(SHORT))
-    """``queued``, ``sending``, ``sent`` or ``failed`` (permanently; shown on the dashboard)."""
+    """``queued``, ``sending``, ``sent``, ``failed`` (permanently; shown on the dashboard) or
+    ``replaced`` (failed, then sent again as a new message carrying the same disclosure)."""
     attempts: Mapped[int] = mapped_column(Integer)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
     claim_token: Mapped[str | None] = mapped_column(String(64))

@@ -519,7 +519,7 @@ def status_command(as_json: JsonOption = False) -> None:
 
 @mail_app.command("retry")
 def retry_command(outbox_id: OutboxIdArgument) -> None:
-    """Send a failed message again, unchanged, once its cause is fixed."""
+    """Try a failed message again, unchanged (same bytes, same Message-ID), once its cause is fixed."""
     records = open_records()
     try:
         with records.new_unit_of_work() as uow:
@@ -528,6 +528,24 @@ def retry_command(outbox_id: OutboxIdArgument) -> None:
     except ServiceError as error:
         fail(str(error))
     typer.echo(f"message {outbox_id} queued again")
+
+
+@mail_app.command("resend")
+def resend_command(outbox_id: OutboxIdArgument) -> None:
+    """Send a failed message again as a new message in its place: the same document, with [secure] and
+    the sender judged today and a new Message-ID. The failed message is marked replaced."""
+    sender = _from_address()
+    records = open_records()
+    try:
+        with records.new_unit_of_work() as uow:
+            config = with_registered_domains(uow, records.engine_config)
+            queued = outbox.resend_message(
+                uow=uow, actor=CLI_ACTOR, outbox_id=outbox_id, config=config, from_address=sender
+            )
+    except ServiceError as error:
+        fail(str(error))
+    typer.echo(f"message {outbox_id} replaced by a new message")
+    _report_queued(queued)
 
 
 @mail_app.command("sink-list")

@@ -29,7 +29,13 @@ from prevent_ig.services.documents import (
     issue_referral,
 )
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, ServiceError
-from prevent_ig.services.outbox import outbox_overview, record_sink_view, requeue_message, send_referral
+from prevent_ig.services.outbox import (
+    outbox_overview,
+    record_sink_view,
+    requeue_message,
+    resend_message,
+    send_referral,
+)
 from prevent_ig.services.request_import import (
     DraftCompletion,
     complete_draft,
@@ -147,7 +153,16 @@ async def mail_overview(request: Request) -> Response:
     with records_of(request).new_unit_of_work() as uow:
         overview = outbox_overview(uow=uow, actor=user_of(request).username)
     sink = list_sink_messages(SINK) if request.app.state.web.demo_mode and SINK.is_dir() else []
-    return render(request, "mail/overview.html", overview=overview, sink=sink)
+    return render(request, "mail/overview.html", overview=overview, sink=sink, resent=_resent(request))
+
+
+def _resent(request: Request) -> tuple[int, int] | None:
+    """The pair of message numbers a send-again redirected with (``?resent=OLD-NEW``), if well formed;
+    anything else is ignored, as it only chooses a notice."""
+    old, _, new = request.query_params.get("resent", "").partition("-")
+    if old.isdigit() and new.isdigit() and len(old) < 11 and len(new) < 11:
+        return int(old), int(new)
+    return None
 
 
 @router.page("/mail/{outbox_id}/retry", permission=Permission.CASE_MANAGE, methods=("POST",))
@@ -163,6 +178,29 @@ async def retry(request: Request, outbox_id: RecordId) -> Response:
     except ServiceError as error:
         return _refused(request, "The message was not queued again", error, "/mail")
     return RedirectResponse("/mail", status_code=303)
+
+
+@router.page("/mail/{outbox_id}/resend", permission=Permission.CASE_MANAGE, methods=("POST",))
+async def resend(request: Request, outbox_id: RecordId) -> Response:
+    try:
+        with records_of(request).new_unit_of_work() as uow:
+            queued = resend_message(
+                uow=uow,
+                actor=user_of(request).username,
+                outbox_id=outbox_id,
+                config=engine_config_for(request),
+                from_address=SmtpSettings().checked_from_address(),
+            )
+    except (ServiceError, ValueError) as error:
+        return render(
+            request,
+            "message.html",
+            status_code=NOT_FOUND if isinstance(error, NotFoundError) else 409,
+            heading="The message was not sent again",
+            paragraphs=[as_sentence(str(error))],
+            link={"href": "/mail", "text": "Back to secure email"},
+        )
+    return RedirectResponse(f"/mail?resent={outbox_id}-{queued.outbox_id}", status_code=303)
 
 
 @router.page("/mail/sink/{filename}", permission=Permission.DASHBOARD_VIEW)
