@@ -233,3 +233,48 @@ def test_an_answer_on_a_bank_holiday_after_the_due_date_is_late_and_counts_six_d
         6,
         Timeliness.ANSWERED_LATE,
     )
+
+
+def report_of_november(db: Db) -> list[tuple[Timeliness, date | None]]:
+    with db.uow() as uow:
+        report = timeliness_report(
+            uow=uow,
+            actor="lead.a",
+            start=date(2026, 11, 1),
+            end=date(2026, 11, 30),
+            today=TODAY,
+            calendar=db.config.calendar,
+        )
+    return [(r.timeliness, r.missed_due_on) for r in report.requests]
+
+
+def test_a_clarification_asked_after_the_due_date_leaves_the_request_late(db: Db) -> None:
+    # Received Monday 2 November, due Monday 9 November; clarification asked only on 16 November. The
+    # restarted clock must not turn a request a week overdue into one "answered on time".
+    request_id = partner_request(db, open_case(db), date(2026, 11, 2))
+    with db.uow() as uow:
+        ask_for_clarification(
+            uow=uow, actor="lead.a", request_id=request_id, missing=["x"], on=date(2026, 11, 16)
+        )
+    assert report_of_november(db) == [(Timeliness.OPEN_OVERDUE, date(2026, 11, 9))]
+    with db.uow() as uow:
+        clarification_received(
+            uow=uow, actor="lead.a", request_id=request_id, on=date(2026, 11, 16), calendar=db.config.calendar
+        )
+    answered(db, request_id, date(2026, 11, 16))
+
+    assert report_of_november(db) == [(Timeliness.ANSWERED_LATE, date(2026, 11, 9))]
+
+
+def test_a_clarification_asked_on_the_due_date_stops_the_clock_in_time(db: Db) -> None:
+    request_id = partner_request(db, open_case(db), date(2026, 11, 2))
+    with db.uow() as uow:
+        ask_for_clarification(
+            uow=uow, actor="lead.a", request_id=request_id, missing=["x"], on=date(2026, 11, 9)
+        )
+        clarification_received(
+            uow=uow, actor="lead.a", request_id=request_id, on=date(2026, 11, 16), calendar=db.config.calendar
+        )
+    answered(db, request_id, date(2026, 11, 20))
+
+    assert report_of_november(db) == [(Timeliness.ANSWERED_ON_TIME, None)]

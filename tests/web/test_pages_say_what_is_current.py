@@ -213,3 +213,21 @@ def test_the_referral_page_warns_of_nothing_when_everything_assessed_was_release
     assess_case(lead.db, case_id)
 
     assert "Left out of this referral" not in lead.client.get(f"/cases/{case_id}/referral").text
+
+
+def test_on_the_saturday_after_its_due_date_a_request_reads_overdue_everywhere(as_role) -> None:  # type: ignore[no-untyped-def]
+    # Received Friday 20 November, due Friday 27 November. On Saturday no working day has gone by,
+    # but an answer sent that day is late: the request pages must not say "due today".
+    db = as_role(Role.PREVENT_LEAD, "lead.friday").db
+    request_id = partner_request(db, open_case(db), date(2026, 11, 20))
+    db.clock.move_to(date(2026, 11, 28))
+    lead = as_role(Role.PREVENT_LEAD, "lead.saturday")  # signed in on the Saturday
+
+    listed = " ".join(lead.client.get("/requests").text.split())
+    shown = " ".join(lead.client.get(f"/requests/{request_id}").text.split())
+    dashboard = " ".join(lead.client.get("/dashboard").text.split())
+
+    assert '27 Nov 2026 (<span class="app-countdown--overdue">overdue</span>)' in listed
+    assert 'Due Friday 27 November 2026: <span class="app-countdown--overdue">overdue</span>' in shown
+    assert "due today" not in listed + shown
+    assert "Overdue" in dashboard

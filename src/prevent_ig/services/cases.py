@@ -25,6 +25,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.deadlines import DueKind
 from prevent_ig.domain.pathway.machine import allowed_moves
+from prevent_ig.domain.pathway.request_clock import is_overdue
 from prevent_ig.domain.pathway.stages import Stage
 from prevent_ig.domain.records.nhs_number import InvalidNhsNumberError, normalise_nhs_number
 from prevent_ig.services import caldicott_log, views
@@ -460,7 +461,7 @@ def due_items(
             "case_id": case_id,
             "item_id": item_id,
             "due_on": due_on,
-            "overdue": due_on < today,
+            "overdue": is_overdue(due_on, today),
             "working_days_left": left[due_on],
         }
 

@@ -13,15 +13,20 @@ It names partner organisations and case ids but no one's personal details, and r
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 
 from prevent_ig.adapters.csv_export import csv_text
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow, table_of
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import Purpose
-from prevent_ig.domain.pathway.request_clock import clock_started
+from prevent_ig.domain.pathway.request_clock import (
+    clock_started,
+    deadline_missed_before_clarifying,
+    is_overdue,
+)
 from prevent_ig.services.errors import InvalidFieldError
 
 DEFAULT_DAYS = 91
@@ -54,6 +59,9 @@ class RequestTimeliness:
     working_days_taken: int | None
     """Working days on the clock: from receipt, or from the requestor's last clarification, to the
     answer (the time spent waiting for them is not counted); None while unanswered."""
+    missed_due_on: date | None = None
+    """The due date that had passed when a clarification was asked for: the request is late however
+    soon the restarted clock's answer came (``request_clock.deadline_missed_before_clarifying``)."""
     timeliness: Timeliness
 
     @property
@@ -116,6 +124,9 @@ _RECEIVED_BETWEEN = (
     .outerjoin(_CLARIFIED, _CLARIFIED.c.request_id == _requests.c.id)
     .order_by(_requests.c.received_on, _requests.c.id)
 )
+_CLARIFICATIONS_OF_RECEIVED = select(
+    _clarifications.c.request_id, _clarifications.c.sent_on, _clarifications.c.resolved_on
+).join(_requests, _requests.c.id == _clarifications.c.request_id)
 
 
 def timeliness_report(
@@ -134,28 +145,18 @@ def timeliness_report(
         raise InvalidFieldError("to", "must not be before the start of the period")
     if (end - start).days + 1 > MAX_DAYS:
         raise InvalidFieldError("to", f"a report covers at most {MAX_DAYS} days")
-    query = _RECEIVED_BETWEEN.where(_requests.c.received_on >= start, _requests.c.received_on <= end)
+    received = (_requests.c.received_on >= start, _requests.c.received_on <= end)
+    asked: dict[int, list[tuple[date, date | None]]] = {}
+    for c in uow.session.execute(_CLARIFICATIONS_OF_RECEIVED.where(*received)):
+        asked.setdefault(c.request_id, []).append((c.sent_on, c.resolved_on))
     requests = [
-        RequestTimeliness(
-            request_id=row.id,
-            case_id=row.case_id,
-            organisation=row.organisation,
-            recipient_type=row.recipient_type,
-            purpose=row.purpose,
-            received_on=row.received_on,
-            due_on=row.due_on,
-            answered_on=row.answered_on,
-            clarifications=row.clarifications,
-            working_days_taken=(
-                _working_days_taken(
-                    calendar, clock_started(row.received_on, [row.clock_restarted_on]), row.answered_on
-                )
-                if row.answered_on
-                else None
-            ),
-            timeliness=_judged(row.status, row.due_on, row.answered_on, today),
+        _timeliness(
+            row,
+            missed=deadline_missed_before_clarifying(calendar, row.received_on, asked.get(row.id, [])),
+            calendar=calendar,
+            today=today,
         )
-        for row in uow.session.execute(query)
+        for row in uow.session.execute(_RECEIVED_BETWEEN.where(*received))
     ]
     uow.audit.record(
         actor=actor,
@@ -166,6 +167,31 @@ def timeliness_report(
     return TimelinessReport(start=start, end=end, today=today, requests=requests)
 
 
+def _timeliness(
+    row: Row[*tuple[Any, ...]], *, missed: date | None, calendar: WorkingDayCalendar, today: date
+) -> RequestTimeliness:
+    return RequestTimeliness(
+        request_id=row.id,
+        case_id=row.case_id,
+        organisation=row.organisation,
+        recipient_type=row.recipient_type,
+        purpose=row.purpose,
+        received_on=row.received_on,
+        due_on=row.due_on,
+        answered_on=row.answered_on,
+        clarifications=row.clarifications,
+        working_days_taken=(
+            _working_days_taken(
+                calendar, clock_started(row.received_on, [row.clock_restarted_on]), row.answered_on
+            )
+            if row.answered_on
+            else None
+        ),
+        missed_due_on=missed,
+        timeliness=_judged(row.status, row.due_on, row.answered_on, today, missed=missed),
+    )
+
+
 def _working_days_taken(calendar: WorkingDayCalendar, started: date, answered: date) -> int:
     """Working days from the clock's start to the answer. An answer sent on a weekend or a bank
     holiday counts as the next working day, as the due date is judged: answered on Friday 1 January
@@ -174,12 +200,16 @@ def _working_days_taken(calendar: WorkingDayCalendar, started: date, answered: d
     return taken + 1 if answered > started and not calendar.is_working_day(answered) else taken
 
 
-def _judged(status: str, due_on: date, answered_on: date | None, today: date) -> Timeliness:
+def _judged(
+    status: str, due_on: date, answered_on: date | None, today: date, *, missed: date | None
+) -> Timeliness:
+    if missed is not None:  # asked for clarification only after the due date: late, whatever followed
+        return Timeliness.ANSWERED_LATE if answered_on is not None else Timeliness.OPEN_OVERDUE
     if answered_on is not None:
         return Timeliness.ANSWERED_ON_TIME if answered_on <= due_on else Timeliness.ANSWERED_LATE
     if status == "awaiting_clarification":
         return Timeliness.AWAITING_CLARIFICATION
-    return Timeliness.OPEN_IN_TIME if today <= due_on else Timeliness.OPEN_OVERDUE
+    return Timeliness.OPEN_OVERDUE if is_overdue(due_on, today) else Timeliness.OPEN_IN_TIME
 
 
 CSV_HEADER = (
@@ -195,6 +225,7 @@ CSV_HEADER = (
     "working_days_on_the_clock",
     "timeliness",
     "guidance_deadline",
+    "due_date_missed_before_clarification",
 )
 
 
@@ -217,6 +248,7 @@ def report_csv(report: TimelinessReport) -> str:
                 r.working_days_taken,
                 r.timeliness.value,
                 r.guidance_deadline,
+                r.missed_due_on,
             )
             for r in report.requests
         ),

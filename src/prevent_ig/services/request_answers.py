@@ -32,6 +32,7 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.documents.model import DocumentKind
+from prevent_ig.domain.pathway.request_clock import is_overdue
 from prevent_ig.services.cases import record_case_step
 from prevent_ig.services.requests import clock_started, mark_answered
 from prevent_ig.services.transactions import enlisted
@@ -110,7 +111,7 @@ def settle_undelivered(
     answered_on = request.answered_on
     request.status = OPEN
     request.answered_on = None
-    overdue = request.due_on < on
+    overdue = is_overdue(request.due_on, on)
     record_case_step(
         uow,
         case_id=request.case_id,

@@ -26,3 +26,29 @@ def clock_started(received_on: date, clarifications_answered_on: Iterable[date |
 def respond_by(calendar: WorkingDayCalendar, started: date) -> date:
     """The last day to answer a request whose clock started on ``started`` (that day is day 0)."""
     return calendar.add_working_days(started, RESPONSE_WORKING_DAYS)
+
+
+def is_overdue(due_on: date, today: date) -> bool:
+    """Whether the due date has passed. Counted in days, not working days: on the Saturday after a
+    Friday due date no working day has gone by, yet an answer sent that day is late."""
+    return due_on < today
+
+
+def deadline_missed_before_clarifying(
+    calendar: WorkingDayCalendar, received_on: date, clarifications: Iterable[tuple[date, date | None]]
+) -> date | None:
+    """The due date that had already passed when a clarification was asked for, if one had.
+
+    Asking the requestor what is missing is itself a response (decision rules step 8: respond, or say
+    what is missing, by the due date), and their answer starts the clock again. Asked after the due
+    date, it came late, and the restarted clock must not hide that: the request stays late whenever
+    it is answered. ``clarifications`` are (asked on, answered on or ``None``) pairs, in any order."""
+    started = received_on
+    for asked_on, answered_on in sorted(clarifications, key=lambda c: c[0]):
+        due = respond_by(calendar, started)
+        if asked_on > due:
+            return due
+        if answered_on is None:
+            return None
+        started = max(started, answered_on)
+    return None

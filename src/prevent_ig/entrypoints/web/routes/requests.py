@@ -10,6 +10,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.records.tables import PartnerRequestRow
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.domain.pathway.request_clock import is_overdue
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
@@ -82,6 +83,7 @@ async def request_list(request: Request) -> Response:
                 "status": r.status,
                 "due_on": r.due_on,
                 "left": calendar.working_days_between(today, r.due_on),
+                "overdue": is_overdue(r.due_on, today),
             }
             for r in uow.session.scalars(select(PartnerRequestRow).order_by(PartnerRequestRow.due_on))
         ]
@@ -242,6 +244,7 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         row=row,
         checklist=checklist,
         left=calendar.working_days_between(records_of(request).today(), row.due_on),
+        overdue=is_overdue(row.due_on, records_of(request).today()),
         today=records_of(request).today(),
         recipient_labels=option_labels(RECIPIENT),
         purpose_labels=option_labels(PURPOSE),
