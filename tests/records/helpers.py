@@ -54,6 +54,7 @@ def assess_case(
     decision: LeadDecision = LeadDecision.FOLLOW,
     reason: str | None = None,
     supersedes_id: int | None = None,
+    request_id: int | None = None,
     **overrides: Any,
 ) -> int:
     """A decision on the case; the person's age is the one their recorded date of birth gives today,
@@ -71,6 +72,7 @@ def assess_case(
             lead_decision=decision,
             lead_reason=reason,
             supersedes_id=supersedes_id,
+            request_id=request_id,
         )
 
 

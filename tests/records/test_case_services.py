@@ -33,7 +33,7 @@ from prevent_ig.services.requests import (
     mark_answered,
     row_clarifications,
 )
-from tests.builders import item
+from tests.builders import REQUEST_COMPLETE, item
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import (
     assess_case,
@@ -963,3 +963,45 @@ def test_consent_is_judged_on_the_day_it_was_given_as_well_as_the_day_it_is_reco
     assert count(db, ConsentRow) == 0
     record(TODAY - timedelta(days=1))  # asked at 18: their own
     assert count(db, ConsentRow) == 1
+
+
+def test_a_decision_on_a_request_counts_from_the_day_its_clock_last_started(db: Db) -> None:
+    # Its "respond by" is worked out from request.received: any other day would give the lead a
+    # deadline the request does not have.
+    case_id = open_case(db, on=date(2026, 11, 2))
+    request_id = partner_request(db, case_id, date(2026, 11, 16))
+    with db.uow() as uow:
+        ask_for_clarification(
+            uow=uow, actor="lead.a", request_id=request_id, missing=["x"], on=date(2026, 11, 17)
+        )
+        clarification_received(
+            uow=uow, actor="lead.a", request_id=request_id, on=date(2026, 11, 19), calendar=db.config.calendar
+        )
+    answering = {"kind": "request_response", "purpose": "channel_information_gathering"}
+    for received in ("2026-11-16", "2026-11-18"):  # its arrival, and a day it never started on
+        with pytest.raises(AssessmentInputProblemsError) as refused:
+            assess_case(
+                db,
+                case_id,
+                request_id=request_id,
+                request={**REQUEST_COMPLETE, "received": received},
+                **answering,
+            )
+        assert [(p.field, p.message) for p in refused.value.problems] == [
+            (
+                "request.received",
+                f"must be 2026-11-19, the day request {request_id}'s clock last started (its arrival, or the "
+                "requestor's answer to a clarification)",
+            )
+        ]
+    decision_id = assess_case(
+        db,
+        case_id,
+        request_id=request_id,
+        request={**REQUEST_COMPLETE, "received": "2026-11-19"},
+        **answering,
+    )
+    with db.uow() as uow:
+        row = uow.session.get(AssessmentRow, decision_id)
+        assert row is not None
+        assert [o["due"] for o in row.output["obligations"] if o["code"] == "respond_by"] == ["2026-11-26"]

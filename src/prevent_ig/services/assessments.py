@@ -23,6 +23,7 @@ from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
 from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
+from prevent_ig.services.requests import clock_started
 
 
 class LeadDecision(StrEnum):
@@ -84,6 +85,19 @@ def record_assessment(
         request = uow.session.get(PartnerRequestRow, request_id)
         if request is None or request.case_id != case_id:
             raise NotFoundError(f"partner request {request_id} is not part of case {case_id}")
+        started = clock_started(uow, request)
+        if assessment.request is not None and assessment.request.received != started:
+            # The decision's "respond by" counts from it (rules step 8): any other day would give a
+            # deadline the request itself does not have.
+            raise AssessmentInputProblemsError(
+                [
+                    InputProblem(
+                        "request.received",
+                        f"must be {started.isoformat()}, the day request {request_id}'s clock last started "
+                        "(its arrival, or the requestor's answer to a clarification)",
+                    )
+                ]
+            )
     if supersedes_id is not None:
         earlier = uow.session.get(AssessmentRow, supersedes_id)
         if earlier is None or earlier.case_id != case_id:
