@@ -170,6 +170,51 @@ def test_journey_2_assessment_by_keyboard_alone(page: Page, live_app: LiveApp) -
     assert "engine said" in page.content() and "share" in page.content()
 
 
+def test_a_refused_answer_is_named_by_its_question_and_its_link_reaches_the_answer(
+    page: Page, live_app: LiveApp
+) -> None:
+    live_app.add_user("e2e.lead.words", Role.PREVENT_LEAD)
+    case_id = new_case(live_app)
+    sign_in(page, live_app, "e2e.lead.words")
+    page.goto(f"{live_app.url}/cases/{case_id}/assess")
+
+    def pick(value: str, name: str = "answer") -> None:
+        page.check(f'input[name="{name}"][value="{value}"]')
+        page.click("button:has-text('Continue')")
+
+    for value in ("referral", "prevent_referral", "no", "no", "not_sought", "prejudice_purpose", "police"):
+        pick(value)
+    page.fill('input[name="recipient_name"]', "Synthetic Police Prevent Team")
+    page.click("button:has-text('Continue')")
+    for value in ("yes", "none"):  # data sharing agreement; legal requirement
+        pick(value)
+    pick("others", "answer_list")
+    for value in ("yes", "yes"):  # substantial public interest; informing would prejudice
+        pick(value)
+    page.fill("#item_description", "Summary of current mental health treatment")
+    page.select_option("#item_category", "health")
+    page.check('input[name="item_relevant"][value="yes"]')
+    page.click("button:has-text('Add this information')")
+    page.click("button:has-text('Continue')")
+    pick("none")  # IG advice
+    page.click("button:has-text('Continue')")  # no reasoning written, though consent was not asked for
+    assert "Check your answers" in page.content()
+    page.click("button:has-text('See the decision')")
+
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.is_visible()
+    check_accessibility(page)
+    link = summary.get_by_role("link", name="Explain your reasoning: Must explain the reasoning unless")
+    assert link.inner_text() == (
+        "Explain your reasoning: Must explain the reasoning unless “Have they agreed to the sharing?” is"
+        " “They (or someone entitled to) agreed”"
+    )
+    assert "grounds.rationale" not in summary.inner_text()
+    link.click()
+    assert page.url.endswith("#answer-rationale")
+    assert page.locator("#answer-rationale").inner_text().startswith("Explain your reasoning")
+
+
 def test_journey_3_referral_checks_the_address_and_records_it(page: Page, live_app: LiveApp) -> None:
     live_app.add_user("e2e.lead3", Role.PREVENT_LEAD)
     case_id = new_case(live_app)

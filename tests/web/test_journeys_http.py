@@ -196,7 +196,12 @@ def test_a_tampered_draft_cannot_slip_past_the_contract(as_role) -> None:  # typ
         f"/cases/{case_id}/assess", data={"draft": draft, "action": "decide", "csrf_token": token}
     )
     assert page.status_code == 400
-    assert "items.0.category" in page.text
+    text = " ".join(unescape(page.text).split())  # refused in the lead's words, on the answer's row
+    assert (
+        '<a href="#answer-items"> What information might be shared? Item 1: Input should be “Identity (name,'
+        " date of birth, NHS number)”, “Contact details”,"
+    ) in text
+    assert "items.0.category" not in text and "'identity'" not in text
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Use cases for raising, reading and listing cases. Every read of case data is audited."""
 
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -21,6 +21,7 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Permission, Role, allows, may_view_case
+from prevent_ig.domain.calendar.england_date import date_in_england
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.deadlines import DueKind
@@ -284,7 +285,13 @@ _ASSESSMENTS = _of_case(
 _DISCLOSURES = _of_case(
     _disclosures, views.DisclosureView, derived=("item_ids",), also=(_disclosures.c["items"],)
 )
-_TIMELINE = _of_case(_events, views.TimelineEntry)
+# In the order things happened (the day each step happened, then the order entered), not the order
+# entered alone: a move, an answer or a consent is often recorded days after its day.
+_TIMELINE = (
+    _of_case(_events, views.TimelineEntry, derived=("recorded_on",), also=(_events.c.at,))
+    .order_by(None)
+    .order_by(_events.c.on, _events.c.id)
+)
 _cases, _subjects = table_of(CaseRow), table_of(SubjectRow)
 _SUBJECT_FIELDS = tuple(views.SubjectView.model_fields)
 _CASE_ID = select(_cases.c.id).where(_cases.c.id == _CASE)
@@ -367,11 +374,18 @@ def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDe
         ],
         ig_advice=advice,
         timeline=[
-            views.TimelineEntry.model_validate(e, from_attributes=True)
+            views.TimelineEntry(
+                **{k: v for k, v in e._mapping.items() if k != "at"}, recorded_on=_day_in_england(e.at)
+            )
             for e in s.execute(_TIMELINE, by_case)
             if reasoning or e.kind != IG_ADVICE_STEP
         ],
     )
+
+
+def _day_in_england(stored: datetime) -> date:
+    """Times are stored in UTC without a zone (``add_timeline``); a record's days are days in England."""
+    return date_in_england(stored.replace(tzinfo=UTC))
 
 
 def list_cases(

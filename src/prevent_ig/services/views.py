@@ -33,8 +33,15 @@ class SubjectView(View):
 
 
 class TimelineEntry(View):
+    """One step in a case's life. A timeline reads in the order things happened: by ``on``, then by
+    the order entered for steps of the same day, so a step recorded late takes its place in the story."""
+
     id: int
     on: date
+    """The day the step happened."""
+    recorded_on: date
+    """The day in England it was entered: later than ``on`` for a step recorded late, which an auditor
+    reading the timeline needs to see."""
     actor: str
     kind: str
     from_stage: str | None

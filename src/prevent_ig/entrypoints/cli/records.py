@@ -128,7 +128,8 @@ def cases_show(case_id: CaseIdArgument, as_json: JsonOption = False) -> None:
         typer.echo(f"  {entry.logged_on} on {about}, {entry.adviser} ({entry.adviser_role}): {entry.advice}")
     typer.echo("timeline:")
     for e in d.timeline:
-        typer.echo(f"  {e.on} {e.actor}: {e.summary}")
+        late = f" (recorded {e.recorded_on})" if e.recorded_on != e.on else ""
+        typer.echo(f"  {e.on} {e.actor}: {e.summary}{late}")
 
 
 @cases_app.command("due")

@@ -125,6 +125,7 @@ CATEGORY_LABELS = {
     ItemCategory.OTHER: "Other information",
 }
 ADULT = 18
+ITEM_KEYS = frozenset({"id", "description", "category", "relevant", "justification"})
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,10 @@ class Question:
     options: Options = field(default_factory=list)
     applies: Callable[[Answers], bool] = lambda _a: True
     optional: bool = False
+    fields: tuple[str, ...] = ()
+    """The engine input's fields this answer sets (``to_engine_input``), as dotted paths without list
+    positions (``items.id`` for every item's id): when the engine refuses one, the check page says so
+    against this question, in its words."""
 
 
 def _is(key: str, *values: str) -> Callable[[Answers], bool]:
@@ -148,10 +153,11 @@ def _adult(a: Answers) -> bool:
 
 
 QUESTIONS: list[Question] = [
-    Question("kind", "What are you doing?", "radios", options=KIND),
-    Question("purpose", "What is the information for?", "radios", options=PURPOSE),
-    Question("role", "Who is the information about?", "radios", options=ROLE),
-    Question("age", "How old are they?", "number", hint="In years"),
+    # ``request`` is there exactly when answering a request: what decides it is this answer.
+    Question("kind", "What are you doing?", "radios", options=KIND, fields=("kind", "request")),
+    Question("purpose", "What is the information for?", "radios", options=PURPOSE, fields=("purpose",)),
+    Question("role", "Who is the information about?", "radios", options=ROLE, fields=("subject.role",)),
+    Question("age", "How old are they?", "number", hint="In years", fields=("subject.age",)),
     Question(
         "adult_at_risk",
         "Are they an adult at risk?",
@@ -159,6 +165,7 @@ QUESTIONS: list[Question] = [
         options=YES_NO,
         hint="They have care and support needs, are at risk of harm, and cannot protect themselves.",
         applies=_adult,
+        fields=("subject.adult_at_risk",),
     ),
     Question(
         "capacity_doubt",
@@ -166,6 +173,7 @@ QUESTIONS: list[Question] = [
         "radios",
         options=YES_NO,
         hint="From 16 the Mental Capacity Act applies; under 16, whether they are Gillick competent.",
+        fields=("subject.has_capacity",),
     ),
     Question(
         "has_capacity",
@@ -173,19 +181,45 @@ QUESTIONS: list[Question] = [
         "radios",
         options=YES_NO,
         applies=_is("capacity_doubt", "yes"),
+        fields=("subject.has_capacity",),
     ),
-    Question("consent_status", "Have they agreed to the sharing?", "radios", options=CONSENT),
-    Question("given_by", "Who agreed?", "radios", options=GIVEN_BY, applies=_is("consent_status", "given")),
+    Question(
+        "consent_status",
+        "Have they agreed to the sharing?",
+        "radios",
+        options=CONSENT,
+        fields=("consent.status",),
+    ),
+    Question(
+        "given_by",
+        "Who agreed?",
+        "radios",
+        options=GIVEN_BY,
+        applies=_is("consent_status", "given"),
+        fields=("consent.given_by",),
+    ),
     Question(
         "reason_not_sought",
         "Why has consent not been asked for?",
         "radios",
         options=NOT_SOUGHT,
         applies=_is("consent_status", "not_sought"),
+        fields=("consent.reason_not_sought",),
     ),
-    Question("recipient_type", "Who would receive the information?", "radios", options=RECIPIENT),
     Question(
-        "recipient", "Recipient details", "recipient", hint="We check the email address is a secure domain."
+        "recipient_type",
+        "Who would receive the information?",
+        "radios",
+        options=RECIPIENT,
+        # The police are a competent authority without asking (``to_engine_input``).
+        fields=("recipient.type", "recipient.competent_authority"),
+    ),
+    Question(
+        "recipient",
+        "Recipient details",
+        "recipient",
+        hint="We check the email address is a secure domain.",
+        fields=("recipient.name", "recipient.email"),
     ),
     Question(
         "competent_authority",
@@ -194,14 +228,22 @@ QUESTIONS: list[Question] = [
         options=YES_NO,
         hint="Listed in DPA 2018 Schedule 7, or with statutory law-enforcement functions.",
         applies=lambda a: a.get("recipient_type") not in (None, "police"),
+        fields=("recipient.competent_authority",),
     ),
     Question(
         "dsa_in_place",
         "Is a data sharing agreement that refers to Prevent signed with them?",
         "radios",
         options=YES_NO,
+        fields=("recipient.dsa_in_place",),
     ),
-    Question("received", "When did the request arrive?", "date", applies=_is("kind", "request_response")),
+    Question(
+        "received",
+        "When did the request arrive?",
+        "date",
+        applies=_is("kind", "request_response"),
+        fields=("request.received",),
+    ),
     Question(
         "request_checks",
         "Which of these does the request do?",
@@ -210,6 +252,7 @@ QUESTIONS: list[Question] = [
         hint="Select all that apply.",
         applies=_is("kind", "request_response"),
         optional=True,
+        fields=tuple(f"request.{key}" for key, _, _ in REQUEST_CHECKS),
     ),
     Question(
         "legal_powers",
@@ -218,6 +261,7 @@ QUESTIONS: list[Question] = [
         hint="Select all they cite. Leave empty if they cite none.",
         applies=_is("kind", "request_response"),
         optional=True,
+        fields=("request.legal_powers_cited",),
     ),
     Question(
         "legal_requirement",
@@ -225,12 +269,14 @@ QUESTIONS: list[Question] = [
         "radios",
         options=LEGAL,
         hint="A power to share (such as the Crime and Disorder Act) is not a requirement.",
+        fields=("grounds.legal_requirement",),
     ),
     Question(
         "legal_requirement_detail",
         "Which order or law?",
         "text",
         applies=lambda a: a.get("legal_requirement") in ("court_order", "statute"),
+        fields=("grounds.legal_requirement_detail",),
     ),
     Question(
         "risks",
@@ -239,6 +285,7 @@ QUESTIONS: list[Question] = [
         options=RISKS,
         hint="Select all that apply.",
         optional=True,
+        fields=("grounds.risk_of_harm_to_self", "grounds.risk_of_harm_to_others"),
     ),
     Question(
         "substantial_public_interest",
@@ -246,6 +293,7 @@ QUESTIONS: list[Question] = [
         "radios",
         options=YES_NO,
         hint="Your professional judgement, weighed against their right to privacy.",
+        fields=("grounds.substantial_public_interest",),
     ),
     Question(
         "informing_would_prejudice",
@@ -253,6 +301,7 @@ QUESTIONS: list[Question] = [
         "radios",
         options=YES_NO,
         hint="For example, tip them off or put someone at risk.",
+        fields=("grounds.informing_would_prejudice",),
     ),
     Question(
         "best_interests",
@@ -260,18 +309,21 @@ QUESTIONS: list[Question] = [
         "radios",
         options=YES_NO,
         applies=_is("has_capacity", "no"),
+        fields=("grounds.best_interests",),
     ),
     Question(
         "items",
         "What information might be shared?",
         "items",
         hint="Add each piece of information separately, so each can be judged on its own.",
+        fields=("items", *(f"items.{key}" for key in sorted(ITEM_KEYS))),
     ),
     Question(
         "ig_advice",
         "Have you sought advice from the IG team, DPO or Caldicott guardian?",
         "radios",
         options=ADVICE,
+        fields=("ig_advice", "ig_advice.supports_sharing"),
     ),
     Question(
         "adviser_role",
@@ -279,6 +331,7 @@ QUESTIONS: list[Question] = [
         "radios",
         options=ADVISER,
         applies=lambda a: a.get("ig_advice") not in (None, "none"),
+        fields=("ig_advice.adviser_role",),
     ),
     Question(
         "rationale",
@@ -286,10 +339,29 @@ QUESTIONS: list[Question] = [
         "textarea",
         hint="This goes in the record. Say why sharing is (or is not) necessary and proportionate.",
         optional=True,
+        fields=("grounds.rationale",),
     ),
 ]
 BY_KEY = {q.key: q for q in QUESTIONS}
-ITEM_KEYS = frozenset({"id", "description", "category", "relevant", "justification"})
+FIELD_QUESTIONS: dict[str, tuple[Question, ...]] = {
+    name: tuple(q for q in QUESTIONS if name in q.fields) for q in QUESTIONS for name in q.fields
+}
+"""Each engine input field, and the questions whose answers set it, in interview order."""
+
+
+def question_for_field(field_path: str, answers: Answers) -> Question | None:
+    """The question an engine field's error belongs on: ``items.2.id`` is the items question's, as is
+    ``items``. Of two questions that set one field (whether they can decide: the doubt, then the
+    assessment's finding), the later that applies to these answers, the one the lead answered last;
+    ``None`` for a field no answer sets (the document as a whole)."""
+    parts = [part for part in field_path.split(".") if not part.isdigit()]
+    while parts:
+        questions = FIELD_QUESTIONS.get(".".join(parts))
+        if questions:
+            applying = [q for q in questions if q.applies(answers)]
+            return (applying or questions)[-1]
+        parts.pop()
+    return None
 
 
 def well_formed(answers: object) -> bool:
@@ -357,6 +429,14 @@ def legal_power_options() -> Options:
     )
     catalogue = load_catalogue()
     return [(pid, catalogue.get(pid).title, None) for pid in wanted]
+
+
+def answer_labels(question: Question) -> dict[str, str]:
+    """The words a page shows for each value an answer to ``question`` may hold: its options', and for
+    the items each kind of information's."""
+    if question.kind == "items":
+        return {category.value: label for category, label in CATEGORY_LABELS.items()}
+    return option_labels(question.options)
 
 
 def applicable(answers: Answers) -> list[Question]:

@@ -2,6 +2,7 @@
 lead's own decision, recorded with the engine's output."""
 
 import json
+import re
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.catalogue import load_catalogue
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.engine import assess
-from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_assessment
+from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
 from prevent_ig.domain.law.record_note import NoteAuthor, render_record_note
 from prevent_ig.domain.law.vocabulary import ItemCategory
 from prevent_ig.domain.pathway.request_clock import clock_started
@@ -250,22 +251,59 @@ def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision]
         today = records_of(request).today()
         assessment = parse_assessment(json.dumps(interview.to_engine_input(answers)), decided_on=today)
     except AssessmentInputError as error:
-        return [{"text": f"{p.field}: {p.message}", "href": "#"} for p in error.problems]
-    except KeyError as missing:
-        return [{"text": f"Answer the question about {missing}", "href": "#"}]
+        return [_in_the_leads_words(problem, answers) for problem in error.problems]
+    except KeyError as missing:  # a required answer missing from a draft sent back without it
+        unanswered = interview.BY_KEY.get(str(missing.args[0]))
+        if unanswered is None:
+            return [{"text": "Some answers are missing: start the assessment again", "href": "#"}]
+        return [{"text": f"Answer “{unanswered.title}”", "href": f"#answer-{unanswered.key}"}]
     return assessment, assess(assessment, engine_config_for(request), today=today)
 
 
-# The interview's question for each answer the case's records can contradict.
-_QUESTION_OF_FIELD = {
-    "subject.age": "age",
-    "consent.status": "consent_status",
-    "consent.given_by": "given_by",
-}
+# An engine field named in a message ("unless consent.status is 'given'"), with what it is said to be
+# when that is yes or no; and a value in quotes ('lacks_capacity'), which an option's label can replace.
+_FIELD_NAMED = re.compile(r"\b([a-z_]+(?:\.[a-z_0-9]+)+)( is (?:true|false)\b)?")
+_VALUE_QUOTED = re.compile(r"'([a-z_]+)'")
+
+
+def _in_the_leads_words(problem: InputProblem, answers: dict[str, Any]) -> dict[str, str]:
+    """An engine's refusal as the check page shows it: against the question whose answer it refuses, in
+    that question's words, linked to its row. The engine's field names and values in the message become
+    the questions and options the lead saw, and "is true" of a field becomes the lead's own answer to
+    its question (a question may ask the opposite way round: "Is there any doubt ...?"). The words come
+    from the interview's questions (``Question.fields``), so there is no second list to drift."""
+    question = interview.question_for_field(problem.field, answers)
+    named = [question] if question else []
+
+    def in_words(match: re.Match[str]) -> str:
+        path = ".".join(part for part in match[1].split(".") if not part.isdigit())
+        referenced = (
+            interview.question_for_field(path, answers) if path in interview.FIELD_QUESTIONS else None
+        )
+        if referenced is None:  # not a field (part of an email address, say): left as it is
+            return match[0]
+        named.append(referenced)
+        if match[2]:
+            answered = _describe(referenced, answers.get(referenced.key))
+            return f"your answer to “{referenced.title}” is “{answered}”"
+        return f"“{referenced.title}”"
+
+    message = _FIELD_NAMED.sub(in_words, problem.message)
+    labels: dict[str, str] = {}
+    for among in reversed(named):  # the refused question's own options win
+        labels.update(interview.answer_labels(among))
+    message = _VALUE_QUOTED.sub(lambda m: f"“{labels[m[1]]}”" if m[1] in labels else m[0], message)
+    said = message[:1].upper() + message[1:]
+    if (item := re.match(r"items\.(\d+)\.", problem.field)) is not None:
+        said = f"Item {int(item[1]) + 1}: {said}"  # which piece of information, as the list numbers it
+    if question is None:
+        return {"text": said, "href": "#"}
+    asked = question.title if question.title.endswith("?") else f"{question.title}:"
+    return {"text": f"{asked} {said}", "href": f"#answer-{question.key}"}
 
 
 def _against_the_records(
-    request: Request, case_id: RecordId, assessment: Any, today: date
+    request: Request, case_id: RecordId, answers: dict[str, Any], assessment: Any, today: date
 ) -> list[dict[str, str]]:
     """Answers the case's records contradict, as errors on their questions: checked before the decision
     is shown, so no page says "share, with consent" for a person whose record says they refused."""
@@ -273,20 +311,13 @@ def _against_the_records(
         problems = disagreements_with_the_records(
             uow=uow, case_id=case_id, assessment=assessment, today=today
         )
-    titles = {q.key: q.title for q in interview.QUESTIONS}
-    errors = []
-    for problem in problems:
-        key = _QUESTION_OF_FIELD.get(problem.field)
-        title = titles.get(key, problem.field) if key else problem.field
-        said = problem.message[:1].upper() + problem.message[1:]
-        errors.append({"text": f"{title} {said}", "href": f"#answer-{key}" if key else "#"})
-    return errors
+    return [_in_the_leads_words(problem, answers) for problem in problems]
 
 
 def _decide(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:
     result = _evaluate(request, answers)
     if not isinstance(result, list):
-        result = _against_the_records(request, case_id, result[0], result[1].decided_on) or result
+        result = _against_the_records(request, case_id, answers, result[0], result[1].decided_on) or result
     if isinstance(result, list):
         return render(
             request,
