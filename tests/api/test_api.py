@@ -19,7 +19,7 @@ from prevent_ig.entrypoints.api.app import create_api
 from prevent_ig.entrypoints.api.problems import PROBLEM_BASE
 from prevent_ig.entrypoints.web.auth import page_routes
 from prevent_ig.services.api_tokens import create_token, revoke_token
-from prevent_ig.services.requests import ask_for_clarification
+from prevent_ig.services.requests import ask_for_clarification, mark_answered
 from tests.builders import REQUEST_COMPLETE, input_data
 from tests.fixtures_db import TODAY, Db
 
@@ -517,3 +517,34 @@ def test_a_partner_request_comes_with_its_clarifications(api, auth, db: Db) -> N
     assert shown.json()["clarifications"] == [
         {"id": asked, "sent_on": TODAY.isoformat(), "missing": ["which GP records"], "resolved_on": None}
     ]
+
+
+def test_an_answered_request_says_when_it_was_answered(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # Whether it was answered in time is answered_on against due_on, without the oversight report.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    body = {
+        "organisation": "Synthetic Police",
+        "person": "Synthetic Officer",
+        "role": "Prevent officer",
+        "email": "prevent@synthetic.pnn.police.uk",
+        "recipient_type": "police",
+        "purpose": "police_screening",
+        "received_on": (TODAY - timedelta(days=2)).isoformat(),
+        "items_requested": ["GP contact"],
+        "proforma": True,
+        "secure_channel": True,
+        "consent_position_stated": True,
+        "reason_given": True,
+        "specific": True,
+    }
+    request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
+    assert api.get(f"/api/v1/requests/{request_id}", headers=lead).json()["answered_on"] is None
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=request_id, on=TODAY - timedelta(days=1))
+
+    shown = api.get(f"/api/v1/requests/{request_id}", headers=lead).json()
+    (in_case,) = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["requests"]
+
+    assert (shown["status"], shown["answered_on"]) == ("answered", (TODAY - timedelta(days=1)).isoformat())
+    assert in_case["answered_on"] == shown["answered_on"]

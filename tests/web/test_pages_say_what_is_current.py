@@ -12,7 +12,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.pathway import advance_case
-from prevent_ig.services.requests import ask_for_clarification
+from prevent_ig.services.requests import ask_for_clarification, mark_answered
 from tests.builders import item
 from tests.fixtures_db import TODAY
 from tests.records.helpers import assess_case, open_case, partner_request, sharing_consent
@@ -231,3 +231,14 @@ def test_on_the_saturday_after_its_due_date_a_request_reads_overdue_everywhere(a
     assert 'Due Friday 27 November 2026: <span class="app-countdown--overdue">overdue</span>' in shown
     assert "due today" not in listed + shown
     assert "Overdue" in dashboard
+
+
+def test_an_answered_request_page_says_when_it_was_answered_and_when_it_was_due(as_role) -> None:  # type: ignore[no-untyped-def]
+    lead = as_role(Role.PREVENT_LEAD, "lead.answered")
+    request_id = partner_request(lead.db, open_case(lead.db), date(2026, 11, 20))
+    with lead.db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.answered", request_id=request_id, on=date(2026, 11, 25))
+
+    shown = " ".join(lead.client.get(f"/requests/{request_id}").text.split())
+
+    assert "Answered Wednesday 25 November 2026 (due Friday 27 November 2026)." in shown

@@ -82,6 +82,8 @@ class RequestView(View):
     legal_powers_cited: list[str]
     due_on: date
     status: str
+    answered_on: date | None
+    """The day the answer went: with ``due_on``, whether it was on time, without the oversight report."""
     items_requested: list[Any]
     clarifications: list[dict[str, Any]]
 
