@@ -94,6 +94,7 @@ def partner_request(
     organisation: str = "Synthetic Council",
     purpose: Purpose = Purpose.CHANNEL_INFORMATION_GATHERING,
     specific: bool = False,
+    powers: tuple[str, ...] = ("CTSA2015.s38",),
 ) -> int:
     """A Channel panel's request for information gathering, received on ``received``."""
     with db.uow() as uow:
@@ -117,7 +118,7 @@ def partner_request(
                 consent_position_stated=True,
                 reason_given=True,
                 specific=specific,
-                legal_powers_cited=["CTSA2015.s38"],
+                legal_powers_cited=list(powers),
             ),
         )
 

@@ -242,3 +242,32 @@ def test_an_answered_request_page_says_when_it_was_answered_and_when_it_was_due(
     shown = " ".join(lead.client.get(f"/requests/{request_id}").text.split())
 
     assert "Answered Wednesday 25 November 2026 (due Friday 27 November 2026)." in shown
+
+
+def test_the_powers_a_clarification_supplies_are_recorded_on_the_request(as_role) -> None:  # type: ignore[no-untyped-def]
+    # Asked for the legal powers they rely on, the requestor names them: the request must then cite
+    # them, or the engine asks for the same clarification again.
+    lead = as_role(Role.PREVENT_LEAD, "lead.powers")
+    received = TODAY - timedelta(days=3)
+    request_id = partner_request(lead.db, open_case(lead.db, on=received), received, powers=())
+    page = f"/requests/{request_id}"
+    with lead.db.uow() as uow:
+        ask_for_clarification(
+            uow=uow, actor="lead.powers", request_id=request_id, missing=["request_legal_powers"], on=received
+        )
+    assert 'name="powers" type="checkbox" value="CTSA2015.s38"' in lead.client.get(page).text
+
+    unknown = lead.post_form(
+        f"{page}/clarified", {**date_fields("clarified_on", TODAY), "powers": ["Not.A.Power"]}, form_page=page
+    )
+    assert unknown.status_code == 400 and "not in the catalogue: Not.A.Power" in unknown.text
+    done = lead.post_form(
+        f"{page}/clarified",
+        {**date_fields("clarified_on", TODAY), "powers": ["CTSA2015.s38"]},
+        form_page=page,
+    )
+
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None and (row.status, row.legal_powers_cited) == ("open", ["CTSA2015.s38"])

@@ -137,10 +137,13 @@ def clarification_received(
     on: date,
     calendar: WorkingDayCalendar,
     supplied: Collection[str] = (),
+    powers: Collection[str] = (),
 ) -> date:
     """The requestor answered: the 5-working-day clock restarts from the answer. ``supplied`` are the
     checks their answer now meets, so the request is judged on what it says now, not on what it lacked
-    when the clarification was asked for."""
+    when the clarification was asked for. ``powers`` are the provision ids their answer cites, added
+    to those the request cited: the legal powers are on the §5 checklist too, and a request that still
+    cites none is sent back for clarification again by the engine (rules step 2)."""
     row = _request(uow, request_id)
     if row.status != "awaiting_clarification":
         raise RefusedError(f"request {request_id} is not awaiting clarification")
@@ -148,6 +151,8 @@ def clarification_received(
         raise InvalidFieldError(
             "supplied", f"{', '.join(unknown)}: not a check; allowed: {', '.join(CHECKLIST)}"
         )
+    if unknown_powers := [p for p in powers if p not in catalogue_ids()]:
+        raise InvalidFieldError("powers", f"not in the catalogue: {', '.join(unknown_powers)}")
     unanswered = [c for c in row_clarifications(uow, row.id) if c.resolved_on is None]
     asked = max((c.sent_on for c in unanswered), default=row.received_on)
     check_step_date(uow, on, earliest=asked, since="the clarification was asked for")
@@ -155,6 +160,8 @@ def clarification_received(
         clarification.resolved_on = on
     for check in supplied:
         setattr(row, check, True)
+    cited = list(dict.fromkeys([*row.legal_powers_cited, *powers]))
+    row.legal_powers_cited = cited  # a new list: the JSON column sees an assignment, not a mutation
     row.status = "open"
     row.due_on = request_clock.respond_by(calendar, on)
     record_case_step(
@@ -166,7 +173,12 @@ def clarification_received(
         summary=f"Clarification received for request {row.id}; now due {row.due_on.isoformat()}.",
         event="case:request:update",
         entity=f"request:{row.id}",
-        change={"status": "open", "due_on": row.due_on, "supplied": sorted(supplied)},
+        change={
+            "status": "open",
+            "due_on": row.due_on,
+            "supplied": sorted(supplied),
+            "legal_powers_cited": cited,
+        },
     )
     uow.commit()
     return row.due_on

@@ -249,6 +249,7 @@ def _request_page(request: Request, row: PartnerRequestRow, errors: dict[str, An
         recipient_labels=option_labels(RECIPIENT),
         purpose_labels=option_labels(PURPOSE),
         power_titles=option_labels(legal_power_options()),
+        powers=legal_power_options(),
         errors=errors,
     )
 
@@ -283,7 +284,9 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
     on = await _event_date(request, "clarified_on")
     if isinstance(on, dict):
         return _request_page(request, row, on)
-    supplied = [str(v) for v in (await request.form()).getlist("supplied")]
+    form = await request.form()
+    supplied = [str(v) for v in form.getlist("supplied")]
+    powers = [str(v) for v in form.getlist("powers")]
     try:
         with records_of(request).new_unit_of_work() as uow:
             clarification_received(
@@ -293,6 +296,7 @@ async def clarified(request: Request, request_id: RecordId) -> Response:
                 on=on,
                 calendar=engine_config_for(request).calendar,
                 supplied=supplied,
+                powers=powers,
             )
     except (InvalidFieldError, RefusedError) as error:
         return _request_page(request, row, {"status": {"text": as_sentence(str(error)), "href": "#status"}})
