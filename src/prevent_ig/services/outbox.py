@@ -34,6 +34,7 @@ from prevent_ig.domain.documents.messages import (
     SECURE_TAG,
     Addressing,
     Attachment,
+    ComposedMessage,
     CompositionRefusedError,
     address_message,
     compose_message,
@@ -198,26 +199,17 @@ def _queue(
         reference=issued.reference,
         attachment=Attachment(filename=issued.filename, media_type=PDF, content=issued.content),
     )
-    now = uow.now()
-    message_id = new_message_id(from_address)
-    row = OutboxMessageRow(
-        message_id=message_id,
+    row = _stored_message(
+        uow,
+        message,
         kind=issued.kind.value,
         case_id=stored.row.case_id,
         disclosure_id=disclosure_id,
         document_id=issued.id,
-        envelope_from=from_address,
-        envelope_to=message.to,
-        subject=message.subject,
-        raw=build_mime(message, from_address=from_address, message_id=message_id, sent_at=now),
-        status=Status.QUEUED.value,
-        attempts=0,
-        next_attempt_at=naive_utc(now),
-        queued_at=naive_utc(now),
-        queued_by=actor,
+        from_address=from_address,
+        actor=actor,
     )
-    uow.session.add(row)
-    uow.session.flush()
+    message_id = row.message_id
     uow.audit.record(
         actor=actor,
         event="case:disclosure:send",
@@ -240,6 +232,42 @@ def _queue(
         to=message.to,
         secure_domain=message.secure_domain,
     )
+
+
+def _stored_message(
+    uow: UnitOfWork,
+    message: ComposedMessage,
+    *,
+    kind: str,
+    case_id: int | None,
+    disclosure_id: int | None,
+    document_id: int | None,
+    from_address: str,
+    actor: str,
+) -> OutboxMessageRow:
+    """The message built once, with a new Message-ID, and stored queued for the worker: its bytes are
+    what leaves, so every attempt and a later retry send exactly this."""
+    now = uow.now()
+    message_id = new_message_id(from_address)
+    row = OutboxMessageRow(
+        message_id=message_id,
+        kind=kind,
+        case_id=case_id,
+        disclosure_id=disclosure_id,
+        document_id=document_id,
+        envelope_from=from_address,
+        envelope_to=message.to,
+        subject=message.subject,
+        raw=build_mime(message, from_address=from_address, message_id=message_id, sent_at=now),
+        status=Status.QUEUED.value,
+        attempts=0,
+        next_attempt_at=naive_utc(now),
+        queued_at=naive_utc(now),
+        queued_by=actor,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    return row
 
 
 def _sha256(issued: IssuedDocument) -> str:
@@ -380,26 +408,17 @@ def resend_message(
         reference=document.reference,
         attachment=_attached_document(row, document),
     )
-    now = uow.now()
-    message_id = new_message_id(from_address)
-    new = OutboxMessageRow(
-        message_id=message_id,
+    new = _stored_message(
+        uow,
+        message,
         kind=row.kind,
         case_id=row.case_id,
         disclosure_id=row.disclosure_id,
         document_id=row.document_id,
-        envelope_from=from_address,
-        envelope_to=message.to,
-        subject=message.subject,
-        raw=build_mime(message, from_address=from_address, message_id=message_id, sent_at=now),
-        status=Status.QUEUED.value,
-        attempts=0,
-        next_attempt_at=naive_utc(now),
-        queued_at=naive_utc(now),
-        queued_by=actor,
+        from_address=from_address,
+        actor=actor,
     )
-    uow.session.add(new)
-    uow.session.flush()
+    message_id = new.message_id
     row.status = Status.REPLACED.value
     uow.audit.record(
         actor=actor,
