@@ -19,6 +19,11 @@ def date_fields(name: str, day: date) -> dict[str, str]:
     return {f"{name}[day]": str(day.day), f"{name}[month]": str(day.month), f"{name}[year]": str(day.year)}
 
 
+def long(day: date) -> str:
+    """A date as the page writes it."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def stage_and_moves(db: Db, case_id: int) -> tuple[str, list[date]]:
     with db.uow() as uow:
         row = uow.session.get(CaseRow, case_id)
@@ -51,7 +56,7 @@ def test_a_referral_dated_before_its_decision_is_refused_at_the_date_keeping_the
 
     assert refused.status_code == 400
     assert error_at(refused.text, "on") == (
-        f"The date it happened cannot be before {decided}, when assessment {assessment_id} was decided"
+        f"The date it happened cannot be before {long(decided)}, when assessment {assessment_id} was decided"
     )
     assert 'href="#on-day"' in refused.text  # the error summary leads to the date
     assert 'value="refer" checked' in refused.text
@@ -96,7 +101,7 @@ def test_a_move_dated_before_the_cases_last_move_or_with_no_date_is_refused_at_t
 
     assert error_at(blank.text, "on") == "Enter the date it happened, for example 22 12 2026"
     assert error_at(before.text, "on") == (
-        f"The date it happened cannot be before {referred}, when the case's last move was made"
+        f"The date it happened cannot be before {long(referred)}, when the case's last move was made"
     )
     assert error_at(ahead.text, "on") == "The date it happened must be today or earlier"
     assert stage_and_moves(lead.db, case_id) == ("referred", [referred])
@@ -128,7 +133,7 @@ def test_information_gathering_cannot_start_before_the_panels_request_arrived(as
     )
 
     assert refused.status_code == 400
-    assert f"The date it happened cannot be before {asked}, when the panel's request" in error_at(
+    assert f"The date it happened cannot be before {long(asked)}, when the panel's request" in error_at(
         refused.text, "on"
     )
     typed = " ".join(refused.text.split())

@@ -1,11 +1,14 @@
 """Journeys 1, 3 and 5: raise a concern, the case page with its moves, and making a referral."""
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from prevent_ig.domain.access import Permission, allows
+from prevent_ig.domain.documents.referral_form import long_date
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
@@ -114,6 +117,13 @@ MOVE_DATES = {
     "information_request_on": "The date the request for information arrived",
 }
 """The move form's dates, by the field the service names when it refuses one, and how the page names them."""
+_ISO_DAY = re.compile(r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b")
+
+
+def _as_page_dates(message: str) -> str:
+    """A service's message with its dates as the page writes them (28 November 2026), not as the API
+    and CLI do."""
+    return _ISO_DAY.sub(lambda m: long_date(date(int(m[1]), int(m[2]), int(m[3]))), message)
 
 
 @router.page("/cases/{case_id}/move", permission=Permission.CASE_MANAGE, methods=("POST",))
@@ -169,7 +179,7 @@ async def move_case(
                 )
         except InvalidFieldError as refusal:
             if refusal.field in MOVE_DATES:  # shown at the date at fault, named as the page names it
-                field, error = refusal.field, f"{MOVE_DATES[refusal.field]} {refusal.message}"
+                field, error = refusal.field, f"{MOVE_DATES[refusal.field]} {_as_page_dates(refusal.message)}"
             else:
                 error = str(refusal)
         except RefusedError as refusal:
