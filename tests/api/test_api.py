@@ -237,6 +237,60 @@ def test_a_move_or_disclosure_dated_after_today_gets_422_naming_on(api, auth, db
     assert (case["stage"], case["version"], case["disclosures"]) == ("concern_raised", 1, [])
 
 
+def test_a_move_dated_before_what_it_follows_gets_422_naming_on_and_the_first_day_allowed(  # type: ignore[no-untyped-def]
+    api, auth, db: Db
+) -> None:
+    # A referral dated before the decision to refer said information was shared before the lawful
+    # decision to share it existed; the API took it.
+    lead = auth(Role.PREVENT_LEAD)
+    opened = TODAY
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    decided = TODAY + timedelta(days=5)
+    db.clock.move_to(decided)
+    decision_id = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    ).json()["id"]
+    db.clock.move_to(decided + timedelta(days=10))  # recorded late
+    transitions = f"/api/v1/cases/{case_id}/transitions"
+    before = count(db, CaseEventRow)
+    for on, message in [
+        (opened - timedelta(days=1), f"cannot be before {opened}, when the case was opened"),
+        (
+            decided - timedelta(days=1),
+            f"cannot be before {decided}, when assessment {decision_id} was decided",
+        ),
+    ]:
+        refused = api.post(
+            transitions, json={"move": "refer", "version": 1, "on": on.isoformat()}, headers=lead
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.headers["content-type"] == "application/problem+json"
+        body = refused.json()
+        assert body["type"] == PROBLEM_BASE + "invalid-input"
+        assert body["errors"] == [{"field": "on", "message": message}]
+    assert count(db, CaseEventRow) == before
+    referred = decided + timedelta(days=2)
+    moved = api.post(
+        transitions, json={"move": "refer", "version": 1, "on": referred.isoformat()}, headers=lead
+    )
+    assert moved.status_code == 200, moved.text
+    early = api.post(
+        transitions,
+        json={"move": "start_screening", "version": 2, "on": (referred - timedelta(days=1)).isoformat()},
+        headers=lead,
+    )
+    assert early.status_code == 422, early.text
+    assert early.json()["errors"] == [
+        {"field": "on", "message": f"cannot be before {referred}, when the case's last move was made"}
+    ]
+    same_day = api.post(
+        transitions, json={"move": "start_screening", "version": 2, "on": referred.isoformat()}, headers=lead
+    )
+    assert same_day.status_code == 200, same_day.text
+
+
 def test_a_decision_whose_age_contradicts_the_date_of_birth_gets_422_naming_it(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
     lead = auth(Role.PREVENT_LEAD)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
@@ -442,7 +496,9 @@ def test_a_date_past_2099_gets_422_naming_its_field_where_it_used_to_crash(api, 
         json={**gather, "information_request_on": "2099-12-31"},
         headers=lead,
     )
-    assert later.status_code == 422 and "to the day of this move" in later.json()["detail"]
+    assert later.status_code == 422, later.text
+    (error,) = later.json()["errors"]
+    assert error == {"field": "information_request_on", "message": "cannot be in the future"}
     accepted = api.post(
         f"/api/v1/cases/{case_id}/transitions",
         json={**gather, "information_request_on": TODAY.isoformat()},

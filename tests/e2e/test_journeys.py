@@ -347,6 +347,33 @@ def test_a_case_that_may_leave_the_pathway_offers_the_exit_accessibly(page: Page
     assert "Left the pathway: signposted." in page.locator("main").inner_text()
 
 
+def test_a_move_dated_too_early_is_refused_at_its_date_keeping_the_answers(
+    page: Page, live_app: LiveApp
+) -> None:
+    live_app.add_user("e2e.dated", Role.PREVENT_LEAD)
+    case_id = new_case(live_app)  # opened today
+    decided(live_app, case_id)
+    today = live_app.records.today()
+    sign_in(page, live_app, "e2e.dated")
+    page.goto(f"{live_app.url}/cases/{case_id}")
+    page.check('input[name="move"][value="refer"]')
+    page.fill('input[name="on[year]"]', str(today.year - 1))
+    page.click("button:has-text('Update the case')")
+    main = page.locator("main")
+    assert (
+        f"The date it happened cannot be before {today.day} {today:%B %Y}, when the case was opened"
+        in main.inner_text()
+    )
+    assert page.is_checked('input[name="move"][value="refer"]')
+    assert page.input_value('input[name="on[year]"]') == str(today.year - 1)
+    check_accessibility(page)
+    page.click('a[href="#on-day"]')  # the error summary leads to the date
+    page.fill('input[name="on[year]"]', str(today.year))
+    page.click("button:has-text('Update the case')")
+    page.wait_for_url(f"**/cases/{case_id}?recorded=move")
+    assert "referred" in main.inner_text()
+
+
 def test_a_disclosure_whose_email_failed_for_good_is_shown_not_delivered(
     page: Page, live_app: LiveApp
 ) -> None:

@@ -55,20 +55,22 @@ def assess_case(
     reason: str | None = None,
     supersedes_id: int | None = None,
     request_id: int | None = None,
+    on: date = TODAY,
     **overrides: Any,
 ) -> int:
-    """A decision on the case; the person's age is the one their recorded date of birth gives today,
-    as the use case requires, unless the test says otherwise."""
+    """A decision on the case, decided ``on`` (a move it allows cannot be dated before it); the person's
+    age is the one their recorded date of birth gives that day, as the use case requires, unless the
+    test says otherwise."""
     with db.uow() as uow:
         born = get_case_row(uow, case_id).subject.date_of_birth
-        subject = {"age": age_on(born, TODAY), **overrides.pop("subject", {})}
+        subject = {"age": age_on(born, on), **overrides.pop("subject", {})}
         return record_assessment(
             uow=uow,
             actor="lead.a",
             case_id=case_id,
             assessment_json=json.dumps(input_data(subject=subject, **overrides)),
             config=db.config,
-            today=TODAY,
+            today=on,
             lead_decision=decision,
             lead_reason=reason,
             supersedes_id=supersedes_id,
@@ -78,7 +80,7 @@ def assess_case(
 
 def walk_to_panel(db: Db, case_id: int, on: date = TODAY) -> None:
     """A followed referral decision, then each move up to the Channel panel, all on ``on``."""
-    assess_case(db, case_id)
+    assess_case(db, case_id, on=on)
     for move in (Move.REFER, Move.START_SCREENING, Move.GATHER_INFORMATION, Move.TAKE_TO_PANEL):
         with db.uow() as uow:
             advance_case(

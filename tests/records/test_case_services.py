@@ -269,7 +269,7 @@ def test_withdrawn_channel_consent_no_longer_counts(db: Db) -> None:
 
 def test_exit_closes_with_reason_and_schedules_reviews_on_the_due_list(db: Db) -> None:
     case_id = open_case(db, on=date(2026, 5, 1))
-    assess_case(db, case_id)
+    assess_case(db, case_id, on=date(2026, 5, 1))
     advance(db, case_id, Move.REFER, on=date(2026, 5, 4))
     advance(db, case_id, Move.START_SCREENING, on=date(2026, 5, 5))
     advance(db, case_id, Move.EXIT, on=date(2026, 5, 31), exit_reason=ExitReason.SIGNPOSTED)
@@ -649,15 +649,96 @@ def test_a_move_dated_before_the_cases_last_move_is_refused(db: Db) -> None:
     # Closing a case on a day before the panel that preceded it would set its review dates from a
     # day it was still open.
     case_id = open_case(db, on=date(2026, 1, 5))
-    assess_case(db, case_id)
+    assess_case(db, case_id, on=date(2026, 1, 5))
     advance(db, case_id, Move.REFER, on=date(2026, 6, 1))
-    with pytest.raises(RefusedError, match="before the case's last move, on 2026-06-01"):
+    with pytest.raises(
+        InvalidFieldError, match="on: cannot be before 2026-06-01, when the case's last move was made"
+    ):
         advance(db, case_id, Move.START_SCREENING, on=date(2026, 2, 1))
     advance(db, case_id, Move.START_SCREENING, on=date(2026, 6, 1))  # the same day is fine
     with db.uow() as uow:
         assert view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD).stage == (
             "police_screening"
         )
+
+
+def stage_and_version(db: Db, case_id: int) -> tuple[str, int, int]:
+    """The case's stage and version, and how many audit events there are: a refusal changes none."""
+    with db.uow() as uow:
+        row = uow.session.get(CaseRow, case_id)
+        assert row is not None
+        return (
+            row.stage,
+            row.version,
+            uow.session.scalar(select(func.count()).select_from(AuditEventRow)) or 0,
+        )
+
+
+def test_a_referral_cannot_be_dated_before_the_decision_that_authorises_it(db: Db) -> None:
+    # The record would say information went to the police before the lawful decision to share it existed.
+    case_id = open_case(db, on=TODAY - timedelta(days=30))
+    assessment_id = assess_case(db, case_id, on=TODAY - timedelta(days=10))
+    before = stage_and_version(db, case_id)
+    with pytest.raises(
+        InvalidFieldError,
+        match=f"^on: cannot be before {TODAY - timedelta(days=10)}, when assessment {assessment_id} was decided$",
+    ) as refused:
+        advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=11))
+    assert refused.value.field == "on"
+    assert stage_and_version(db, case_id) == before
+    advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=10))  # the day it was decided is fine
+    assert stage_and_version(db, case_id)[0] == "referred"
+
+
+def test_a_referral_recorded_late_keeps_its_day_after_the_decision(db: Db) -> None:
+    case_id = open_case(db, on=TODAY - timedelta(days=30))
+    assess_case(db, case_id, on=TODAY - timedelta(days=10))
+    advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=8))  # recorded today, made 8 days ago
+    with db.uow() as uow:
+        detail = view_case(uow=uow, actor="lead.a", case_id=case_id, role=Role.PREVENT_LEAD)
+    assert [(e.kind, e.on) for e in detail.timeline if e.kind == "stage_change"] == [
+        ("stage_change", TODAY - timedelta(days=8))
+    ]
+
+
+def test_a_referral_is_dated_from_the_first_decision_that_still_authorises_it(db: Db) -> None:
+    # Two standing decisions (to two recipients) each authorise it: the earlier one is enough.
+    case_id = open_case(db, on=TODAY - timedelta(days=30))
+    first = assess_case(db, case_id, on=TODAY - timedelta(days=20))
+    assess_case(
+        db,
+        case_id,
+        on=TODAY - timedelta(days=5),
+        recipient={"name": "Synthetic Council", "type": "local_authority"},
+    )
+    with pytest.raises(InvalidFieldError, match=f"when assessment {first} was decided"):
+        advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=21))
+    advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=20))
+
+
+def test_closing_without_a_referral_cannot_be_dated_before_the_decision_not_to_refer(db: Db) -> None:
+    case_id = open_case(db, on=TODAY - timedelta(days=30))
+    decision = assess_case(
+        db, case_id, on=TODAY - timedelta(days=3), decision=LeadDecision.DEPART, reason="Synthetic: no need"
+    )
+    with pytest.raises(
+        InvalidFieldError, match=f"cannot be before {TODAY - timedelta(days=3)}, when assessment {decision}"
+    ) as refused:
+        advance(db, case_id, Move.CLOSE_WITHOUT_REFERRAL, on=TODAY - timedelta(days=4))
+    assert refused.value.field == "on"
+    advance(db, case_id, Move.CLOSE_WITHOUT_REFERRAL, on=TODAY - timedelta(days=3))
+    assert stage_and_version(db, case_id)[0] == "closed"
+
+
+def test_a_move_cannot_be_dated_before_the_case_was_opened(db: Db) -> None:
+    case_id = open_case(db, on=TODAY - timedelta(days=30))
+    assess_case(db, case_id, on=TODAY - timedelta(days=30))
+    with pytest.raises(
+        InvalidFieldError,
+        match=f"^on: cannot be before {TODAY - timedelta(days=30)}, when the case was opened$",
+    ):
+        advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=31))
+    advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=30))
 
 
 def test_a_move_dated_after_today_is_refused_and_changes_nothing(db: Db) -> None:
@@ -766,15 +847,25 @@ def test_each_step_on_a_partner_request_is_dated_between_what_it_follows_and_tod
     assert steps == [(date(2026, 11, 18), date(2026, 11, 20))]
 
 
-@pytest.mark.parametrize("asked", [date(2026, 1, 4), date(2026, 3, 3)])  # before opening; after the move
-def test_an_information_request_dated_outside_the_case_is_refused(db: Db, asked: date) -> None:
+@pytest.mark.parametrize(
+    ("asked", "field", "message"),
+    [
+        (date(2026, 1, 4), "information_request_on", "cannot be before 2026-01-05, when the case was opened"),
+        # Gathering cannot start before the panel asked: the move's own date is then the one at fault.
+        (date(2026, 3, 3), "on", "cannot be before 2026-03-03, when the panel's request for information"),
+    ],
+)
+def test_an_information_request_dated_outside_the_case_is_refused(
+    db: Db, asked: date, field: str, message: str
+) -> None:
     # The 5-working-day deadline counts from it: a year on pushed the deadline a year out.
     case_id = open_case(db, on=date(2026, 1, 5))
-    assess_case(db, case_id)
+    assess_case(db, case_id, on=date(2026, 1, 5))
     for move in (Move.REFER, Move.START_SCREENING):
         advance(db, case_id, move, on=date(2026, 3, 2))
-    with pytest.raises(RefusedError, match=r"from the day the case was opened \(2026-01-05\)"):
+    with pytest.raises(InvalidFieldError, match=message) as refused:
         advance(db, case_id, Move.GATHER_INFORMATION, on=date(2026, 3, 2), information_request_on=asked)
+    assert refused.value.field == field
     advance(
         db, case_id, Move.GATHER_INFORMATION, on=date(2026, 3, 2), information_request_on=date(2026, 2, 27)
     )
@@ -930,9 +1021,13 @@ def test_a_decision_whose_answers_contradict_the_case_record_is_refused_and_writ
 def test_support_cannot_be_dated_to_start_before_consent_to_it_was_given(db: Db) -> None:
     case_id = open_case(db, on=TODAY - timedelta(days=20))
     walk_to_panel(db, case_id, on=TODAY - timedelta(days=20))
-    channel_consent(db, case_id, ConsentGiver.SUBJECT)  # sought and given today
-    with pytest.raises(RefusedError, match="CTSA2015"):
+    consent_id = channel_consent(db, case_id, ConsentGiver.SUBJECT)  # sought and given today
+    with pytest.raises(
+        InvalidFieldError,
+        match=f"cannot be before {TODAY}, when consent to Channel support was given \\(consent {consent_id}\\)",
+    ) as refused:
         advance(db, case_id, Move.START_SUPPORT, on=TODAY - timedelta(days=19))
+    assert refused.value.field == "on"
     advance(db, case_id, Move.START_SUPPORT, on=TODAY)
 
 

@@ -9,9 +9,11 @@ from hypothesis import strategies as st
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.pathway.machine import (
     CaseState,
+    DatedTooEarlyError,
     GuardFacts,
     Move,
     Request,
+    Since,
     TransitionRefusedError,
     allowed_moves,
     apply,
@@ -112,8 +114,76 @@ def test_exit_needs_a_reason_and_only_exits_take_one() -> None:
 
 
 def test_moves_cannot_be_dated_before_the_case_opened() -> None:
-    with pytest.raises(TransitionRefusedError, match="before the case was opened"):
+    with pytest.raises(
+        DatedTooEarlyError, match="cannot be before 2026-01-05, when the case was opened"
+    ) as e:
         move(at(Stage.REFERRED), Move.START_SCREENING, on=date(2025, 12, 31))
+    assert (e.value.field, e.value.earliest) == ("on", OPENED)
+    assert move(at(Stage.REFERRED), Move.START_SCREENING, on=OPENED).stage is Stage.POLICE_SCREENING
+
+
+DECIDED = date(2026, 2, 10)
+
+
+@pytest.mark.parametrize(
+    ("stage", "m", "facts"),
+    [
+        (
+            Stage.CONCERN_RAISED,
+            Move.REFER,
+            GuardFacts(True, referral_decided=Since(DECIDED, "assessment 4 was decided")),
+        ),
+        (
+            Stage.CONCERN_RAISED,
+            Move.CLOSE_WITHOUT_REFERRAL,
+            GuardFacts(
+                followed_no_referral_assessment=True,
+                no_referral_decided=Since(DECIDED, "assessment 4 was decided"),
+            ),
+        ),
+        (
+            Stage.CHANNEL_PANEL,
+            Move.START_SUPPORT,
+            GuardFacts(
+                channel_consent=True, channel_consent_given=Since(DECIDED, "assessment 4 was decided")
+            ),
+        ),
+    ],
+)
+def test_a_move_that_needs_a_record_cannot_be_dated_before_it(
+    stage: Stage, m: Move, facts: GuardFacts
+) -> None:
+    # Recorded late is fine; dated before the decision, the record would say the case was referred
+    # (information shared) before anyone had decided it lawfully could be.
+    with pytest.raises(
+        DatedTooEarlyError, match="cannot be before 2026-02-10, when assessment 4 was decided"
+    ) as e:
+        move(at(stage), m, on=date(2026, 2, 9), facts=facts)
+    assert e.value.field == "on"
+    assert move(at(stage), m, on=DECIDED, facts=facts).stage is not stage  # the same day is allowed
+    assert move(at(stage), m, on=date(2026, 3, 1), facts=facts).stage is not stage
+
+
+def test_information_gathering_cannot_start_before_the_panel_asked_nor_be_asked_before_the_case() -> None:
+    with pytest.raises(
+        DatedTooEarlyError, match="cannot be before 2026-02-03, when the panel's request"
+    ) as e:
+        move(
+            at(Stage.POLICE_SCREENING),
+            Move.GATHER_INFORMATION,
+            on=date(2026, 2, 2),
+            information_request_on=date(2026, 2, 3),
+        )
+    assert e.value.field == "on"
+    with pytest.raises(
+        DatedTooEarlyError, match="cannot be before 2026-01-05, when the case was opened"
+    ) as e:
+        move(at(Stage.POLICE_SCREENING), Move.GATHER_INFORMATION, information_request_on=date(2026, 1, 4))
+    assert e.value.field == "information_request_on"
+    same_day = move(
+        at(Stage.POLICE_SCREENING), Move.GATHER_INFORMATION, information_request_on=date(2026, 2, 2)
+    )
+    assert same_day.information_request_on == date(2026, 2, 2)
 
 
 def test_refusal_names_the_moves_that_are_allowed() -> None:

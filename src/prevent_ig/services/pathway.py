@@ -5,16 +5,18 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import CaseEventRow, CaseRow
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.consent import is_channel_consent
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose
 from prevent_ig.domain.pathway.machine import (
     CaseState,
+    DatedTooEarlyError,
     GuardFacts,
     Move,
     Request,
+    Since,
     TransitionRefusedError,
     apply,
 )
@@ -23,7 +25,7 @@ from prevent_ig.services.authority import current_assessments, why_not_authorise
 from prevent_ig.services.case_state import state_of, write_state
 from prevent_ig.services.cases import age_on, check_step_date, get_case_row, record_case_step
 from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
-from prevent_ig.services.errors import RefusedError, StaleVersionError
+from prevent_ig.services.errors import InvalidFieldError, RefusedError, StaleVersionError
 
 STAGE_CHANGE = "stage_change"
 """The timeline kind of a pathway move."""
@@ -41,7 +43,12 @@ def advance_case(
     information_request_on: date | None = None,
     expected_version: int | None = None,
 ) -> CaseState:
-    """Make one pathway move, or refuse it with the guard's message; nothing changes on refusal."""
+    """Make one pathway move, or refuse it with the guard's message; nothing changes on refusal.
+
+    ``on`` is the day the move happened, often earlier than the day it is recorded. It may not come
+    before the case was opened, the case's last move, or the record the move needs (the decision to
+    refer, the decision not to, consent to support): each of those refusals names the date field and
+    the first day allowed. The same day as any of them is allowed."""
     case = get_case_row(uow, case_id, for_update=True)
     if expected_version is not None and case.version != expected_version:
         raise StaleVersionError(
@@ -51,6 +58,8 @@ def advance_case(
     # A move dated ahead would start its deadlines (information gathering, reviews) from a day not yet
     # come, and the due list would hide them until then.
     check_step_date(uow, on)
+    if information_request_on is not None and information_request_on > uow.today():
+        raise InvalidFieldError("information_request_on", "cannot be in the future")
     last_move = uow.session.scalar(
         select(func.max(CaseEventRow.on)).where(
             CaseEventRow.case_id == case_id, CaseEventRow.kind == STAGE_CHANGE
@@ -59,13 +68,15 @@ def advance_case(
     if last_move is not None and on < last_move:
         # Moves happen in order: a closure dated before the panel that preceded it would set review
         # dates from a day the case was still open.
-        raise RefusedError(f"a move cannot be dated before the case's last move, on {last_move}")
+        raise InvalidFieldError("on", f"cannot be before {last_move}, when the case's last move was made")
     before = state_of(case)
     request = Request(
         move=move, on=on, exit_reason=exit_reason, information_request_on=information_request_on
     )
     try:
         after = apply(before, request, guard_facts(uow, case, on), calendar)
+    except DatedTooEarlyError as early:
+        raise InvalidFieldError(early.field, early.message) from None
     except TransitionRefusedError as refusal:
         raise RefusedError(str(refusal)) from None
     write_state(case, after)
@@ -101,28 +112,41 @@ def advance_case(
 def guard_facts(uow: UnitOfWork, case: CaseRow, on: date) -> GuardFacts:
     referral = current_assessments(uow, case.id, Purpose.PREVENT_REFERRAL)
     authorising = [a for a in referral if why_not_authorised(uow, a) is None]
+    consent_given = channel_consent_given(uow, case, on)
     return GuardFacts(
         followed_referral_assessment=bool(authorising),
         followed_no_referral_assessment=bool(referral) and not authorising,
-        channel_consent=has_channel_consent(uow, case, on),
+        channel_consent=consent_given is not None,
+        referral_decided=_first_decided(authorising),
+        no_referral_decided=None if authorising else _first_decided(referral),
+        channel_consent_given=consent_given,
     )
 
 
-def has_channel_consent(uow: UnitOfWork, case: CaseRow, on: date) -> bool:
-    """The latest Channel-support consent record, if not withdrawn, meets CTSA 2015 s36(4)(b) on the
-    day of the move: a parent's consent given at 17 no longer counts once the person is 18."""
+def _first_decided(rows: list[AssessmentRow]) -> Since | None:
+    """The earliest of these decisions: any one of them is enough for the move, so the move may be
+    dated from the first day one stood. (A referral recorded late under a decision since replaced is
+    dated from the standing one: whether the replaced one authorised it then is not on the record.)"""
+    first = min(rows, key=lambda row: (row.decided_on, row.id), default=None)
+    return None if first is None else Since(first.decided_on, f"assessment {first.id} was decided")
+
+
+def channel_consent_given(uow: UnitOfWork, case: CaseRow, on: date) -> Since | None:
+    """When the latest Channel-support consent record, if not withdrawn, was given, if it meets CTSA
+    2015 s36(4)(b): on the day of the move, or on the day it was given when that is later (support
+    cannot start before anyone agreed to it, and the machine refuses a move dated before it). A
+    parent's consent given at 17 no longer counts once the person is 18."""
     latest = consent_in_force(uow, case.id, CHANNEL_SUPPORT)
     if latest is None or latest.withdrawn_on is not None:
-        return False
-    if (latest.sought_on or latest.recorded_on) > on:
-        # Given after the day of the move: support cannot be dated to start before anyone agreed to it.
-        return False
-    return is_channel_consent(
+        return None
+    given = latest.sought_on or latest.recorded_on
+    counts = is_channel_consent(
         status=ConsentStatus(latest.status),
         given_by=ConsentGiver(latest.given_by) if latest.given_by else None,
-        age=age_on(case.subject.date_of_birth, on),
+        age=age_on(case.subject.date_of_birth, max(on, given)),
         has_capacity=latest.has_capacity,
     )
+    return Since(given, f"consent to Channel support was given (consent {latest.id})") if counts else None
 
 
 __all__ = ["Move", "Stage", "advance_case"]

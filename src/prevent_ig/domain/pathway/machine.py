@@ -33,6 +33,27 @@ class TransitionRefusedError(ValueError):
     """The move is not allowed now; the message says why and what to do."""
 
 
+class DatedTooEarlyError(TransitionRefusedError):
+    """The move, or a date it carries, is dated before something it must follow: the record would
+    say it happened first. ``field`` names the date at fault and ``earliest`` the first day allowed
+    (that day itself is allowed: a referral made the day it was decided is in order)."""
+
+    def __init__(self, field: str, earliest: date, since: str) -> None:
+        self.field = field
+        self.earliest = earliest
+        self.message = f"cannot be before {earliest}, when {since}"
+        super().__init__(f"{field}: {self.message}")
+
+
+@dataclass(frozen=True, slots=True)
+class Since:
+    """A record a move needs and the day it dates from, in words for the user (ids, no personal data)."""
+
+    on: date
+    what: str
+    """What happened that day, e.g. "assessment 4 was decided"."""
+
+
 @dataclass(frozen=True, slots=True)
 class CaseState:
     stage: Stage
@@ -56,6 +77,12 @@ class GuardFacts:
     """An assessment for purpose prevent_referral exists whose conclusion the lead recorded."""
     channel_consent: bool = False
     """Consent to Channel support as the rules define it (CTSA 2015 s36(4)(b))."""
+    referral_decided: Since | None = None
+    """When the earliest decision that authorises the referral was made; ``None``: no date to keep to."""
+    no_referral_decided: Since | None = None
+    """When the earliest decision on the referral question that the closure rests on was made."""
+    channel_consent_given: Since | None = None
+    """When the consent to Channel support was given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +120,7 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
     """Make one move, or raise ``TransitionRefusedError`` explaining why not."""
     move = request.move
     if request.on < state.opened_on:
-        raise TransitionRefusedError("A move cannot be dated before the case was opened.")
+        raise DatedTooEarlyError("on", state.opened_on, "the case was opened")
     if move is not Move.EXIT and request.exit_reason is not None:
         raise TransitionRefusedError("An exit reason is given only when a case exits the pathway.")
     if move not in allowed_moves(state):
@@ -103,17 +130,17 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
         )
     if move is Move.EXIT:
         return _exit(state, request)
-    _check_guards(move, facts)
+    _check_guards(move, request.on, facts)
     target = SIMPLE_MOVES[move][1]
     if move is Move.GATHER_INFORMATION:
         asked = request.information_request_on or request.on
-        if not state.opened_on <= asked <= request.on:
-            # The 5-working-day deadline counts from it: a later day would push it out, and a day
-            # before the case existed would make it fall due before anyone could have asked.
-            raise TransitionRefusedError(
-                f"The information request must be dated from the day the case was opened "
-                f"({state.opened_on}) to the day of this move ({request.on})."
-            )
+        # The 5-working-day deadline counts from the request: a day before the case existed would make
+        # it fall due before anyone could have asked, and gathering cannot start before it was asked for
+        # (a request dated after the move would also push the deadline out).
+        if asked < state.opened_on:
+            raise DatedTooEarlyError("information_request_on", state.opened_on, "the case was opened")
+        if request.on < asked:
+            raise DatedTooEarlyError("on", asked, "the panel's request for information arrived")
         due = respond_by(calendar, asked)
         return replace(state, stage=target, information_request_on=asked, information_due_on=due)
     if move is Move.COMPLETE_SUPPORT:
@@ -123,7 +150,7 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
     return replace(state, stage=target)
 
 
-def _check_guards(move: Move, facts: GuardFacts) -> None:
+def _check_guards(move: Move, on: date, facts: GuardFacts) -> None:
     if move is Move.REFER and not facts.followed_referral_assessment:
         raise TransitionRefusedError(
             "A referral needs a sharing assessment for purpose 'prevent_referral' whose outcome was "
@@ -140,6 +167,16 @@ def _check_guards(move: Move, facts: GuardFacts) -> None:
             "Closing a concern without a referral needs a recorded sharing assessment for purpose "
             "'prevent_referral' and the lead's decision on it, so the reasoning is on file (§6)."
         )
+    # A move recorded late keeps the day it happened, but that day cannot come before what allowed it:
+    # a referral dated before the decision to share would say information went out with no lawful
+    # decision yet made (guidance §3), support dated before consent would say it was not voluntary.
+    needed = {
+        Move.REFER: facts.referral_decided,
+        Move.START_SUPPORT: facts.channel_consent_given,
+        Move.CLOSE_WITHOUT_REFERRAL: facts.no_referral_decided,
+    }.get(move)
+    if needed is not None and on < needed.on:
+        raise DatedTooEarlyError("on", needed.on, needed.what)
 
 
 def _exit(state: CaseState, request: Request) -> CaseState:

@@ -59,8 +59,16 @@ class TransitionIn(Body):
     move: Move
     version: int = Field(ge=1, le=MAX_ID, description="The case version you last read; a stale one gets 409")
     exit_reason: ExitReason | None = None
-    on: RecordDate | None = Field(default=None, description="Default today; not after today in England")
-    information_request_on: RecordDate | None = None
+    on: RecordDate | None = Field(
+        default=None,
+        description="The day the move happened; default today. Not after today in England, nor before the "
+        "case was opened, its last move, or the decision or consent the move needs (the same day is fine)",
+    )
+    information_request_on: RecordDate | None = Field(
+        default=None,
+        description="gather_information: the day the panel's request arrived (default on); from the case's "
+        "opening to on",
+    )
 
 
 class CaseState(BaseModel):

@@ -1,11 +1,14 @@
 """Journeys 1, 3 and 5: raise a concern, the case page with its moves, and making a referral."""
 
+import re
+from datetime import date
 from typing import Annotated
 
 from fastapi import Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from prevent_ig.domain.access import Permission, allows
+from prevent_ig.domain.documents.referral_form import long_date
 from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
@@ -81,6 +84,7 @@ def _case_page(
     flagged: int = 0,
     withdrawn_scope: str = "",
     errors: dict[str, object] | None = None,
+    values: dict[str, str] | None = None,
 ) -> Response:
     lapsed: dict[int, str] = {}
     if allows(user_of(request).role, Permission.CASE_VIEW_ALL):  # the reasons may name the IG advice
@@ -103,8 +107,23 @@ def _case_page(
         exit_labels=[(r.value, label) for r, label in EXIT_LABELS.items()],
         adviser_labels=option_labels(ADVISER),
         errors=errors,
+        values=values or {},
         today=records_of(request).today(),
     )
+
+
+MOVE_DATES = {
+    "on": "The date it happened",
+    "information_request_on": "The date the request for information arrived",
+}
+"""The move form's dates, by the field the service names when it refuses one, and how the page names them."""
+_ISO_DAY = re.compile(r"\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b")
+
+
+def _as_page_dates(message: str) -> str:
+    """A service's message with its dates as the page writes them (28 November 2026), not as the API
+    and CLI do."""
+    return _ISO_DAY.sub(lambda m: long_date(date(int(m[1]), int(m[2]), int(m[3]))), message)
 
 
 @router.page("/cases/{case_id}/move", permission=Permission.CASE_MANAGE, methods=("POST",))
@@ -118,13 +137,25 @@ async def move_case(
     user = user_of(request)
     error, field = None, "move"
     today = records_of(request).today()
+    form = await request.form()
+    # Moves are often recorded after they happened: the form asks the day (filled in with today). A
+    # client that sends no date at all is taken to mean today, as before the form asked.
+    sent_on = any(form.get(f"on[{part}]") is not None for part in ("day", "month", "year"))
+    on = date_in_form(form, "on") if sent_on else today
     # The 5 working days of information gathering run from the day the panel's request arrived
     # (guidance §5), which may be before the move is recorded.
-    asked = date_in_form(await request.form(), "information_request_on")
+    asked = date_in_form(form, "information_request_on")
     if move not in {m.value for m in Move}:
         error = "Choose what happened"
     elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
         error, field = "Choose why the case is leaving the pathway", "exit_reason"
+    elif on is None or on > today:
+        error = (
+            "Enter the date it happened, for example 22 12 2026"
+            if on is None
+            else "The date it happened must be today or earlier"
+        )
+        field = "on"
     elif move == Move.GATHER_INFORMATION.value and (asked is None or asked > today):
         error = (
             "Enter the date the request for information arrived, for example 22 12 2026"
@@ -132,7 +163,7 @@ async def move_case(
             else "The date the request for information arrived must be today or earlier"
         )
         field = "information_request_on"
-    if error is None:
+    if error is None and on is not None:
         try:
             with records_of(request).new_unit_of_work() as uow:
                 advance_case(
@@ -140,18 +171,28 @@ async def move_case(
                     actor=user.username,
                     case_id=case_id,
                     move=Move(move),
-                    on=today,
+                    on=on,
                     calendar=engine_config_for(request).calendar,
                     exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
                     information_request_on=asked if move == Move.GATHER_INFORMATION.value else None,
                     expected_version=version,
                 )
-        except (InvalidFieldError, RefusedError) as refusal:
+        except InvalidFieldError as refusal:
+            if refusal.field in MOVE_DATES:  # shown at the date at fault, named as the page names it
+                field, error = refusal.field, f"{MOVE_DATES[refusal.field]} {_as_page_dates(refusal.message)}"
+            else:
+                error = str(refusal)
+        except RefusedError as refusal:
             error = str(refusal)
     if error:
         case = load_case_for(request, case_id)
-        href = f"#{field}-day" if field == "information_request_on" else f"#{field}"  # a date's first box
-        return _case_page(request, case, errors={field: {"text": error, "href": href}})
+        href = f"#{field}-day" if field in MOVE_DATES else f"#{field}"  # a date's first box
+        # The answers come back as given, so a date put right is the only thing to change.
+        keys = ["move", "exit_reason"] + [
+            f"{n}[{part}]" for n in MOVE_DATES for part in ("day", "month", "year")
+        ]
+        values = {key: str(given) for key in keys if (given := form.get(key)) is not None}
+        return _case_page(request, case, errors={field: {"text": error, "href": href}}, values=values)
     return RedirectResponse(f"/cases/{case_id}?recorded=move", status_code=303)
 
 
