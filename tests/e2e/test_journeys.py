@@ -14,6 +14,7 @@ from prevent_ig.services.delivery import Result, RetryPolicy, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.outbox import send_disclosure
 from prevent_ig.services.pathway import advance_case
+from tests.builders import item
 from tests.e2e.conftest import LiveApp, check_accessibility, decided, new_case, screenshot, sign_in
 from tests.mail.fakes import RefusingServer
 
@@ -222,8 +223,11 @@ def test_journey_3_referral_checks_the_address_and_records_it(page: Page, live_a
     page.goto(f"{live_app.url}/cases/{case_id}/referral")
     check_accessibility(page)
     assert "Assess first" in page.content()
-    decided(live_app, case_id)  # a followed share decision, as journey 2 makes one in the browser
+    # A followed share decision, as journey 2 makes one in the browser, that held back a health item.
+    withheld = {**item("gp-letter", "health", relevant=False), "description": "GP letter"}
+    decided(live_app, case_id, items=[item("demographics"), withheld])
     page.goto(f"{live_app.url}/cases/{case_id}/referral")
+    assert "GP letter (health: not relevant)" in page.locator("#left-out").inner_text()
     page.fill("#email", "prevent.lead@gov.uk.example.com")
     page.click("button:has-text('Check address')")
     assert "gov.uk.example.com is not secure" in page.content()
