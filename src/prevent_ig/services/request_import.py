@@ -216,11 +216,6 @@ def complete_draft(
     row = _draft(uow, draft_id)
     if row.status != DRAFT:
         raise RefusedError(f"draft {draft_id} is {row.status}, not a draft")
-    for name in ("organisation", "person", "role"):
-        if not getattr(completion, name).strip():
-            raise InvalidFieldError(name, "must not be blank")
-    if not completion.items_requested:
-        raise InvalidFieldError("items_requested", "list what the partner asks for")
     details = asdict(completion)
     received_on = details.pop("received_on") or row.imported_on
     request_id = record_partner_request(
