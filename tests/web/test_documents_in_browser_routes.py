@@ -1,6 +1,8 @@
 """Issue 5 through the web app: download the referral form, send it (queued in the outbox), see the
 outbox, and turn an uploaded request email into a partner request."""
 
+import re
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -51,12 +53,12 @@ def test_referral_form_downloads_and_sends_through_the_outbox(as_role) -> None: 
     assert "prevent@northshire.pnn.police.uk" in outbox.text
 
 
-def request_email() -> bytes:
+def request_email(sent: str = "Thu, 26 Nov 2026 09:00:00 +0000") -> bytes:
     message = EmailMessage()
     message["From"] = "A Coordinator <channel@synthetic.gov.uk>"
     message["To"] = "prevent.lead@demo-trust.nhs.uk"
     message["Subject"] = "OFFICIAL-SENSITIVE: Channel information request"
-    message["Date"] = "Thu, 26 Nov 2026 09:00:00 +0000"
+    message["Date"] = sent
     message["Message-ID"] = "<request-1@synthetic.gov.uk>"
     message.set_content("OFFICIAL-SENSITIVE\nPlease share GP contact details for the synthetic case.")
     return bytes(message)
@@ -90,6 +92,7 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
             "items": "GP contact details",
             "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
             "powers": ["CTSA2015.s38"],
+            **received(TODAY),
         },
     )
     assert done.status_code == 303, done.text
@@ -102,6 +105,72 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
         files={"email_file": ("request.eml", request_email(), "message/rfc822")},
     )
     assert again.status_code == 400 and "already imported" in again.text
+
+
+def received(day: date) -> dict[str, str | list[str]]:
+    return {"received[day]": str(day.day), "received[month]": str(day.month), "received[year]": str(day.year)}
+
+
+COMPLETION: dict[str, str | list[str]] = {
+    "organisation": "Synthetic County Council",
+    "person": "A Coordinator",
+    "role": "Channel coordinator",
+    "recipient_type": "channel_panel",
+    "purpose": "channel_information_gathering",
+    "items": "GP contact details",
+    "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
+}
+
+
+def test_the_draft_shows_when_the_email_was_sent_and_asks_when_the_request_arrived(as_role) -> None:  # type: ignore[no-untyped-def]
+    """The form never asked, and the request was clocked from the day the email was imported; the
+    clock counts from when it came, so the lead confirms or corrects the email's day in England."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.arrived")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    uploaded = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        # 23:30 in California on the 20th is 07:30 on the 21st in England (and UTC).
+        files={"email_file": ("r.eml", request_email("Fri, 20 Nov 2026 23:30:00 -0800"), "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    draft_url = uploaded.headers["location"]
+
+    page = lead.client.get(draft_url)
+
+    assert page.status_code == 200
+    sent = re.search(r'id="sent-on">([^<]*)<', page.text)
+    assert sent is not None and sent.group(1) == "21 November 2026"
+    for name, value in (("day", "21"), ("month", "11"), ("year", "2026")):
+        assert re.search(rf'name="received\[{name}\]"[^>]*value="{value}"', page.text), name
+    form = {**COMPLETION, "case_id": str(made.case_id)}
+    for dated, says in (
+        ({}, "Enter the date the request arrived"),
+        (received(TODAY + timedelta(days=1)), "The date the request arrived must be today or earlier"),
+        ({**received(TODAY), "received[year]": "1899"}, "Enter the date the request arrived"),
+        ({**received(TODAY), "received[year]": "26"}, "Enter the date the request arrived"),
+        (
+            {**received(TODAY), "received[day]": "31", "received[month]": "2"},
+            "Enter the date the request arrived",
+        ),
+    ):
+        refused = lead.post_form(draft_url, {**form, **dated})
+        assert refused.status_code == 400, dated
+        assert says in refused.text and 'href="#received-day"' in refused.text, dated
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(PartnerRequestRow)).all() == []
+        assert uow.session.scalars(select(RequestDraftRow.status)).one() == "draft"
+
+    done = lead.post_form(draft_url, {**form, **received(date(2026, 11, 21))})
+
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.scalars(select(PartnerRequestRow)).one()
+        assert (row.received_on, row.due_on) == (date(2026, 11, 21), date(2026, 11, 27))
+    shown = lead.client.get(done.headers["location"])
+    assert "21 November 2026" in shown.text
 
 
 def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> None:  # type: ignore[no-untyped-def]
