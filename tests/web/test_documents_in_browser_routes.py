@@ -12,6 +12,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.mail.sink import SUFFIX
 from prevent_ig.adapters.records.tables import (
     AuditEventRow,
+    ClarificationRow,
     OutboxMessageRow,
     PartnerRequestRow,
     RequestDraftRow,
@@ -19,7 +20,8 @@ from prevent_ig.adapters.records.tables import (
 from prevent_ig.domain.access import Role
 from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.registers import ContactRole, NewContact, add_contact
-from tests.documents.builders import ANSWERS, pdf_pages, referral
+from prevent_ig.services.requests import mark_answered
+from tests.documents.builders import ANSWERS, partner_request, pdf_pages, referral
 from tests.fixtures_db import TODAY
 from tests.records.helpers import sharing_consent
 
@@ -181,6 +183,40 @@ def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> 
     assert any("OFFICIAL-SENSITIVE" in page for page in pdf_pages(note.content))
     letter = lead.client.get(f"/decisions/{made.assessment_id}/clarification-letter.pdf")
     assert letter.status_code == 409 and "no partner request" in letter.text
+
+
+def test_the_clarification_letter_stops_the_clock_and_is_refused_once_the_request_is_answered(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    """The letter said nothing would be shared until the requestor replied, while the request page
+    showed it open and its clock running; and it could be issued for a request already answered."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.letters")
+    made = partner_request(lead.db, complete=False)
+    url = f"/decisions/{made.assessment_id}/clarification-letter.pdf"
+
+    first = lead.client.get(url)
+
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    shown = lead.client.get(f"/requests/{made.request_id}")
+    assert "Status: <strong>awaiting clarification</strong>" in shown.text
+    assert "The clock has stopped until the requestor answers." in shown.text
+    assert lead.client.get(url).status_code == 200  # again: a copy, the clarification asked once
+    with lead.db.uow() as uow:
+        asked = uow.session.scalars(
+            select(ClarificationRow).where(ClarificationRow.request_id == made.request_id)
+        ).all()
+        assert [c.missing for c in asked] == [
+            ["request_proforma", "request_consent_position", "request_specific"]
+        ]
+
+    answered = partner_request(lead.db, complete=False)
+    with lead.db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=answered.request_id, on=TODAY)
+    refused = lead.client.get(f"/decisions/{answered.assessment_id}/clarification-letter.pdf")
+    assert refused.status_code == 409
+    assert f"Request {answered.request_id} was answered on {TODAY}" in refused.text
+    with lead.db.uow() as uow:
+        assert uow.session.get(PartnerRequestRow, answered.request_id).status == "answered"  # type: ignore[union-attr]
 
 
 def test_a_message_downloaded_from_the_demo_mail_sink_is_audited_against_its_case(

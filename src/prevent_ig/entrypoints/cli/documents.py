@@ -239,7 +239,8 @@ def disclosure_command(
 def clarification_command(
     assessment_id: AssessmentIdArgument, out: OutOption, today: TodayOption = None
 ) -> None:
-    """A letter asking the requestor for what their request lacks, as PDF."""
+    """A letter asking the requestor for what their request lacks, as PDF; an open request then awaits
+    their answer, its clock stopped (docs/documents.md)."""
     _check_out(out)
     _issue_to(
         out,
