@@ -4,6 +4,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.records.tables import (
@@ -456,6 +457,48 @@ def test_a_request_received_after_today_gets_422_naming_received_on(api, auth, d
         f"/api/v1/cases/{case_id}/requests", json={**body, "received_on": TODAY.isoformat()}, headers=lead
     )
     assert today.status_code == 201, today.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"organisation": "   "}, "organisation"),
+        ({"person": " \t"}, "person"),
+        ({"role": "\u00a0"}, "role"),
+        ({"items_requested": ["GP contact", "  "]}, "items_requested.1"),
+        ({"items_requested": [""]}, "items_requested.0"),
+    ],
+    ids=["organisation", "person", "role", "blank-item", "empty-item"],
+)
+def test_a_request_with_a_blank_organisation_or_item_gets_422_and_records_nothing(  # type: ignore[no-untyped-def]
+    api, auth, db: Db, change: dict[str, object], field: str
+) -> None:
+    # The web form and email intake refused these; the API recorded a request from no one, for nothing.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    body = {
+        "organisation": "Synthetic Council",
+        "person": "A Coordinator",
+        "role": "Channel coordinator",
+        "email": "channel@synthetic.gov.uk",
+        "recipient_type": "channel_panel",
+        "purpose": "channel_information_gathering",
+        "received_on": TODAY.isoformat(),
+        "items_requested": ["GP contact"],
+        "proforma": True,
+        "secure_channel": True,
+        "consent_position_stated": True,
+        "reason_given": True,
+        "specific": True,
+    }
+    before = (count(db, PartnerRequestRow), count(db, AuditEventRow))
+
+    refused = api.post(f"/api/v1/cases/{case_id}/requests", json={**body, **change}, headers=lead)
+
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["errors"] == [{"field": field, "message": "must not be blank"}]
+    assert (count(db, PartnerRequestRow), count(db, AuditEventRow)) == before
 
 
 def test_a_date_past_2099_gets_422_naming_its_field_where_it_used_to_crash(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]

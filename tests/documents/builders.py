@@ -71,7 +71,15 @@ class Request:
     assessment_id: int
 
 
-def assess(db: Db, case_id: int, data: dict[str, Any], *, request_id: int | None = None) -> int:
+def assess(
+    db: Db,
+    case_id: int,
+    data: dict[str, Any],
+    *,
+    request_id: int | None = None,
+    decided_on: date = TODAY,
+    supersedes_id: int | None = None,
+) -> int:
     with db.uow() as uow:
         return record_assessment(
             uow=uow,
@@ -79,7 +87,8 @@ def assess(db: Db, case_id: int, data: dict[str, Any], *, request_id: int | None
             case_id=case_id,
             assessment_json=json.dumps(data),
             config=db.config,
-            today=TODAY,
+            today=decided_on,
+            supersedes_id=supersedes_id,
             lead_decision=LeadDecision.FOLLOW,
             request_id=request_id,
         )
@@ -116,7 +125,12 @@ def referral(
 
 
 def partner_request(
-    db: Db, *, email: str = CHANNEL, complete: bool = True, items: list[dict[str, Any]] | None = None
+    db: Db,
+    *,
+    email: str = CHANNEL,
+    complete: bool = True,
+    items: list[dict[str, Any]] | None = None,
+    decided_on: date = TODAY,
 ) -> Request:
     case_id = open_case(db)
     with db.uow() as uow:
@@ -160,7 +174,9 @@ def partner_request(
         items=items or [IDENTITY, HEALTH, HOBBIES],
     )
     return Request(
-        case_id=case_id, request_id=request_id, assessment_id=assess(db, case_id, data, request_id=request_id)
+        case_id=case_id,
+        request_id=request_id,
+        assessment_id=assess(db, case_id, data, request_id=request_id, decided_on=decided_on),
     )
 
 

@@ -6,12 +6,20 @@ absence of withheld items and of another person's data.
 """
 
 from datetime import date
+from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer, render_html
-from prevent_ig.adapters.records.tables import AuditEventRow, ContactRow, DocumentRow
+from prevent_ig.adapters.records.tables import (
+    AssessmentRow,
+    AuditEventRow,
+    ClarificationRow,
+    ContactRow,
+    DocumentRow,
+    PartnerRequestRow,
+)
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.documents.model import Document
 from prevent_ig.services.accounts import create_user
@@ -26,6 +34,7 @@ from prevent_ig.services.documents import (
     save_referral_answers,
 )
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from prevent_ig.services.requests import clarification_received, mark_answered
 from tests.builders import input_data
 from tests.documents.builders import (
     ANSWERS,
@@ -326,7 +335,7 @@ def test_clarification_letter_lists_what_is_missing_and_nothing_about_the_person
             uow=uow,
             actor="lead.a",
             assessment_id=made.assessment_id,
-            on=date(2026, 11, 27),
+            on=TODAY,
             renderer=RENDERER,
         )
     text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
@@ -347,6 +356,122 @@ def test_clarification_letter_lists_what_is_missing_and_nothing_about_the_person
         issue_clarification_letter(
             uow=uow, actor="lead.a", assessment_id=share.assessment_id, on=TODAY, renderer=RENDERER
         )
+
+
+def letter(db: Db, assessment_id: int, on: date = TODAY) -> IssuedDocument:
+    with db.uow() as uow:
+        return issue_clarification_letter(
+            uow=uow, actor="lead.a", assessment_id=assessment_id, on=on, renderer=RENDERER
+        )
+
+
+def clarifications(db: Db, request_id: int) -> list[tuple[date, list[Any], date | None]]:
+    with db.uow() as uow:
+        return [
+            (c.sent_on, c.missing, c.resolved_on)
+            for c in uow.session.scalars(
+                select(ClarificationRow)
+                .where(ClarificationRow.request_id == request_id)
+                .order_by(ClarificationRow.id)
+            )
+        ]
+
+
+def request_status(db: Db, request_id: int) -> str:
+    with db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None
+        return row.status
+
+
+ASKED = ["request_proforma", "request_consent_position", "request_specific"]
+"""What the incomplete request of the builders lacks, as the letter lists it (its points, in order)."""
+
+
+def test_issuing_the_clarification_letter_stops_the_requests_clock_once(db: Db) -> None:
+    """The letter told the requestor nothing would be shared until they replied and the 5 days would
+    run from their reply, while the request stayed open and its clock ran on to the old due date."""
+    made = partner_request(db, complete=False)
+    before = count_documents(db)
+
+    issued = letter(db, made.assessment_id)
+
+    assert request_status(db, made.request_id) == "awaiting_clarification"
+    assert clarifications(db, made.request_id) == [(TODAY, ASKED, None)]
+    text = " ".join(" ".join(assert_marked_on_every_page(issued)).split())
+    for point in (
+        "An official request form approved by the requesting organisation.",
+        "Whether the person has consented to this sharing.",
+        "Exactly which information is needed, and why it is relevant.",
+    ):
+        assert point in text, point
+    with db.uow() as uow:
+        events = list(
+            uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq.desc()).limit(3))
+        )
+    assert set(events[:2]) == {"case:request:clarify", "case:document:create"}
+
+    again = letter(db, made.assessment_id)  # a copy for the requestor who lost the first
+
+    assert again.reference != issued.reference and count_documents(db) == before + 2
+    assert clarifications(db, made.request_id) == [(TODAY, ASKED, None)]  # asked once
+    assert request_status(db, made.request_id) == "awaiting_clarification"
+
+
+def test_no_clarification_letter_for_an_answered_request(db: Db) -> None:
+    made = partner_request(db, complete=False)
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=made.request_id, on=TODAY)
+    before = count_documents(db)
+
+    with pytest.raises(RefusedError, match=f"request {made.request_id} was answered on {TODAY}"):
+        letter(db, made.assessment_id)
+
+    assert count_documents(db) == before
+    assert clarifications(db, made.request_id) == []
+    assert request_status(db, made.request_id) == "answered"
+
+
+def test_a_letter_issued_on_a_day_before_the_request_arrived_is_refused_whole(db: Db) -> None:
+    made = partner_request(db, complete=False)  # received 23 November
+    before = count_documents(db)
+    with pytest.raises(InvalidFieldError) as refused:
+        letter(db, made.assessment_id, on=date(2026, 11, 20))
+    assert refused.value.field == "on"
+    assert (count_documents(db), clarifications(db, made.request_id)) == (before, [])
+    assert request_status(db, made.request_id) == "open"
+
+
+def test_a_letter_from_a_decision_the_requestors_answer_came_after_is_refused(db: Db) -> None:
+    """Issued again once the requestor had answered, it would stop the clock afresh for points the
+    answer may have given: the request must be assessed again on what it now says."""
+    made = partner_request(db, complete=False, decided_on=date(2026, 11, 24))
+    letter(db, made.assessment_id, on=date(2026, 11, 24))
+    with db.uow() as uow:
+        clarification_received(
+            uow=uow,
+            actor="lead.a",
+            request_id=made.request_id,
+            on=date(2026, 11, 25),
+            calendar=db.config.calendar,
+            supplied=["proforma"],
+        )
+    before = count_documents(db)
+
+    with pytest.raises(RefusedError, match="as it was before the requestor answered on 2026-11-25"):
+        letter(db, made.assessment_id)
+
+    assert count_documents(db) == before
+    assert len(clarifications(db, made.request_id)) == 1 and request_status(db, made.request_id) == "open"
+    with db.uow() as uow:
+        data = uow.session.get(AssessmentRow, made.assessment_id).input  # type: ignore[union-attr]
+    data["request"]["received"] = "2026-11-25"  # a decision counts from the request's clock's restart
+    newer = assess(db, made.case_id, data, request_id=made.request_id, supersedes_id=made.assessment_id)
+    with pytest.raises(RefusedError, match=f"replaced by assessment {newer}"):
+        letter(db, made.assessment_id)
+    letter(db, newer)  # decided today, after the answer: it asks again, and the clock stops again
+    assert [c[2] for c in clarifications(db, made.request_id)] == [date(2026, 11, 25), None]
+    assert request_status(db, made.request_id) == "awaiting_clarification"
 
 
 def test_record_note_and_caldicott_entry_come_from_the_stored_decision(db: Db) -> None:

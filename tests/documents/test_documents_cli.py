@@ -9,11 +9,17 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from prevent_ig.adapters.records.tables import AuditEventRow, DocumentRow, ReferralAnswersRow
+from prevent_ig.adapters.records.tables import (
+    AuditEventRow,
+    DocumentRow,
+    PartnerRequestRow,
+    ReferralAnswersRow,
+)
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.entrypoints.cli.documents import documents_app
+from prevent_ig.services.requests import mark_answered
 from tests.documents.builders import ANSWERS, CONTENTS, partner_request, pdf_pages, referral
-from tests.fixtures_db import Db
+from tests.fixtures_db import TODAY, Db
 
 runner = CliRunner()
 
@@ -129,6 +135,35 @@ def test_a_document_refused_by_the_rules_leaves_no_empty_file(
     )
     assert refused.exit_code == 2, refused.output
     assert not out.exists()
+
+
+def test_the_clarification_letter_from_the_command_line_stops_the_clock_or_is_refused(
+    db: Db, env: dict[str, str | None], tmp_path: Path
+) -> None:
+    made = partner_request(db, complete=False)
+    out = tmp_path / "letter.pdf"
+
+    issued = runner.invoke(
+        documents_app, ["clarification", str(made.assessment_id), "--out", str(out)], env=env
+    )
+
+    assert issued.exit_code == 0, issued.output
+    assert any("What we need from you" in page for page in pdf_pages(out.read_bytes()))
+    with db.uow() as uow:
+        request = uow.session.get(PartnerRequestRow, made.request_id)
+        assert request is not None and request.status == "awaiting_clarification"
+
+    answered = partner_request(db, complete=False)
+    with db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=answered.request_id, on=TODAY)
+    before = issued_count(db)
+    refused_out = tmp_path / "refused.pdf"
+    refused = runner.invoke(
+        documents_app, ["clarification", str(answered.assessment_id), "--out", str(refused_out)], env=env
+    )
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.startswith(f"error: request {answered.request_id} was answered on {TODAY}")
+    assert issued_count(db) == before and not refused_out.exists()
 
 
 def issued_count(db: Db) -> int:

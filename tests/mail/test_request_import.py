@@ -3,6 +3,7 @@ received, and hostile or malformed emails refused whole with nothing written."""
 
 import json
 from dataclasses import replace
+from datetime import date
 from email.message import EmailMessage
 from email.policy import SMTP
 from pathlib import Path
@@ -199,10 +200,10 @@ def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(d
         assert (request.email, request.case_id, request.received_on, request.secure_channel) == (
             "channel@northshire.gov.uk",
             case_id,
-            TODAY,
+            date(2026, 11, 24),  # the email's Date, not the day it was imported (TODAY, 26 November)
             True,
         )
-        assert request.due_on.isoformat() == "2026-12-03"  # 5 England working days from the import
+        assert request.due_on.isoformat() == "2026-12-01"  # 5 England working days from the email
         events = list(uow.session.scalars(select(AuditEventRow.event).order_by(AuditEventRow.seq)))
     assert events[-2:] == ["case:request:create", "request:draft:complete"]
     with db.uow() as uow:
@@ -233,6 +234,74 @@ def test_completing_a_draft_records_the_partner_request_with_the_leads_answers(d
     with db.uow() as uow:
         assert view_draft(uow=uow, actor="lead.a", draft_id=other.id).status == "draft"  # nothing half-done
         discard_draft(uow=uow, actor="lead.a", draft_id=other.id, reason="Synthetic duplicate")
+
+
+COMPLETION = DraftCompletion(
+    organisation="Northshire Channel Panel (synthetic)",
+    person="Synthetic Coordinator",
+    role="Channel coordinator",
+    recipient_type=RecipientType.CHANNEL_PANEL,
+    purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
+    items_requested=["current mental health support"],
+    proforma=True,
+    secure_channel=True,
+    consent_position_stated=True,
+    reason_given=True,
+    specific=True,
+)
+
+
+def completed(db: Db, draft: DraftView, completion: DraftCompletion = COMPLETION) -> PartnerRequestRow:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        request_id = complete_draft(
+            uow=uow,
+            actor="lead.a",
+            draft_id=draft.id,
+            case_id=case_id,
+            completion=completion,
+            calendar=db.config.calendar,
+            today=TODAY,
+        )
+    with db.uow() as uow:
+        request = uow.session.get(PartnerRequestRow, request_id)
+        assert request is not None
+        uow.session.expunge(request)
+        return request
+
+
+@pytest.mark.parametrize(
+    ("date_header", "sent_on", "received_on"),
+    [
+        # 23:30 UTC in summer is half past midnight in England: sent, and received, on 1 June.
+        ("Sun, 31 May 2026 23:30:00 +0000", date(2026, 6, 1), date(2026, 6, 1)),
+        # Sent in the evening in New York, 03:30 on 20 November in England.
+        ("Thu, 19 Nov 2026 22:30:00 -0500", date(2026, 11, 20), date(2026, 11, 20)),
+        # A Date after the import is the sender's clock, not the arrival: the import day stands in.
+        ("Tue, 01 Dec 2026 09:00:00 +0000", date(2026, 12, 1), TODAY),
+        # A year no record can hold gives no day at all.
+        ("Fri, 31 Dec 9999 12:00:00 +0000", None, TODAY),
+    ],
+    ids=["bst-midnight", "new-york", "after-import", "year-9999"],
+)
+def test_an_imported_request_is_clocked_from_the_emails_day_in_england_not_the_import(
+    db: Db, date_header: str, sent_on: date | None, received_on: date
+) -> None:
+    """The request used to be clocked from the day it was imported, giving the lead the days the
+    email sat unread; the clock counts from when the request came (entrypoints/web/routes/requests)."""
+    draft = import_raw(db, request_email(Date=date_header))
+    assert (draft.sent_on, draft.imported_on, draft.received_on) == (sent_on, TODAY, received_on)
+
+    request = completed(db, draft)
+
+    assert request.received_on == received_on
+    assert request.due_on == db.config.calendar.add_working_days(received_on, 5)
+
+
+def test_the_lead_can_give_the_day_the_request_arrived_instead(db: Db) -> None:
+    draft = import_raw(db, request_email())  # sent 24 November
+    request = completed(db, draft, replace(COMPLETION, received_on=date(2026, 11, 25)))
+    assert (request.received_on, request.due_on) == (date(2026, 11, 25), date(2026, 12, 2))
 
 
 def multipart(depth: int) -> bytes:
@@ -436,6 +505,12 @@ def test_requests_import_from_the_command_line(db: Db, tmp_path: Path) -> None:
     )
     assert completed.exit_code == 0, completed.output
     assert f"draft 1 recorded as partner request 1 on case {case_id}" in completed.stdout
+    with db.uow() as uow:  # imported on the 26th; the email is dated the 24th, and so is the request
+        assert uow.session.scalars(select(PartnerRequestRow.received_on)).one() == date(2026, 11, 24)
+    shown = runner.invoke(requests_app, ["draft", "1"], env=env)
+    assert (
+        "Sent: 2026-11-24 (the Date header, in England); received_on defaults to 2026-11-24" in shown.stdout
+    )
     details.write_text("organisation: x\n")
     incomplete = runner.invoke(
         requests_app, ["complete", "1", "--case", str(case_id), "--details", str(details)], env=env

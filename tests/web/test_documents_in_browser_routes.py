@@ -1,6 +1,8 @@
 """Issue 5 through the web app: download the referral form, send it (queued in the outbox), see the
 outbox, and turn an uploaded request email into a partner request."""
 
+import re
+from datetime import date, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -10,6 +12,7 @@ from sqlalchemy import select
 from prevent_ig.adapters.mail.sink import SUFFIX
 from prevent_ig.adapters.records.tables import (
     AuditEventRow,
+    ClarificationRow,
     OutboxMessageRow,
     PartnerRequestRow,
     RequestDraftRow,
@@ -17,7 +20,8 @@ from prevent_ig.adapters.records.tables import (
 from prevent_ig.domain.access import Role
 from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.registers import ContactRole, NewContact, add_contact
-from tests.documents.builders import ANSWERS, pdf_pages, referral
+from prevent_ig.services.requests import mark_answered
+from tests.documents.builders import ANSWERS, partner_request, pdf_pages, referral
 from tests.fixtures_db import TODAY
 from tests.records.helpers import sharing_consent
 
@@ -51,12 +55,12 @@ def test_referral_form_downloads_and_sends_through_the_outbox(as_role) -> None: 
     assert "prevent@northshire.pnn.police.uk" in outbox.text
 
 
-def request_email() -> bytes:
+def request_email(sent: str = "Thu, 26 Nov 2026 09:00:00 +0000") -> bytes:
     message = EmailMessage()
     message["From"] = "A Coordinator <channel@synthetic.gov.uk>"
     message["To"] = "prevent.lead@demo-trust.nhs.uk"
     message["Subject"] = "OFFICIAL-SENSITIVE: Channel information request"
-    message["Date"] = "Thu, 26 Nov 2026 09:00:00 +0000"
+    message["Date"] = sent
     message["Message-ID"] = "<request-1@synthetic.gov.uk>"
     message.set_content("OFFICIAL-SENSITIVE\nPlease share GP contact details for the synthetic case.")
     return bytes(message)
@@ -90,6 +94,7 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
             "items": "GP contact details",
             "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
             "powers": ["CTSA2015.s38"],
+            **received(TODAY),
         },
     )
     assert done.status_code == 303, done.text
@@ -104,6 +109,72 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
     assert again.status_code == 400 and "already imported" in again.text
 
 
+def received(day: date) -> dict[str, str | list[str]]:
+    return {"received[day]": str(day.day), "received[month]": str(day.month), "received[year]": str(day.year)}
+
+
+COMPLETION: dict[str, str | list[str]] = {
+    "organisation": "Synthetic County Council",
+    "person": "A Coordinator",
+    "role": "Channel coordinator",
+    "recipient_type": "channel_panel",
+    "purpose": "channel_information_gathering",
+    "items": "GP contact details",
+    "checks": ["proforma", "secure_channel", "consent_position_stated", "specific"],
+}
+
+
+def test_the_draft_shows_when_the_email_was_sent_and_asks_when_the_request_arrived(as_role) -> None:  # type: ignore[no-untyped-def]
+    """The form never asked, and the request was clocked from the day the email was imported; the
+    clock counts from when it came, so the lead confirms or corrects the email's day in England."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.arrived")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    uploaded = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        # 23:30 in California on the 20th is 07:30 on the 21st in England (and UTC).
+        files={"email_file": ("r.eml", request_email("Fri, 20 Nov 2026 23:30:00 -0800"), "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+    draft_url = uploaded.headers["location"]
+
+    page = lead.client.get(draft_url)
+
+    assert page.status_code == 200
+    sent = re.search(r'id="sent-on">([^<]*)<', page.text)
+    assert sent is not None and sent.group(1) == "21 November 2026"
+    for name, value in (("day", "21"), ("month", "11"), ("year", "2026")):
+        assert re.search(rf'name="received\[{name}\]"[^>]*value="{value}"', page.text), name
+    form = {**COMPLETION, "case_id": str(made.case_id)}
+    for dated, says in (
+        ({}, "Enter the date the request arrived"),
+        (received(TODAY + timedelta(days=1)), "The date the request arrived must be today or earlier"),
+        ({**received(TODAY), "received[year]": "1899"}, "Enter the date the request arrived"),
+        ({**received(TODAY), "received[year]": "26"}, "Enter the date the request arrived"),
+        (
+            {**received(TODAY), "received[day]": "31", "received[month]": "2"},
+            "Enter the date the request arrived",
+        ),
+    ):
+        refused = lead.post_form(draft_url, {**form, **dated})
+        assert refused.status_code == 400, dated
+        assert says in refused.text and 'href="#received-day"' in refused.text, dated
+    with lead.db.uow() as uow:
+        assert uow.session.scalars(select(PartnerRequestRow)).all() == []
+        assert uow.session.scalars(select(RequestDraftRow.status)).one() == "draft"
+
+    done = lead.post_form(draft_url, {**form, **received(date(2026, 11, 21))})
+
+    assert done.status_code == 303, done.text
+    with lead.db.uow() as uow:
+        row = uow.session.scalars(select(PartnerRequestRow)).one()
+        assert (row.received_on, row.due_on) == (date(2026, 11, 21), date(2026, 11, 27))
+    shown = lead.client.get(done.headers["location"])
+    assert "21 November 2026" in shown.text
+
+
 def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> None:  # type: ignore[no-untyped-def]
     lead = as_role(Role.PREVENT_LEAD, "lead.notes")
     made = referral(lead.db)
@@ -112,6 +183,40 @@ def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> 
     assert any("OFFICIAL-SENSITIVE" in page for page in pdf_pages(note.content))
     letter = lead.client.get(f"/decisions/{made.assessment_id}/clarification-letter.pdf")
     assert letter.status_code == 409 and "no partner request" in letter.text
+
+
+def test_the_clarification_letter_stops_the_clock_and_is_refused_once_the_request_is_answered(
+    as_role,
+) -> None:  # type: ignore[no-untyped-def]
+    """The letter said nothing would be shared until the requestor replied, while the request page
+    showed it open and its clock running; and it could be issued for a request already answered."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.letters")
+    made = partner_request(lead.db, complete=False)
+    url = f"/decisions/{made.assessment_id}/clarification-letter.pdf"
+
+    first = lead.client.get(url)
+
+    assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
+    shown = lead.client.get(f"/requests/{made.request_id}")
+    assert "Status: <strong>awaiting clarification</strong>" in shown.text
+    assert "The clock has stopped until the requestor answers." in shown.text
+    assert lead.client.get(url).status_code == 200  # again: a copy, the clarification asked once
+    with lead.db.uow() as uow:
+        asked = uow.session.scalars(
+            select(ClarificationRow).where(ClarificationRow.request_id == made.request_id)
+        ).all()
+        assert [c.missing for c in asked] == [
+            ["request_proforma", "request_consent_position", "request_specific"]
+        ]
+
+    answered = partner_request(lead.db, complete=False)
+    with lead.db.uow() as uow:
+        mark_answered(uow=uow, actor="lead.a", request_id=answered.request_id, on=TODAY)
+    refused = lead.client.get(f"/decisions/{answered.assessment_id}/clarification-letter.pdf")
+    assert refused.status_code == 409
+    assert f"Request {answered.request_id} was answered on {TODAY}" in refused.text
+    with lead.db.uow() as uow:
+        assert uow.session.get(PartnerRequestRow, answered.request_id).status == "answered"  # type: ignore[union-attr]
 
 
 def test_a_message_downloaded_from_the_demo_mail_sink_is_audited_against_its_case(

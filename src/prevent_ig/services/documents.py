@@ -41,6 +41,7 @@ from prevent_ig.domain.documents.letters import (
     caldicott_draft,
     clarification_letter,
     record_note_document,
+    requestor_gaps,
 )
 from prevent_ig.domain.documents.model import Document, DocumentKind, document_reference
 from prevent_ig.domain.documents.referral_form import (
@@ -55,10 +56,12 @@ from prevent_ig.domain.documents.referral_form import (
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
+from prevent_ig.services import requests
 from prevent_ig.services.authority import CONSENT_BASIS, current_assessments, why_not_authorised
 from prevent_ig.services.cases import get_case_row
 from prevent_ig.services.disclosures import ReleasedItem, content_problem
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
+from prevent_ig.services.transactions import enlisted
 
 TEXT = "text/plain"
 CONSENT_WORDS = {
@@ -237,25 +240,52 @@ def disclosure_pack_in_transaction(
 def issue_clarification_letter(
     *, uow: UnitOfWork, actor: str, assessment_id: int, on: date, renderer: DocumentRenderer
 ) -> IssuedDocument:
+    """The letter tells the requestor that nothing will be shared until they reply and that the 5
+    working days run from their complete reply, so the record must say the same: for an open request,
+    issuing it asks for the clarification (``requests.ask_for_clarification``, listing the points the
+    letter lists) in the same transaction, and the clock stops. A letter issued again while the
+    request awaits the reply asks nothing more. An answered request has nothing left to clarify, and a
+    decision replaced by another, or made before the requestor's last answer, no longer says what the
+    request lacks: the letter is refused for each."""
     stored = _stored(uow, assessment_id)
-    if stored.row.request_id is None:
+    request_id = stored.row.request_id
+    if request_id is None:
         raise RefusedError(
             f"assessment {assessment_id} answers no partner request: there is no one to write to"
         )
-    request = _request_facts(uow, stored.row.request_id)
+    try:
+        gaps = requestor_gaps(stored.decision, assessment_id)
+    except NotApplicableError as error:
+        raise RefusedError(str(error)) from None
+    row = uow.session.get(PartnerRequestRow, request_id)
+    if row is None:
+        raise NotFoundError(f"partner request {request_id} does not exist")
+    if row.status == "answered":
+        raise RefusedError(
+            f"request {request_id} was answered on {row.answered_on}: there is nothing left to ask the "
+            "requestor to clarify"
+        )
+    _check_still_says_what_is_missing(uow, stored, request_id)
+    if row.status != "awaiting_clarification":
+        # Refuses, naming the status, any request that is not open.
+        requests.ask_for_clarification(
+            uow=enlisted(uow),
+            actor=actor,
+            request_id=request_id,
+            missing=[gap.code.value for gap in gaps],
+            on=on,
+        )
+    request = _request_facts(uow, request_id)
 
     def build(reference: str) -> Document:
-        try:
-            return clarification_letter(
-                request=request,
-                purpose=stored.assessment.purpose,
-                decision=stored.decision,
-                assessment_id=assessment_id,
-                reference=reference,
-                issued_on=on,
-            )
-        except NotApplicableError as error:
-            raise RefusedError(str(error)) from None
+        return clarification_letter(
+            request=request,
+            purpose=stored.assessment.purpose,
+            decision=stored.decision,
+            assessment_id=assessment_id,
+            reference=reference,
+            issued_on=on,
+        )
 
     issued = _issue(
         uow,
@@ -269,6 +299,32 @@ def issue_clarification_letter(
     )
     uow.commit()
     return issued
+
+
+def _check_still_says_what_is_missing(uow: UnitOfWork, stored: Stored, request_id: int) -> None:
+    """Refuse a letter from a decision that no longer judges the request as it stands: one a later
+    decision replaced, or one made on the request as it was before the requestor last answered a
+    clarification (their answer may have supplied what it lists, and asking again would stop the
+    clock for nothing). A decision on a request counts from the day its clock last started
+    (``request.received``, services/assessments), so an answer after that day came after it."""
+    assessment = stored.row
+    replaced_by = uow.session.scalar(
+        select(AssessmentRow.id).where(AssessmentRow.supersedes_id == assessment.id)
+    )
+    if replaced_by is not None:
+        raise RefusedError(
+            f"assessment {assessment.id} was replaced by assessment {replaced_by}, which judges the "
+            "request now"
+        )
+    answered = [
+        c.resolved_on for c in requests.row_clarifications(uow, request_id) if c.resolved_on is not None
+    ]
+    counted_from = stored.assessment.request.received if stored.assessment.request else assessment.decided_on
+    if answered and max(answered) > counted_from:
+        raise RefusedError(
+            f"assessment {assessment.id} judged request {request_id} as it was before the requestor "
+            f"answered on {max(answered)}: assess the request again on what it now says"
+        )
 
 
 def issue_record_note(

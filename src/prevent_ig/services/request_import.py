@@ -8,7 +8,7 @@ malformed or hostile email is refused whole, before anything is written.
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.mail.inbound import MalformedEmailError, parse_request_email
 from prevent_ig.adapters.records.tables import RequestAttachmentRow, RequestDraftRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
+from prevent_ig.domain.calendar.england_date import date_in_england, year_problem
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.documents.intake import ChannelProposal, propose_secure_channel
@@ -54,7 +55,11 @@ class DraftView(BaseModel):
     subject: str
     body: str
     sent_at: datetime | None
+    sent_on: date | None
+    """The day in England the email says it was sent, if it says a day this service can record."""
     imported_on: date
+    received_on: date
+    """The day the request is taken to have arrived unless the lead says otherwise (``received_on``)."""
     secure_domain: bool
     marking: str | None
     proposed_secure_channel: bool
@@ -199,7 +204,7 @@ class DraftCompletion:
     specific: bool
     legal_powers_cited: list[str] = field(default_factory=list)
     received_on: date | None = None
-    """Default: the day the email was imported (the Date header can be forged or wrong)."""
+    """Default: the day the email says it was sent, in England (``received_by_default``)."""
 
 
 def complete_draft(
@@ -216,13 +221,8 @@ def complete_draft(
     row = _draft(uow, draft_id)
     if row.status != DRAFT:
         raise RefusedError(f"draft {draft_id} is {row.status}, not a draft")
-    for name in ("organisation", "person", "role"):
-        if not getattr(completion, name).strip():
-            raise InvalidFieldError(name, "must not be blank")
-    if not completion.items_requested:
-        raise InvalidFieldError("items_requested", "list what the partner asks for")
     details = asdict(completion)
-    received_on = details.pop("received_on") or row.imported_on
+    received_on = details.pop("received_on") or received_by_default(row)
     request_id = record_partner_request(
         uow=enlisted(uow),
         actor=actor,
@@ -266,6 +266,24 @@ def discard_draft(*, uow: UnitOfWork, actor: str, draft_id: int, reason: str) ->
     uow.commit()
 
 
+def sent_on(row: RequestDraftRow) -> date | None:
+    """The day in England of the email's Date header (kept in UTC): sent at 00:30 in summer is sent that
+    day, not the one before. ``None`` when the header gives a year no record can hold (9999)."""
+    if row.sent_at is None or year_problem(row.sent_at.date()) is not None:
+        return None
+    return date_in_england(row.sent_at.replace(tzinfo=UTC))
+
+
+def received_by_default(row: RequestDraftRow) -> date:
+    """When the request arrived, as far as the email tells: the clock counts from the day it came, not
+    the day someone imported it (an email read on Monday and imported on Wednesday must not give the
+    lead two more days). The Date header is the sender's claim and can be wrong, so the web form shows
+    it for the lead to confirm or correct; a date after the import, which no email that had already
+    arrived can have, is not believed, and the day of the import stands in for it."""
+    sent = sent_on(row)
+    return sent if sent is not None and sent <= row.imported_on else row.imported_on
+
+
 def _draft(uow: UnitOfWork, draft_id: int) -> RequestDraftRow:
     row = uow.session.get(RequestDraftRow, draft_id)
     if row is None:
@@ -301,7 +319,9 @@ def _view(uow: UnitOfWork, row: RequestDraftRow) -> DraftView:
         subject=row.subject,
         body=row.body,
         sent_at=row.sent_at,
+        sent_on=sent_on(row),
         imported_on=row.imported_on,
+        received_on=received_by_default(row),
         secure_domain=row.secure_domain,
         marking=row.marking,
         proposed_secure_channel=row.proposed_secure_channel,

@@ -47,6 +47,7 @@ def record_partner_request(
 ) -> int:
     """Record the request and its deadline. ``today`` is the day it is recorded (the entrypoint's
     date in England), which the request cannot have arrived after."""
+    _check_described(request)
     try:
         email = parse_address(request.email).address
     except MalformedAddressError as error:
@@ -87,6 +88,21 @@ def record_partner_request(
     )
     uow.commit()
     return row.id
+
+
+def _check_described(request: NewPartnerRequest) -> None:
+    """Who asks and what for, checked here so the API, the web form and email intake keep one rule: a
+    blank organisation or item would go on the due list, the letters and the disclosure pack as
+    nothing at all, and a response could not be judged against what was asked."""
+    for name in ("organisation", "person", "role"):
+        if not getattr(request, name).strip():
+            raise InvalidFieldError(name, "must not be blank")
+    if not request.items_requested:
+        raise InvalidFieldError("items_requested", "list what the partner asks for")
+    for number, item in enumerate(request.items_requested):
+        if not item.strip():
+            # Numbered from 0, as the API's and the details file's own checks number list entries.
+            raise InvalidFieldError(f"items_requested.{number}", "must not be blank")
 
 
 def _request(uow: UnitOfWork, request_id: int) -> PartnerRequestRow:

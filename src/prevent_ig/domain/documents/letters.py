@@ -13,7 +13,7 @@ from prevent_ig.domain.documents.disclosure import PURPOSE_WORDS, RequestFacts
 from prevent_ig.domain.documents.model import Document, DocumentKind, Entry, Section
 from prevent_ig.domain.documents.referral_form import long_date
 from prevent_ig.domain.law.assessment import Assessment
-from prevent_ig.domain.law.decision import Decision
+from prevent_ig.domain.law.decision import Decision, Missing
 from prevent_ig.domain.law.record_note import ADVISER_WORDS, NoteAuthor, render_record_note
 from prevent_ig.domain.law.vocabulary import Outcome, Purpose
 from prevent_ig.domain.pathway.request_clock import RESPONSE_WORKING_DAYS
@@ -34,6 +34,20 @@ class NotApplicableError(ValueError):
     """The decision does not call for this document; the message says why."""
 
 
+def requestor_gaps(decision: Decision, assessment_id: int) -> tuple[Missing, ...]:
+    """What the clarification letter asks the requestor for: the gaps in their request (§5), not what
+    the lead must settle themselves. The letter and the clarification it records list the same."""
+    if decision.outcome is not Outcome.CLARIFY:
+        raise NotApplicableError(
+            f"assessment {assessment_id} decided {decision.outcome.value}, not clarify: "
+            "a clarification letter is only for an incomplete request"
+        )
+    gaps = tuple(m for m in decision.missing if m.code.value.startswith("request_"))
+    if not gaps:
+        raise NotApplicableError(f"assessment {assessment_id} lists nothing the requestor must supply")
+    return gaps
+
+
 def clarification_letter(
     *,
     request: RequestFacts,
@@ -43,14 +57,7 @@ def clarification_letter(
     reference: str,
     issued_on: date,
 ) -> Document:
-    if decision.outcome is not Outcome.CLARIFY:
-        raise NotApplicableError(
-            f"assessment {assessment_id} decided {decision.outcome.value}, not clarify: "
-            "a clarification letter is only for an incomplete request"
-        )
-    points = tuple(m.text for m in decision.missing if m.code.value.startswith("request_"))
-    if not points:
-        raise NotApplicableError(f"assessment {assessment_id} lists nothing the requestor must supply")
+    points = tuple(m.text for m in requestor_gaps(decision, assessment_id))
     return Document(
         kind=DocumentKind.CLARIFICATION,
         reference=reference,

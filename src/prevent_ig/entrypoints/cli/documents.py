@@ -239,7 +239,8 @@ def disclosure_command(
 def clarification_command(
     assessment_id: AssessmentIdArgument, out: OutOption, today: TodayOption = None
 ) -> None:
-    """A letter asking the requestor for what their request lacks, as PDF."""
+    """A letter asking the requestor for what their request lacks, as PDF; an open request then awaits
+    their answer, its clock stopped (docs/documents.md)."""
     _check_out(out)
     _issue_to(
         out,
@@ -648,6 +649,8 @@ def draft_command(draft_id: DraftIdArgument, as_json: JsonOption = False) -> Non
 def _print_draft(d: drafts.DraftView) -> None:
     typer.echo(f"Draft {d.id} ({d.status}) from {d.sender_name or ''} <{d.sender_address}>")
     typer.echo(f"Subject: {d.subject}")
+    sent = d.sent_on.isoformat() if d.sent_on else "no usable date"
+    typer.echo(f"Sent: {sent} (the Date header, in England); received_on defaults to {d.received_on}")
     typer.echo(d.explanation)
     for a in d.attachments:
         typer.echo(f"  attachment {a.id}: {a.filename} ({a.content_type}, {a.size} bytes)")

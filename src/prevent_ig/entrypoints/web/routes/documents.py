@@ -19,6 +19,7 @@ from prevent_ig.entrypoints.record_ids import case_number
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
+from prevent_ig.entrypoints.web.form_dates import date_in_form
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
 from prevent_ig.entrypoints.web.routes.requests import FORM_FIELDS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
@@ -283,6 +284,14 @@ def _draft_page(
             draft = view_draft(uow=uow, actor=user_of(request).username, draft_id=draft_id)
     except NotFoundError:
         raise HTTPException(NOT_FOUND) from None
+    if "received[day]" not in values:  # first shown: the day the email says it was sent, in England
+        values.update(
+            {
+                "received[day]": str(draft.received_on.day),
+                "received[month]": str(draft.received_on.month),
+                "received[year]": str(draft.received_on.year),
+            }
+        )
     return render(
         request,
         "requests/draft.html",
@@ -307,7 +316,18 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
     form = await request.form()
     values: dict[str, Any] = {
         k: str(form.get(k) or "").strip()
-        for k in ("organisation", "person", "role", "recipient_type", "purpose", "items", "case_id")
+        for k in (
+            "organisation",
+            "person",
+            "role",
+            "recipient_type",
+            "purpose",
+            "items",
+            "case_id",
+            "received[day]",
+            "received[month]",
+            "received[year]",
+        )
     }
     values["checks"] = [str(c) for c in form.getlist("checks")]
     values["powers"] = [str(p) for p in form.getlist("powers")]
@@ -316,6 +336,19 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
         errors["recipient_type"] = {"text": "Choose the kind of organisation", "href": "#recipient_type"}
     if values["purpose"] not in {p.value for p in Purpose}:
         errors["purpose"] = {"text": "Choose what the information is for", "href": "#purpose"}
+    # As on the new-request form: the lead confirms or corrects the day the email arrived, which the
+    # clock counts from, rather than the day it was imported.
+    received = date_in_form(values, "received")
+    if received is None:
+        errors["received"] = {
+            "text": "Enter the date the request arrived, for example 22 12 2026",
+            "href": "#received-day",
+        }
+    elif received > records_of(request).today():
+        errors["received"] = {
+            "text": "The date the request arrived must be today or earlier",
+            "href": "#received-day",
+        }
     case_id = case_number(values["case_id"], missing="Enter the case number")
     if isinstance(case_id, str):
         errors["case_id"] = {"text": case_id, "href": "#case_id"}
@@ -345,18 +378,17 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
                         consent_position_stated="consent_position_stated" in checks,
                         reason_given="reason_given" in checks,
                         specific="specific" in checks,
+                        received_on=received,
                     ),
                 )
             return RedirectResponse(f"/requests/{request_id}", status_code=303)
         except InvalidFieldError as error:
-            # Named as on the request form; what this form does not ask (the email's date) is shown
-            # at the case number, where the lead acts on the draft.
-            field = FORM_FIELDS.get(error.field, error.field)
-            field = field if field in values else "case_id"
-            text = as_sentence(error.message)
-            if error.field == "received_on":  # the email's date, which this form does not show
-                text = f"The request's date, taken from the email, {error.message}"
-            errors[field] = {"text": text, "href": f"#{field}"}
+            # Named as on the request form (an item of the list at the list); anything else the
+            # service checks is shown at the case number, where the lead acts on the draft.
+            field = FORM_FIELDS.get(error.field.split(".")[0], error.field)
+            field = field if field in values or field == "received" else "case_id"
+            href = "#received-day" if field == "received" else f"#{field}"
+            errors[field] = {"text": as_sentence(error.message), "href": href}
         except ServiceError as error:
             errors["case_id"] = {"text": as_sentence(str(error)), "href": "#case_id"}
     return _draft_page(request, draft_id, values, errors)

@@ -187,7 +187,8 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
         except InvalidFieldError as error:
             # The service names its fields; the form's date input is "received", its other fields
             # have the service's names, and anything else the service checks is the address.
-            field = FORM_FIELDS.get(error.field, error.field)
+            # An item of the list ("items_requested.2") is shown at the list.
+            field = FORM_FIELDS.get(error.field.split(".")[0], error.field)
             field = field if field in values or field == "received" else "email"
             errors[field] = {"text": as_sentence(error.message), "href": _href(field)}
     if errors:
