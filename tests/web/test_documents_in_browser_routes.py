@@ -181,7 +181,9 @@ def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> 
     note = lead.client.get(f"/decisions/{made.assessment_id}/record-note.pdf")
     assert note.status_code == 200 and note.headers["content-type"] == "application/pdf"
     assert any("OFFICIAL-SENSITIVE" in page for page in pdf_pages(note.content))
-    letter = lead.client.get(f"/decisions/{made.assessment_id}/clarification-letter.pdf")
+    letter = lead.post_form(
+        f"/decisions/{made.assessment_id}/clarification-letter.pdf", {}, form_page=f"/cases/{made.case_id}"
+    )
     assert letter.status_code == 409 and "no partner request" in letter.text
 
 
@@ -194,13 +196,17 @@ def test_the_clarification_letter_stops_the_clock_and_is_refused_once_the_reques
     made = partner_request(lead.db, complete=False)
     url = f"/decisions/{made.assessment_id}/clarification-letter.pdf"
 
-    first = lead.client.get(url)
+    assert lead.client.get(url).status_code == 405  # a link followed by anyone or anything changes nothing
+    assert "awaiting" not in lead.client.get(f"/requests/{made.request_id}").text
+    case_page = f"/cases/{made.case_id}"
+    assert f'action="{url}"' in lead.client.get(case_page).text  # the case page's button
+    first = lead.post_form(url, {}, form_page=case_page)
 
     assert first.status_code == 200 and first.headers["content-type"] == "application/pdf"
     shown = lead.client.get(f"/requests/{made.request_id}")
     assert "Status: <strong>awaiting clarification</strong>" in shown.text
     assert "The clock has stopped until the requestor answers." in shown.text
-    assert lead.client.get(url).status_code == 200  # again: a copy, the clarification asked once
+    assert lead.post_form(url, {}, form_page=case_page).status_code == 200  # again: a copy, asked once
     with lead.db.uow() as uow:
         asked = uow.session.scalars(
             select(ClarificationRow).where(ClarificationRow.request_id == made.request_id)
@@ -212,7 +218,11 @@ def test_the_clarification_letter_stops_the_clock_and_is_refused_once_the_reques
     answered = partner_request(lead.db, complete=False)
     with lead.db.uow() as uow:
         mark_answered(uow=uow, actor="lead.a", request_id=answered.request_id, on=TODAY)
-    refused = lead.client.get(f"/decisions/{answered.assessment_id}/clarification-letter.pdf")
+    answered_page = f"/cases/{answered.case_id}"
+    assert "clarification-letter" not in lead.client.get(answered_page).text  # no button once answered
+    refused = lead.post_form(
+        f"/decisions/{answered.assessment_id}/clarification-letter.pdf", {}, form_page=answered_page
+    )
     assert refused.status_code == 409
     assert f"Request {answered.request_id} was answered on {TODAY}" in refused.text
     with lead.db.uow() as uow:

@@ -131,8 +131,14 @@ def _decision_document(
     return _download(issued)
 
 
-@router.page("/decisions/{assessment_id}/clarification-letter.pdf", permission=Permission.REQUEST_MANAGE)
+@router.page(
+    "/decisions/{assessment_id}/clarification-letter.pdf",
+    permission=Permission.REQUEST_MANAGE,
+    methods=("POST",),
+)
 async def clarification_letter(request: Request, assessment_id: RecordId) -> Response:
+    """A POST, not a link: issuing the letter stops the request's clock, and a GET must change nothing
+    (a browser or a mail scanner may follow a link on its own)."""
     return _decision_document(
         request,
         assessment_id,
