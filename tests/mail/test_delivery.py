@@ -315,7 +315,8 @@ def test_a_recipient_refused_for_good_is_shown_as_failed_and_can_be_tried_again(
         assert (note.recipient_role, note.case_id) == ("prevent_lead", failed.case_id)
         assert note.message == (
             f"Secure email {queued.outbox_id} (case {failed.case_id}) was not delivered: recipient refused. "
-            "Check the address or the mail settings, then try it again."
+            "Check the address or the mail settings, then try it again, or send it as a new message if it "
+            "must be tagged or sent from another address now."
         )
     assert deliver(db, smtp) == []  # a failed message waits for a person
 

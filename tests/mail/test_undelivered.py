@@ -213,7 +213,8 @@ def test_a_pack_refused_for_good_opens_its_request_again_off_the_clock_it_never_
     ]
     assert notifications(db) == [
         f"Secure email {queued.outbox_id} (case {made.case_id}) was not delivered: recipient refused. "
-        f"Check the address or the mail settings, then try it again. Request {made.request_id} is open "
+        f"Check the address or the mail settings, then try it again, or send it as a new message if it must be "
+        f"tagged or sent from another address now. Request {made.request_id} is open "
         "again: due 2026-11-30."
     ]
 
@@ -331,7 +332,7 @@ def test_an_answer_given_by_hand_meanwhile_is_not_clobbered_by_a_retry_or_reopen
     assert disclosure_row(db, queued.disclosure_id).undelivered_on == date(2026, 12, 1)
     assert [e for e, _ in events(db, "case:request:reopen")] == ["case:request:reopen"]  # once only
     assert judged(db, made.request_id, date(2026, 12, 1))[:2] == (Timeliness.ANSWERED_ON_TIME, by_hand)
-    assert notifications(db)[-1].endswith("then try it again.")  # no request named: none changed
+    assert notifications(db)[-1].endswith("sent from another address now.")  # no request named: none changed
 
 
 def test_a_pack_queued_after_the_request_was_answered_leaves_it_answered_when_it_fails(

@@ -324,7 +324,8 @@ def _settle_failure(
                 uow,
                 row,
                 f"was not delivered: {_kind(row.last_error)}. Check the address or the mail settings, "
-                f"then try it again.{undone}",
+                f"then try it again, or send it as a new message if it must be tagged or sent from "
+                f"another address now.{undone}",
                 now,
             )
         uow.commit()
