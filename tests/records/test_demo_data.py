@@ -1,5 +1,8 @@
 """The demo shows every part of the service working, including a question waiting for IG advice."""
 
+from sqlalchemy import func, select
+
+from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
 from prevent_ig.services.advice import awaiting_advice
 from prevent_ig.services.demo import PATHS, load_demo_data
 from tests.fixtures_db import TODAY, Db
@@ -17,3 +20,18 @@ def test_the_demo_has_a_decision_waiting_for_the_caldicott_guardian(db: Db) -> N
         assert [(row.case_id, row.input["ig_advice"]["adviser_role"]) for row in waiting] == [
             (case_id, "caldicott_guardian") for case_id in not_yet_referred
         ]
+
+
+def test_no_demo_case_that_has_left_channel_waits_on_the_panels_request(db: Db) -> None:
+    # A case escalated to the police before the panel met had its panel request open for good, the
+    # closed case showing it as its next deadline.
+    loaded = load_demo_data(uow_factory=db.uow, config=db.config, today=TODAY)
+    with db.uow() as uow:
+        left = select(CaseRow.id).where(CaseRow.closed_on.is_not(None), CaseRow.id.in_(loaded.case_ids))
+        waiting = uow.session.scalars(
+            select(PartnerRequestRow.case_id).where(
+                PartnerRequestRow.case_id.in_(left), PartnerRequestRow.status != "answered"
+            )
+        ).all()
+        closed = uow.session.scalar(select(func.count()).select_from(left.subquery()))
+    assert closed and waiting == []

@@ -199,6 +199,7 @@ def _one_case(
         return case_id
     day = opened
     request_id = 0
+    answered_on: date | None = None
     for move in moves:
         day += (
             timedelta(days=2)
@@ -207,9 +208,12 @@ def _one_case(
         )
         if move is Move.GATHER_INFORMATION:
             request_id = _panel_request(uow_factory, config, case_id, day)
-        if move is Move.TAKE_TO_PANEL:
+        if move is Move.TAKE_TO_PANEL or (move is Move.EXIT and request_id and answered_on is None):
+            # The panel's request is answered before the panel meets, or when the case leaves Channel
+            # first (escalated): a closed case is not left with an open request as its next deadline.
             with uow_factory() as uow:
                 mark_answered(uow=uow, actor=LEAD, request_id=request_id, on=day)
+            answered_on = day
         if move is Move.START_SUPPORT:
             _channel_consent(uow_factory, case_id, day, age_on(born, day))
         with uow_factory() as uow:
