@@ -8,8 +8,11 @@ import types
 from collections.abc import Iterator
 from typing import Any, Union, get_args, get_origin
 
+import pytest
 from pydantic import BaseModel
+from sqlalchemy import func, select
 
+from prevent_ig.adapters.records.tables import AssessmentRow
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.entrypoints.web import interview
@@ -129,29 +132,6 @@ def test_the_check_page_names_the_refused_answers_in_the_leads_words(as_role) ->
         assert engine_word not in summary
 
 
-def test_an_answer_missing_from_the_draft_is_asked_for_by_its_question(as_role) -> None:  # type: ignore[no-untyped-def]
-    lead = as_role(Role.PREVENT_LEAD, "lead.missing")
-    case_id = open_case(lead.db)
-    with lead.db.uow() as uow:
-        age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
-    draft = draft_for(age)
-    del draft["purpose"]  # a draft sent back without an answer the engine needs
-    token = lead.csrf(f"/cases/{case_id}")
-
-    page = lead.client.post(
-        f"/cases/{case_id}/assess", data={"draft": json.dumps(draft), "action": "decide", "csrf_token": token}
-    )
-
-    assert page.status_code == 400
-    summary = error_summary(page.text)
-    assert (
-        '<a href="#answer-purpose">What is the information for? Input should be “A Prevent referral”,'
-        " “Police screening of a referral”,"
-    ) in summary
-    assert "'prevent_referral'" not in summary and ">purpose" not in summary
-    assert 'id="answer-purpose"' in page.text
-
-
 def test_a_malformed_recipient_address_is_shown_on_the_recipient_details(as_role) -> None:  # type: ignore[no-untyped-def]
     lead = as_role(Role.PREVENT_LEAD, "lead.address")
     case_id = open_case(lead.db)
@@ -168,3 +148,32 @@ def test_a_malformed_recipient_address_is_shown_on_the_recipient_details(as_role
     summary = error_summary(page.text)
     assert '<a href="#answer-recipient">Recipient details: Is not a valid email address' in summary
     assert "recipient.email" not in summary
+
+
+@pytest.mark.parametrize("missing", ["purpose", "dsa_in_place"])
+def test_a_draft_missing_an_answer_asks_that_question_instead_of_deciding(as_role, missing: str) -> None:  # type: ignore[no-untyped-def]
+    # A draft sent back without an answer: the engine refused a missing purpose, but a missing yes/no
+    # answer ("Is there a data sharing agreement?") was decided as "No".
+    lead = as_role(Role.PREVENT_LEAD, f"lead.gap.{missing.replace('_', '-')}")
+    case_id = open_case(lead.db)
+    with lead.db.uow() as uow:
+        age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
+    draft = draft_for(age)
+    del draft[missing]
+    token = lead.csrf(f"/cases/{case_id}")
+
+    for action in ("decide", "record"):
+        page = lead.client.post(
+            f"/cases/{case_id}/assess",
+            data={
+                "draft": json.dumps(draft),
+                "action": action,
+                "lead_decision": "follow",
+                "csrf_token": token,
+            },
+        )
+        text = " ".join(unescape(page.text).split())
+        assert interview.BY_KEY[missing].title in text, action
+        assert "You may share" not in text and "Check your answers" not in text
+    with lead.db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(AssessmentRow)) == 0

@@ -315,6 +315,10 @@ def _against_the_records(
 
 
 def _decide(request: Request, case_id: RecordId, answers: dict[str, Any]) -> Response:
+    if (unanswered := interview.next_question(answers)) is not None:
+        # A draft missing an answer (damaged, or edited on its way back) would be decided with "No" in
+        # its place (interview.to_engine_input): the question is asked instead.
+        return _ask(request, case_id, answers, unanswered)
     result = _evaluate(request, answers)
     if not isinstance(result, list):
         result = _against_the_records(request, case_id, answers, result[0], result[1].decided_on) or result
@@ -367,7 +371,7 @@ def _decision_page(
 
 def _record(request: Request, case_id: RecordId, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
     result = _evaluate(request, answers)
-    if isinstance(result, list):
+    if isinstance(result, list) or interview.next_question(answers) is not None:
         return _decide(request, case_id, answers)
     assessment, decision = result
     choice = fields.get("lead_decision")
