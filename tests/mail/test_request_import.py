@@ -644,3 +644,10 @@ def test_completing_from_a_details_file_refuses_text_that_cannot_be_stored(
         assert uow.session.scalar(select(func.count()).select_from(PartnerRequestRow)) == 0
         kept = uow.session.get(RequestDraftRow, draft.id)
         assert kept is not None and kept.status == "draft"
+
+
+def test_a_sender_in_an_internationalised_domain_is_kept_in_the_xn_form_to_write_back_to() -> None:
+    # Mail carries the domain as xn--; it used to be kept spelled in Unicode again (email-validator's
+    # normalised form), which the outgoing check refuses, so no reply could go back to the sender.
+    raw = request_email(**{"From": "Synthetic Police <prevent@xn--trst-0ra.example.nhs.uk>"})
+    assert parse_request_email(raw).sender_address == "prevent@xn--trst-0ra.example.nhs.uk"

@@ -207,7 +207,8 @@ def _checked_contact(contact: NewContact) -> NewContact:
     if not contact.email.strip():
         raise InvalidFieldError("email", "enter their email address")
     try:
-        email = parse_address(contact.email.strip()).address
+        # In the xn-- form of an internationalised domain, the form the referral form can be sent to.
+        email = parse_address(contact.email.strip()).idna_address
     except MalformedAddressError:
         raise InvalidFieldError(
             "email", "enter an email address in the correct format, like name@example.nhs.net"

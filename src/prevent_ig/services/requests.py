@@ -49,7 +49,8 @@ def record_partner_request(
     date in England), which the request cannot have arrived after."""
     _check_described(request)
     try:
-        email = parse_address(request.email).address
+        # Kept in the xn-- form of an internationalised domain: the form a reply can be sent to.
+        email = parse_address(request.email).idna_address
     except MalformedAddressError as error:
         raise InvalidFieldError("email", f"is not a valid email address: {error}") from None
     unknown = [p for p in request.legal_powers_cited if p not in catalogue_ids()]

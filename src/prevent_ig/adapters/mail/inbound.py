@@ -149,7 +149,8 @@ def _sender(message: EmailMessage) -> tuple[str, str | None]:
         parsed = parse_address(addresses[0].addr_spec)
     except MalformedAddressError as error:
         raise MalformedEmailError("From", f"is not a valid email address: {error}") from None
-    return parsed.address, addresses[0].display_name or None
+    # The xn-- form of an internationalised domain, which the draft's request keeps to write back to.
+    return parsed.idna_address, addresses[0].display_name or None
 
 
 def _date(message: EmailMessage) -> datetime | None:

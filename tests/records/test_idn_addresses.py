@@ -1,0 +1,58 @@
+"""Addresses in an internationalised domain are kept in the xn-- form, the form mail can be sent to.
+
+The outgoing-message check refuses a domain spelled in Unicode (it asks for the xn-- form), so a
+partner request, a register contact or an imported sender kept in Unicode could never be written
+back to without the lead retyping it.
+"""
+
+from prevent_ig.adapters.records.tables import ContactRow, PartnerRequestRow
+from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.services.registers import ContactRole, NewContact, add_contact
+from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
+from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import open_case
+
+UNICODE = "Prevent@Türst.Example.NHS.uk"
+XN = "Prevent@xn--trst-0ra.example.nhs.uk"
+
+
+def test_a_partner_request_keeps_its_email_in_the_xn_form(db: Db) -> None:
+    case_id = open_case(db)
+    with db.uow() as uow:
+        request_id = record_partner_request(
+            uow=uow,
+            actor="lead.a",
+            case_id=case_id,
+            calendar=db.config.calendar,
+            today=TODAY,
+            request=NewPartnerRequest(
+                organisation="Synthetic Police",
+                person="A Officer",
+                role="Prevent officer",
+                email=UNICODE,
+                recipient_type=RecipientType.POLICE,
+                purpose=Purpose.POLICE_SCREENING,
+                received_on=TODAY,
+                items_requested=["x"],
+                proforma=True,
+                secure_channel=True,
+                consent_position_stated=True,
+                reason_given=True,
+                specific=True,
+            ),
+        )
+    with db.uow() as uow:
+        row = uow.session.get(PartnerRequestRow, request_id)
+        assert row is not None and row.email == XN
+
+
+def test_a_register_contact_keeps_its_email_in_the_xn_form(db: Db) -> None:
+    with db.uow() as uow:
+        contact_id = add_contact(
+            uow=uow,
+            actor="admin.a",
+            contact=NewContact(role=ContactRole.PREVENT_LEAD, name="A Lead", email=UNICODE),
+        )
+    with db.uow() as uow:
+        row = uow.session.get(ContactRow, contact_id)
+        assert row is not None and row.email == XN
