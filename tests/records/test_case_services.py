@@ -1100,3 +1100,16 @@ def test_a_decision_on_a_request_counts_from_the_day_its_clock_last_started(db: 
         row = uow.session.get(AssessmentRow, decision_id)
         assert row is not None
         assert [o["due"] for o in row.output["obligations"] if o["code"] == "respond_by"] == ["2026-11-26"]
+
+
+def test_a_decision_linked_to_a_request_must_be_a_decision_on_a_request(db: Db) -> None:
+    # Recorded as a referral yet linked to the request, it skipped the request's checks (rules step 2)
+    # and its clock, gave no "respond by", and a disclosure under it would mark the request answered.
+    case_id = open_case(db, on=date(2026, 11, 2))
+    request_id = partner_request(db, case_id, date(2026, 11, 16))
+    with pytest.raises(AssessmentInputProblemsError) as refused:
+        assess_case(db, case_id, request_id=request_id)
+    assert [(p.field, p.message) for p in refused.value.problems] == [
+        ("kind", f"must be 'request_response': the decision answers partner request {request_id}")
+    ]
+    assert count(db, AssessmentRow) == 0

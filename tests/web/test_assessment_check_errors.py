@@ -6,6 +6,7 @@ import json
 import re
 import types
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any, Union, get_args, get_origin
 
 import pytest
@@ -17,7 +18,8 @@ from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.entrypoints.web import interview
 from prevent_ig.services.cases import age_on, date_of_birth
-from tests.records.helpers import open_case
+from tests.fixtures_db import TODAY
+from tests.records.helpers import open_case, partner_request
 from tests.web.test_journeys_http import unescape
 
 ALWAYS_BUILT = frozenset({"subject", "consent", "recipient", "grounds"})
@@ -177,3 +179,33 @@ def test_a_draft_missing_an_answer_asks_that_question_instead_of_deciding(as_rol
         assert "You may share" not in text and "Check your answers" not in text
     with lead.db.uow() as uow:
         assert uow.session.scalar(select(func.count()).select_from(AssessmentRow)) == 0
+
+
+def test_a_decision_on_a_request_is_checked_against_its_clock_before_it_is_shown(as_role) -> None:  # type: ignore[no-untyped-def]
+    # The check page used to pass it; only "Record" refused it, against the follow/depart choice and in
+    # the engine's words. A decision linked to a request must also be a decision on a request.
+    lead = as_role(Role.PREVENT_LEAD, "lead.clock")
+    case_id = open_case(lead.db)
+    request_id = partner_request(lead.db, case_id, TODAY - timedelta(days=3))
+    with lead.db.uow() as uow:
+        age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
+    token = lead.csrf(f"/cases/{case_id}")
+    answering = draft_for(
+        age,
+        _request_id=request_id,
+        kind="request_response",
+        purpose="police_screening",
+        received=(TODAY - timedelta(days=4)).isoformat(),  # a day before it arrived
+        request_checks=["proforma", "secure_channel", "consent_position_stated", "reason_given", "specific"],
+        legal_powers=["CTSA2015.s38"],
+    )
+
+    for draft, row in ((answering, "received"), (draft_for(age, _request_id=request_id), "kind")):
+        page = lead.client.post(
+            f"/cases/{case_id}/assess",
+            data={"draft": json.dumps(draft), "action": "decide", "csrf_token": token},
+        )
+        assert page.status_code == 400, row
+        summary = error_summary(page.text)
+        assert f'<a href="#answer-{row}">{interview.BY_KEY[row].title}' in summary, summary
+        assert "request.received" not in summary and ">kind" not in summary

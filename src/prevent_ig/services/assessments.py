@@ -17,7 +17,7 @@ from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.domain.law.vocabulary import ConsentStatus
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind
 from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
 from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
@@ -77,27 +77,11 @@ def record_assessment(
         raise AssessmentInputProblemsError([too_long])
     if lead_decision is LeadDecision.DEPART and not (lead_reason and lead_reason.strip()):
         raise InvalidFieldError("lead_reason", "say why you depart from the engine's decision")
+    request = partner_request_of_case(uow, case_id, request_id) if request_id is not None else None
     if problems := disagreements_with_the_records(
-        uow=uow, case_id=case_id, assessment=assessment, today=today
+        uow=uow, case_id=case_id, assessment=assessment, today=today, request=request
     ):
         raise AssessmentInputProblemsError(problems)
-    if request_id is not None:
-        request = uow.session.get(PartnerRequestRow, request_id)
-        if request is None or request.case_id != case_id:
-            raise NotFoundError(f"partner request {request_id} is not part of case {case_id}")
-        started = clock_started(uow, request)
-        if assessment.request is not None and assessment.request.received != started:
-            # The decision's "respond by" counts from it (rules step 8): any other day would give a
-            # deadline the request itself does not have.
-            raise AssessmentInputProblemsError(
-                [
-                    InputProblem(
-                        "request.received",
-                        f"must be {started.isoformat()}, the day request {request_id}'s clock last started "
-                        "(its arrival, or the requestor's answer to a clarification)",
-                    )
-                ]
-            )
     if supersedes_id is not None:
         earlier = uow.session.get(AssessmentRow, supersedes_id)
         if earlier is None or earlier.case_id != case_id:
@@ -176,15 +160,47 @@ def _standing_answer(
     return None
 
 
+def partner_request_of_case(uow: UnitOfWork, case_id: int, request_id: int) -> PartnerRequestRow:
+    request = uow.session.get(PartnerRequestRow, request_id)
+    if request is None or request.case_id != case_id:
+        raise NotFoundError(f"partner request {request_id} is not part of case {case_id}")
+    return request
+
+
 def disagreements_with_the_records(
-    *, uow: UnitOfWork, case_id: int, assessment: Assessment, today: date
+    *,
+    uow: UnitOfWork,
+    case_id: int,
+    assessment: Assessment,
+    today: date,
+    request: PartnerRequestRow | None = None,
 ) -> list[InputProblem]:
     """Where the answers contradict the case's own records. The engine decides on the answers alone,
     and the lawful basis turns on them: an age of 15 for someone the record shows is 36 reaches for the
     under-18 safeguarding condition and a parent's consent; "given" for a person whose recorded
     consent was withdrawn rests the decision on consent that is not there. Asked before a decision is
-    shown as well as when it is recorded, so no page presents a decision built on such answers."""
+    shown as well as when it is recorded, so no page presents a decision built on such answers.
+
+    ``request`` is the partner request the decision answers, if any: the decision must then be one on
+    a request, received the day that request's clock last started, for its "respond by" counts from
+    that day (rules step 8), and its request checks (step 2) are the request's to answer."""
     problems = []
+    if request is not None:
+        started = clock_started(uow, request)
+        if assessment.kind is not Kind.REQUEST_RESPONSE or assessment.request is None:
+            problems.append(
+                InputProblem(
+                    "kind", f"must be 'request_response': the decision answers partner request {request.id}"
+                )
+            )
+        elif assessment.request.received != started:
+            problems.append(
+                InputProblem(
+                    "request.received",
+                    f"must be {started.isoformat()}, the day request {request.id}'s clock last started "
+                    "(its arrival, or the requestor's answer to a clarification)",
+                )
+            )
     if assessment.subject.age != age_on(date_of_birth(uow, case_id), today):
         problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
     recorded = consent_in_force(uow, case_id, SHARING)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
+from prevent_ig.adapters.records.tables import PartnerRequestRow
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.catalogue import load_catalogue
 from prevent_ig.domain.law.decision import Decision
@@ -307,9 +308,17 @@ def _against_the_records(
 ) -> list[dict[str, str]]:
     """Answers the case's records contradict, as errors on their questions: checked before the decision
     is shown, so no page says "share, with consent" for a person whose record says they refused."""
+    request_id = answers.get("_request_id")
     with records_of(request).new_unit_of_work().reading() as uow:
+        # The partner request the assessment was started from: its clock is a record too. One not on
+        # this case is refused when the decision is recorded (404), as through the API.
+        answering = uow.session.get(PartnerRequestRow, request_id) if isinstance(request_id, int) else None
         problems = disagreements_with_the_records(
-            uow=uow, case_id=case_id, assessment=assessment, today=today
+            uow=uow,
+            case_id=case_id,
+            assessment=assessment,
+            today=today,
+            request=answering if answering is not None and answering.case_id == case_id else None,
         )
     return [_in_the_leads_words(problem, answers) for problem in problems]
 
