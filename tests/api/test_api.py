@@ -37,6 +37,23 @@ CASE = {
     "concern": "Synthetic concern.",
 }
 
+REQUEST = {
+    "organisation": "Synthetic Council",
+    "person": "A Coordinator",
+    "role": "Channel coordinator",
+    "email": "channel@synthetic.gov.uk",
+    "recipient_type": "channel_panel",
+    "purpose": "channel_information_gathering",
+    "received_on": TODAY.isoformat(),
+    "items_requested": ["GP contact"],
+    "proforma": True,
+    "secure_channel": True,
+    "consent_position_stated": True,
+    "reason_given": True,
+    "specific": True,
+}
+"""A complete partner request, received today, as an integration records it."""
+
 
 def count(db: Db, table: type) -> int:
     with db.uow() as uow:
@@ -431,21 +448,7 @@ def test_every_permitted_call_leaves_an_audit_event_with_the_token_as_actor(api,
 def test_a_request_received_after_today_gets_422_naming_received_on(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
     lead = auth(Role.PREVENT_LEAD)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
-    body = {
-        "organisation": "Synthetic Council",
-        "person": "A Coordinator",
-        "role": "Channel coordinator",
-        "email": "channel@synthetic.gov.uk",
-        "recipient_type": "channel_panel",
-        "purpose": "channel_information_gathering",
-        "received_on": (TODAY + timedelta(days=1)).isoformat(),
-        "items_requested": ["GP contact"],
-        "proforma": True,
-        "secure_channel": True,
-        "consent_position_stated": True,
-        "reason_given": True,
-        "specific": True,
-    }
+    body = {**REQUEST, "received_on": (TODAY + timedelta(days=1)).isoformat()}
     before = (count(db, PartnerRequestRow), count(db, AuditEventRow))
 
     refused = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead)
@@ -476,21 +479,7 @@ def test_a_request_with_a_blank_organisation_or_item_gets_422_and_records_nothin
     # The web form and email intake refused these; the API recorded a request from no one, for nothing.
     lead = auth(Role.PREVENT_LEAD)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
-    body = {
-        "organisation": "Synthetic Council",
-        "person": "A Coordinator",
-        "role": "Channel coordinator",
-        "email": "channel@synthetic.gov.uk",
-        "recipient_type": "channel_panel",
-        "purpose": "channel_information_gathering",
-        "received_on": TODAY.isoformat(),
-        "items_requested": ["GP contact"],
-        "proforma": True,
-        "secure_channel": True,
-        "consent_position_stated": True,
-        "reason_given": True,
-        "specific": True,
-    }
+    body = dict(REQUEST)
     before = (count(db, PartnerRequestRow), count(db, AuditEventRow))
 
     refused = api.post(f"/api/v1/cases/{case_id}/requests", json={**body, **change}, headers=lead)
@@ -588,21 +577,7 @@ def test_a_partner_request_comes_with_its_clarifications(api, auth, db: Db) -> N
     # The clock stops while a clarification is awaited: an integration must see what was asked, and when.
     lead = auth(Role.PREVENT_LEAD)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
-    body = {
-        "organisation": "Synthetic Channel Panel",
-        "person": "Synthetic Coordinator",
-        "role": "Channel coordinator",
-        "email": "channel@synthetic.gov.uk",
-        "recipient_type": "channel_panel",
-        "purpose": "channel_information_gathering",
-        "received_on": TODAY.isoformat(),
-        "items_requested": ["GP contact"],
-        "proforma": True,
-        "secure_channel": True,
-        "consent_position_stated": True,
-        "reason_given": True,
-        "specific": False,
-    }
+    body = {**REQUEST, "specific": False}
     request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
     with db.uow() as uow:
         asked = ask_for_clarification(
@@ -622,21 +597,7 @@ def test_an_answered_request_says_when_it_was_answered(api, auth, db: Db) -> Non
     # Whether it was answered in time is answered_on against due_on, without the oversight report.
     lead = auth(Role.PREVENT_LEAD)
     case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
-    body = {
-        "organisation": "Synthetic Police",
-        "person": "Synthetic Officer",
-        "role": "Prevent officer",
-        "email": "prevent@synthetic.pnn.police.uk",
-        "recipient_type": "police",
-        "purpose": "police_screening",
-        "received_on": (TODAY - timedelta(days=2)).isoformat(),
-        "items_requested": ["GP contact"],
-        "proforma": True,
-        "secure_channel": True,
-        "consent_position_stated": True,
-        "reason_given": True,
-        "specific": True,
-    }
+    body = {**REQUEST, "received_on": (TODAY - timedelta(days=2)).isoformat()}
     request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
     assert api.get(f"/api/v1/requests/{request_id}", headers=lead).json()["answered_on"] is None
     with db.uow() as uow:
