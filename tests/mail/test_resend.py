@@ -44,7 +44,7 @@ from prevent_ig.services.outbox import (
     send_referral,
 )
 from tests.builders import input_data
-from tests.documents.builders import CHANNEL, CONTENTS, NOT_SECURE, POLICE, partner_request, referral
+from tests.documents.builders import CHANNEL, CONTENTS, NOT_SECURE, POLICE, Request, partner_request, referral
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, SmtpServer
 
@@ -223,9 +223,8 @@ def test_a_retry_refused_for_a_lapsed_accreditation_names_the_way_out_which_send
         assert audit_service.verify(uow=uow).ok
 
 
-def test_a_disclosure_pack_sent_again_answers_the_request_its_failure_opened(
-    db: Db, smtp: SmtpServer
-) -> None:
+def pack_refused_by_the_panel(db: Db, smtp: SmtpServer) -> tuple[Request, QueuedMessage]:
+    """A disclosure pack answering a partner request, queued to a panel whose mailbox is full."""
     made = partner_request(db)
     with db.uow() as uow:
         queued = send_disclosure(
@@ -240,6 +239,13 @@ def test_a_disclosure_pack_sent_again_answers_the_request_its_failure_opened(
             config=db.config,
         )
     smtp.handler.refuse[CHANNEL] = FULL
+    return made, queued
+
+
+def test_a_disclosure_pack_sent_again_answers_the_request_its_failure_opened(
+    db: Db, smtp: SmtpServer
+) -> None:
+    made, queued = pack_refused_by_the_panel(db, smtp)
     clock = Clock()
     assert [d.result for d in deliver(db, smtp, clock)] == [Result.FAILED]
     with db.uow() as uow:
@@ -271,20 +277,7 @@ def test_a_disclosure_pack_sent_again_answers_the_request_its_failure_opened(
 def test_a_new_message_that_fails_too_opens_the_request_again_and_can_itself_be_sent_again(
     db: Db, smtp: SmtpServer
 ) -> None:
-    made = partner_request(db)
-    with db.uow() as uow:
-        queued = send_disclosure(
-            uow=uow,
-            actor="lead.a",
-            assessment_id=made.assessment_id,
-            to=CHANNEL,
-            items=[ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()],
-            on=TODAY,
-            renderer=RENDERER,
-            from_address=FROM_ADDRESS,
-            config=db.config,
-        )
-    smtp.handler.refuse[CHANNEL] = FULL
+    made, queued = pack_refused_by_the_panel(db, smtp)
     clock = Clock()
     deliver(db, smtp, clock)
     second = resend(db, queued.outbox_id, db.config)
