@@ -608,3 +608,74 @@ def test_an_answered_request_says_when_it_was_answered(api, auth, db: Db) -> Non
 
     assert (shown["status"], shown["answered_on"]) == ("answered", (TODAY - timedelta(days=1)).isoformat())
     assert in_case["answered_on"] == shown["answered_on"]
+
+
+def test_a_request_is_clarified_and_answered_through_the_api_as_on_the_web(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    # An integration that records requests must also stop their clock, restart it, and close them:
+    # without these the request stayed on the due list, its clock running, whatever happened.
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    received = TODAY - timedelta(days=7)
+    body = {**REQUEST, "received_on": received.isoformat(), "specific": False, "legal_powers_cited": []}
+    request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
+    url = f"/api/v1/requests/{request_id}"
+
+    early = api.post(f"{url}/answer", json={"on": received.isoformat()}, headers=lead)
+    assert early.status_code == 204  # answered the day it arrived is fine; reopen it below by a new one
+    refused = api.post(f"{url}/clarifications", json={"missing": ["request_specific"]}, headers=lead)
+    assert refused.status_code == 409 and "answered" in refused.json()["detail"]
+
+    request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
+    url = f"/api/v1/requests/{request_id}"
+    asked_on = received + timedelta(days=1)
+    for bad, field in (
+        ({"missing": []}, "missing"),
+        ({"missing": ["  "]}, "missing"),
+        ({"missing": ["x"], "on": (TODAY + timedelta(days=1)).isoformat()}, "on"),
+        ({"missing": ["x"], "on": (received - timedelta(days=1)).isoformat()}, "on"),
+    ):
+        response = api.post(f"{url}/clarifications", json=bad, headers=lead)
+        assert response.status_code == 422 and response.json()["errors"][0]["field"] == field, (
+            bad,
+            response.text,
+        )
+    asked = api.post(
+        f"{url}/clarifications",
+        json={"missing": ["request_specific", "request_legal_powers"], "on": asked_on.isoformat()},
+        headers=lead,
+    )
+    assert asked.status_code == 201, asked.text
+    assert api.get(url, headers=lead).json()["status"] == "awaiting_clarification"
+    not_yet = api.post(f"{url}/answer", json={}, headers=lead)
+    assert not_yet.status_code == 409 and "clarify" in not_yet.json()["detail"]
+
+    unknown = api.post(f"{url}/clarification-answer", json={"supplied": ["status"]}, headers=lead)
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "supplied"
+    replied_on = asked_on + timedelta(days=2)
+    replied = api.post(
+        f"{url}/clarification-answer",
+        json={"on": replied_on.isoformat(), "supplied": ["specific"], "powers": ["CTSA2015.s38"]},
+        headers=lead,
+    )
+    assert replied.status_code == 200, replied.text
+    due_on = db.config.calendar.add_working_days(replied_on, 5)
+    assert replied.json() == {"due_on": due_on.isoformat()}
+    shown = api.get(url, headers=lead).json()
+    assert (shown["status"], shown["due_on"], shown["specific"], shown["legal_powers_cited"]) == (
+        "open",
+        due_on.isoformat(),
+        True,
+        ["CTSA2015.s38"],
+    )
+
+    answered = api.post(f"{url}/answer", json={"on": TODAY.isoformat()}, headers=lead)
+    assert answered.status_code == 204, answered.text
+    shown = api.get(url, headers=lead).json()
+    assert (shown["status"], shown["answered_on"]) == ("answered", TODAY.isoformat())
+    assert api.post(f"{url}/answer", json={}, headers=lead).status_code == 409
+    with db.uow() as uow:
+        events = uow.session.scalars(
+            select(AuditEventRow.event).where(AuditEventRow.entity.like(f"%request:{request_id}"))
+        ).all()
+    assert "case:request:update" in events
+    assert api.post("/api/v1/requests/999999/answer", json={}, headers=lead).status_code == 404

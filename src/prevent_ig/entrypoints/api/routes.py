@@ -18,13 +18,17 @@ from prevent_ig.domain.law.vocabulary import ConsentStatus
 from prevent_ig.entrypoints.api.auth import ApiRouter, identity_of, records_of
 from prevent_ig.entrypoints.api.problems import CONFLICT, PROBLEM_RESPONSES, problem
 from prevent_ig.entrypoints.api.schemas import (
+    AnswerIn,
     CaseIn,
     CaseState,
+    ClarificationAnswerIn,
+    ClarificationIn,
     ConsentIn,
     Created,
     DecisionIn,
     DecisionOut,
     DisclosureIn,
+    DueOut,
     RequestIn,
     TransitionIn,
     VerificationOut,
@@ -39,7 +43,14 @@ from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, StaleVersionError
 from prevent_ig.services.pathway import advance_case
 from prevent_ig.services.registers import with_registered_domains
-from prevent_ig.services.requests import NewPartnerRequest, record_partner_request, row_clarifications
+from prevent_ig.services.requests import (
+    NewPartnerRequest,
+    ask_for_clarification,
+    clarification_received,
+    mark_answered,
+    record_partner_request,
+    row_clarifications,
+)
 from prevent_ig.services.views import CaseDetail, CaseSummary, DueItem, RequestView
 
 router = ApiRouter(responses=PROBLEM_RESPONSES)
@@ -311,6 +322,68 @@ def get_request(request: Request, request_id: RecordId) -> Any:
         )
         uow.commit()
     return as_json(view)
+
+
+@router.endpoint(
+    "/requests/{request_id}/clarifications",
+    permission=Permission.REQUEST_MANAGE,
+    method="POST",
+    status_code=201,
+    response_model=Created,
+    responses=CONFLICT,
+    summary="Ask the requestor to clarify: the request's clock stops until they answer",
+)
+def create_clarification(request: Request, request_id: RecordId, body: ClarificationIn) -> Any:
+    with records_of(request).new_unit_of_work() as uow:
+        clarification_id = ask_for_clarification(
+            uow=uow,
+            actor=identity_of(request).actor,
+            request_id=request_id,
+            missing=body.missing,
+            on=body.on or records_of(request).today(),
+        )
+    return as_json(Created(id=clarification_id), status_code=201)
+
+
+@router.endpoint(
+    "/requests/{request_id}/clarification-answer",
+    permission=Permission.REQUEST_MANAGE,
+    method="POST",
+    response_model=DueOut,
+    responses=CONFLICT,
+    summary="The requestor answered a clarification: the 5 working days start again from the answer",
+)
+def create_clarification_answer(request: Request, request_id: RecordId, body: ClarificationAnswerIn) -> Any:
+    with records_of(request).new_unit_of_work() as uow:
+        due_on = clarification_received(
+            uow=uow,
+            actor=identity_of(request).actor,
+            request_id=request_id,
+            on=body.on or records_of(request).today(),
+            calendar=records_of(request).engine_config.calendar,
+            supplied=body.supplied,
+            powers=body.powers,
+        )
+    return as_json(DueOut(due_on=due_on))
+
+
+@router.endpoint(
+    "/requests/{request_id}/answer",
+    permission=Permission.REQUEST_MANAGE,
+    method="POST",
+    status_code=204,
+    responses=CONFLICT,
+    summary="Record that the answer went to the requestor: the request leaves the due list",
+)
+def create_answer(request: Request, request_id: RecordId, body: AnswerIn) -> Response:
+    with records_of(request).new_unit_of_work() as uow:
+        mark_answered(
+            uow=uow,
+            actor=identity_of(request).actor,
+            request_id=request_id,
+            on=body.on or records_of(request).today(),
+        )
+    return Response(status_code=204)
 
 
 def _decision_out(row: AssessmentRow) -> DecisionOut:

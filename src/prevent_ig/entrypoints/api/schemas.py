@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.domain.calendar.england_date import EARLIEST_YEAR, LATEST_YEAR
@@ -116,6 +116,56 @@ class ConsentIn(Body):
     best_interests_consulted: str | None = Field(
         default=None, min_length=1, max_length=10_000, description="Required with a best interests decision"
     )
+
+
+class ClarificationIn(Body):
+    missing: list[str] = Field(
+        min_length=1,
+        max_length=20,
+        description="What the requestor must supply: the checklist's gaps (request_proforma, "
+        "request_secure_channel, request_consent_position, request_reason, request_specific, "
+        "request_legal_powers) or the lead's own words",
+    )
+    on: RecordDate | None = Field(
+        default=None,
+        description="The day it was asked for; default today. Not after today in England, nor before the "
+        "request's clock started. Asked after the due date, the request stays late (oversight report)",
+    )
+
+    @field_validator("missing")
+    @classmethod
+    def _each_named(cls, missing: list[str]) -> list[str]:
+        if any(not text.strip() or len(text) > 200 for text in missing):
+            raise ValueError("each entry must be 1 to 200 characters, not blank")
+        return missing
+
+
+class ClarificationAnswerIn(Body):
+    on: RecordDate | None = Field(
+        default=None,
+        description="The day the requestor answered; default today. The 5 working days start again from it",
+    )
+    supplied: list[str] = Field(
+        default=[],
+        max_length=5,
+        description="The checks their answer now meets: proforma, secure_channel, consent_position_stated, "
+        "reason_given, specific",
+    )
+    powers: list[str] = Field(
+        default=[], max_length=20, description="Provision ids their answer cites, added to the request's own"
+    )
+
+
+class AnswerIn(Body):
+    on: RecordDate | None = Field(
+        default=None,
+        description="The day the answer went to the requestor; default today. Not after today, nor before "
+        "the request's clock last started",
+    )
+
+
+class DueOut(BaseModel):
+    due_on: date = Field(description="The request's new due date: 5 working days in England from the answer")
 
 
 class WithdrawalIn(Body):
