@@ -24,7 +24,7 @@ from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
 from prevent_ig.domain.law.consent import ADULT_AGE
 from prevent_ig.domain.law.vocabulary import AdviserRole
-from prevent_ig.services.authority import standing
+from prevent_ig.services.authority import standing, superseded_by
 from prevent_ig.services.cases import IG_ADVICE_STEP, add_timeline
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.governance import CaldicottEntry, log_caldicott_advice
@@ -182,8 +182,7 @@ def _waiting(uow: UnitOfWork, assessment_id: int, *, lock: bool = False) -> Asse
     missing = NotFoundError(f"assessment {assessment_id} is not waiting for advice")
     if row is None or not row.awaits_advice:
         raise missing
-    superseded = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
-    if superseded is not None:
+    if (superseded := superseded_by(uow, row.id)) is not None:
         raise RefusedError(f"assessment {row.id} was superseded by assessment {superseded}")
     answered = select(CaldicottLogRow.id).where(
         CaldicottLogRow.assessment_id == row.id, CaldicottLogRow.answers

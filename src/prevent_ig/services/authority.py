@@ -30,8 +30,7 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
             f"assessment {row.id} does not authorise sharing (outcome {row.outcome}, lead decision "
             f"{row.lead_decision}); record a new assessment first"
         )
-    later = uow.session.scalar(select(AssessmentRow.id).where(AssessmentRow.supersedes_id == row.id))
-    if later is not None:
+    if (later := superseded_by(uow, row.id)) is not None:
         return f"assessment {row.id} was superseded by assessment {later}"
     if row.awaits_advice and (against := _advice_against(uow, row.id)) is not None:
         # Decided while the advice was awaited; had it been known, the rules would have said do not
@@ -50,6 +49,15 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
             f"{lapsed}; record a new assessment"
         )
     return None
+
+
+def superseded_by(uow: UnitOfWork, assessment_id: int) -> int | None:
+    """The assessment that replaced this one, if one did (a replaced decision authorises nothing and
+    answers no question any more)."""
+    later: int | None = uow.session.scalar(
+        select(AssessmentRow.id).where(AssessmentRow.supersedes_id == assessment_id)
+    )
+    return later
 
 
 def lapsed_decisions(uow: UnitOfWork, case_id: int) -> dict[int, str]:

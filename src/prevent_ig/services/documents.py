@@ -57,7 +57,12 @@ from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
 from prevent_ig.services import requests
-from prevent_ig.services.authority import CONSENT_BASIS, current_assessments, why_not_authorised
+from prevent_ig.services.authority import (
+    CONSENT_BASIS,
+    current_assessments,
+    superseded_by,
+    why_not_authorised,
+)
 from prevent_ig.services.cases import get_case_row
 from prevent_ig.services.disclosures import ReleasedItem, content_problem
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
@@ -308,10 +313,7 @@ def _check_still_says_what_is_missing(uow: UnitOfWork, stored: Stored, request_i
     clock for nothing). A decision on a request counts from the day its clock last started
     (``request.received``, services/assessments), so an answer after that day came after it."""
     assessment = stored.row
-    replaced_by = uow.session.scalar(
-        select(AssessmentRow.id).where(AssessmentRow.supersedes_id == assessment.id)
-    )
-    if replaced_by is not None:
+    if (replaced_by := superseded_by(uow, assessment.id)) is not None:
         raise RefusedError(
             f"assessment {assessment.id} was replaced by assessment {replaced_by}, which judges the "
             "request now"
