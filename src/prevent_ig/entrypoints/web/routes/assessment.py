@@ -248,16 +248,13 @@ def _email_check(request: Request, answers: dict[str, Any]) -> dict[str, Any] | 
 
 
 def _evaluate(request: Request, answers: dict[str, Any]) -> tuple[Any, Decision] | list[dict[str, str]]:
+    """The engine's decision on a draft that answers every question that applies (its callers ask any
+    that it does not first), or the engine's refusals in the lead's words."""
     try:
         today = records_of(request).today()
         assessment = parse_assessment(json.dumps(interview.to_engine_input(answers)), decided_on=today)
     except AssessmentInputError as error:
         return [_in_the_leads_words(problem, answers) for problem in error.problems]
-    except KeyError as missing:  # a required answer missing from a draft sent back without it
-        unanswered = interview.BY_KEY.get(str(missing.args[0]))
-        if unanswered is None:
-            return [{"text": "Some answers are missing: start the assessment again", "href": "#"}]
-        return [{"text": f"Answer “{unanswered.title}”", "href": f"#answer-{unanswered.key}"}]
     return assessment, assess(assessment, engine_config_for(request), today=today)
 
 
@@ -379,8 +376,10 @@ def _decision_page(
 
 
 def _record(request: Request, case_id: RecordId, answers: dict[str, Any], fields: dict[str, Any]) -> Response:
+    if interview.next_question(answers) is not None:
+        return _decide(request, case_id, answers)  # which asks the question the draft leaves unanswered
     result = _evaluate(request, answers)
-    if isinstance(result, list) or interview.next_question(answers) is not None:
+    if isinstance(result, list):
         return _decide(request, case_id, answers)
     assessment, decision = result
     choice = fields.get("lead_decision")
