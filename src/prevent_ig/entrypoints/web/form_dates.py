@@ -49,3 +49,14 @@ def iso_date(text: str) -> date | None:
     except ValueError:
         return None
     return found if year_problem(found) is None else None
+
+
+def past_date_problem(found: date | None, what: str, today: date) -> str | None:
+    """What is wrong with the date of something that has happened (``what``: "it happened", "the
+    request arrived"), as every form says it, or ``None``: a step dated ahead would start its deadlines
+    from a day not yet come."""
+    if found is None:
+        return f"Enter the date {what}, for example 22 12 2026"
+    if found > today:
+        return f"The date {what} must be today or earlier"
+    return None

@@ -16,7 +16,7 @@ from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
-from prevent_ig.entrypoints.web.form_dates import date_in_form
+from prevent_ig.entrypoints.web.form_dates import date_in_form, past_date_problem
 from prevent_ig.entrypoints.web.interview import ADVISER, GIVEN_BY, NOT_SOUGHT, option_labels
 from prevent_ig.entrypoints.web.routes.consents import SCOPE_HEADINGS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
@@ -149,20 +149,12 @@ async def move_case(
         error = "Choose what happened"
     elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
         error, field = "Choose why the case is leaving the pathway", "exit_reason"
-    elif on is None or on > today:
-        error = (
-            "Enter the date it happened, for example 22 12 2026"
-            if on is None
-            else "The date it happened must be today or earlier"
-        )
-        field = "on"
-    elif move == Move.GATHER_INFORMATION.value and (asked is None or asked > today):
-        error = (
-            "Enter the date the request for information arrived, for example 22 12 2026"
-            if asked is None
-            else "The date the request for information arrived must be today or earlier"
-        )
-        field = "information_request_on"
+    elif (problem := past_date_problem(on, "it happened", today)) is not None:
+        error, field = problem, "on"
+    elif move == Move.GATHER_INFORMATION.value and (
+        problem := past_date_problem(asked, "the request for information arrived", today)
+    ):
+        error, field = problem, "information_request_on"
     if error is None and on is not None:
         try:
             with records_of(request).new_unit_of_work() as uow:

@@ -19,7 +19,7 @@ from prevent_ig.entrypoints.record_ids import case_number
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
-from prevent_ig.entrypoints.web.form_dates import date_in_form
+from prevent_ig.entrypoints.web.form_dates import date_in_form, past_date_problem
 from prevent_ig.entrypoints.web.interview import PURPOSE, RECIPIENT, REQUEST_CHECKS, legal_power_options
 from prevent_ig.entrypoints.web.routes.requests import FORM_FIELDS
 from prevent_ig.entrypoints.web.templating import as_sentence, render
@@ -345,16 +345,8 @@ async def complete(request: Request, draft_id: RecordId) -> Response:
     # As on the new-request form: the lead confirms or corrects the day the email arrived, which the
     # clock counts from, rather than the day it was imported.
     received = date_in_form(values, "received")
-    if received is None:
-        errors["received"] = {
-            "text": "Enter the date the request arrived, for example 22 12 2026",
-            "href": "#received-day",
-        }
-    elif received > records_of(request).today():
-        errors["received"] = {
-            "text": "The date the request arrived must be today or earlier",
-            "href": "#received-day",
-        }
+    if problem := past_date_problem(received, "the request arrived", records_of(request).today()):
+        errors["received"] = {"text": problem, "href": "#received-day"}
     case_id = case_number(values["case_id"], missing="Enter the case number")
     if isinstance(case_id, str):
         errors["case_id"] = {"text": case_id, "href": "#case_id"}

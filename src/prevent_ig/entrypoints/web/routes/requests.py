@@ -14,7 +14,7 @@ from prevent_ig.domain.pathway.request_clock import is_overdue
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
-from prevent_ig.entrypoints.web.form_dates import date_in_form
+from prevent_ig.entrypoints.web.form_dates import date_in_form, past_date_problem
 from prevent_ig.entrypoints.web.interview import (
     PURPOSE,
     RECIPIENT,
@@ -61,11 +61,8 @@ not give the lead two more days, nor an answer recorded late count as late)."""
 async def _event_date(request: Request, name: str) -> date | dict[str, dict[str, str]]:
     """The date the form gives, or the error to show on it."""
     found = date_in_form(await request.form(), name)
-    if found is None:
-        text = f"Enter the date {_EVENT_DATES[name]}, for example 22 12 2026"
-    elif found > records_of(request).today():
-        text = f"The date {_EVENT_DATES[name]} must be today or earlier"
-    else:
+    if (text := past_date_problem(found, _EVENT_DATES[name], records_of(request).today())) is None:
+        assert found is not None  # past_date_problem names a missing date
         return found
     return {name: {"text": text, "href": _href(name)}}
 
@@ -149,16 +146,8 @@ async def submit_request(request: Request, case_id: RecordId) -> Response:
     today = records_of(request).today()
     found = date_in_form(values, "received")
     received = found or today  # stands in only while the form is shown again with its errors
-    if found is None:
-        errors["received"] = {
-            "text": "Enter the date the request arrived, for example 22 12 2026",
-            "href": _href("received"),
-        }
-    elif found > today:
-        errors["received"] = {
-            "text": "The date the request arrived must be today or earlier",
-            "href": _href("received"),
-        }
+    if (problem := past_date_problem(found, "the request arrived", today)) is not None:
+        errors["received"] = {"text": problem, "href": _href("received")}
     if not errors:
         checks = set(values["checks"])
         try:
