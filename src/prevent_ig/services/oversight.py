@@ -15,7 +15,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import Row, select
 
 from prevent_ig.adapters.csv_export import csv_text
 from prevent_ig.adapters.records.tables import ClarificationRow, PartnerRequestRow, table_of
@@ -98,32 +98,17 @@ def _on_time_share(requests: list[RequestTimeliness]) -> float | None:
 
 
 _requests, _clarifications = table_of(PartnerRequestRow), table_of(ClarificationRow)
-_CLARIFIED = (
-    select(
-        _clarifications.c.request_id,
-        func.count().label("n"),
-        func.max(_clarifications.c.resolved_on).label("clock_restarted_on"),
-    )
-    .group_by(_clarifications.c.request_id)
-    .subquery()
-)
-_RECEIVED_BETWEEN = (
-    select(
-        _requests.c.id,
-        _requests.c.case_id,
-        _requests.c.organisation,
-        _requests.c.recipient_type,
-        _requests.c.purpose,
-        _requests.c.received_on,
-        _requests.c.due_on,
-        _requests.c.status,
-        _requests.c.answered_on,
-        func.coalesce(_CLARIFIED.c.n, 0).label("clarifications"),
-        _CLARIFIED.c.clock_restarted_on,
-    )
-    .outerjoin(_CLARIFIED, _CLARIFIED.c.request_id == _requests.c.id)
-    .order_by(_requests.c.received_on, _requests.c.id)
-)
+_RECEIVED_BETWEEN = select(
+    _requests.c.id,
+    _requests.c.case_id,
+    _requests.c.organisation,
+    _requests.c.recipient_type,
+    _requests.c.purpose,
+    _requests.c.received_on,
+    _requests.c.due_on,
+    _requests.c.status,
+    _requests.c.answered_on,
+).order_by(_requests.c.received_on, _requests.c.id)
 _CLARIFICATIONS_OF_RECEIVED = select(
     _clarifications.c.request_id, _clarifications.c.sent_on, _clarifications.c.resolved_on
 ).join(_requests, _requests.c.id == _clarifications.c.request_id)
@@ -150,12 +135,7 @@ def timeliness_report(
     for c in uow.session.execute(_CLARIFICATIONS_OF_RECEIVED.where(*received)):
         asked.setdefault(c.request_id, []).append((c.sent_on, c.resolved_on))
     requests = [
-        _timeliness(
-            row,
-            missed=deadline_missed_before_clarifying(calendar, row.received_on, asked.get(row.id, [])),
-            calendar=calendar,
-            today=today,
-        )
+        _timeliness(row, asked.get(row.id, []), calendar=calendar, today=today)
         for row in uow.session.execute(_RECEIVED_BETWEEN.where(*received))
     ]
     uow.audit.record(
@@ -168,8 +148,16 @@ def timeliness_report(
 
 
 def _timeliness(
-    row: Row[*tuple[Any, ...]], *, missed: date | None, calendar: WorkingDayCalendar, today: date
+    row: Row[*tuple[Any, ...]],
+    asked: list[tuple[date, date | None]],
+    *,
+    calendar: WorkingDayCalendar,
+    today: date,
 ) -> RequestTimeliness:
+    """One request judged from its row and its clarifications, (asked on, answered on) pairs: the
+    clock's start and any deadline missed before clarifying both come from those, by the request
+    clock's own rules."""
+    missed = deadline_missed_before_clarifying(calendar, row.received_on, asked)
     return RequestTimeliness(
         request_id=row.id,
         case_id=row.case_id,
@@ -179,10 +167,10 @@ def _timeliness(
         received_on=row.received_on,
         due_on=row.due_on,
         answered_on=row.answered_on,
-        clarifications=row.clarifications,
+        clarifications=len(asked),
         working_days_taken=(
             _working_days_taken(
-                calendar, clock_started(row.received_on, [row.clock_restarted_on]), row.answered_on
+                calendar, clock_started(row.received_on, (answered for _, answered in asked)), row.answered_on
             )
             if row.answered_on
             else None
