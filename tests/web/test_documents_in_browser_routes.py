@@ -145,6 +145,7 @@ def test_the_draft_shows_when_the_email_was_sent_and_asks_when_the_request_arriv
     assert page.status_code == 200
     sent = re.search(r'id="sent-on">([^<]*)<', page.text)
     assert sent is not None and sent.group(1) == "21 November 2026"
+    assert "which has passed" not in page.text  # due on the 27th: nothing to warn of
     for name, value in (("day", "21"), ("month", "11"), ("year", "2026")):
         assert re.search(rf'name="received\[{name}\]"[^>]*value="{value}"', page.text), name
     form = {**COMPLETION, "case_id": str(made.case_id)}
@@ -173,6 +174,27 @@ def test_the_draft_shows_when_the_email_was_sent_and_asks_when_the_request_arriv
         assert (row.received_on, row.due_on) == (date(2026, 11, 21), date(2026, 11, 27))
     shown = lead.client.get(done.headers["location"])
     assert "21 November 2026" in shown.text
+
+
+def test_the_draft_warns_when_the_emails_own_date_has_already_run_the_clock_out(as_role) -> None:  # type: ignore[no-untyped-def]
+    """The form is filled in with the email's date, and the lead who sends it unread records a request
+    that was late before it was opened; a sender's clock set wrong would do the same. The page says so
+    beside the date, where the lead confirms it (the service asks for the day outright: test_request_import)."""
+    lead = as_role(Role.PREVENT_LEAD, "lead.early")
+    made = referral(lead.db)
+    token = lead.csrf("/requests/import")
+    uploaded = lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": str(made.case_id)},
+        files={"email_file": ("r.eml", request_email("Tue, 10 Nov 2026 09:00:00 +0000"), "message/rfc822")},
+        follow_redirects=False,
+    )
+    assert uploaded.status_code == 303, uploaded.text
+
+    page = lead.client.get(uploaded.headers["location"])
+
+    assert page.status_code == 200
+    assert "Counted from that day, the request was due on 17 November 2026, which has passed" in page.text
 
 
 def test_record_note_downloads_and_a_letter_needs_a_partner_request(as_role) -> None:  # type: ignore[no-untyped-def]

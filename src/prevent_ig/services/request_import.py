@@ -21,6 +21,7 @@ from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.documents.intake import ChannelProposal, propose_secure_channel
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
+from prevent_ig.domain.pathway.request_clock import is_overdue, respond_by
 from prevent_ig.services.cases import require_case
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError
 from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
@@ -222,7 +223,7 @@ def complete_draft(
     if row.status != DRAFT:
         raise RefusedError(f"draft {draft_id} is {row.status}, not a draft")
     details = asdict(completion)
-    received_on = details.pop("received_on") or received_by_default(row)
+    received_on = details.pop("received_on") or _believable_default(row, calendar, today)
     request_id = record_partner_request(
         uow=enlisted(uow),
         actor=actor,
@@ -282,6 +283,34 @@ def received_by_default(row: RequestDraftRow) -> date:
     arrived can have, is not believed, and the day of the import stands in for it."""
     sent = sent_on(row)
     return sent if sent is not None and sent <= row.imported_on else row.imported_on
+
+
+def _believable_default(row: RequestDraftRow, calendar: WorkingDayCalendar, today: date) -> date:
+    """``received_by_default``, unless the lead must say the day (``past_due_by_its_own_date``)."""
+    received_on = received_by_default(row)
+    if (due := past_due_by_its_own_date(received_on, row.imported_on, calendar, today)) is not None:
+        raise InvalidFieldError(
+            "received_on",
+            f"the email is dated {received_on.isoformat()}, which would have made the request due on "
+            f"{due.isoformat()}, already past; give the day it arrived (the email's date if it is right)",
+        )
+    return received_on
+
+
+def past_due_by_its_own_date(
+    received_on: date, imported_on: date, calendar: WorkingDayCalendar, today: date
+) -> date | None:
+    """The due date an email's own date gives, if that has already passed; else ``None``.
+
+    Such a default is not taken on the sender's word. A sender's clock set years back would otherwise
+    make a request overdue the moment it is recorded, and the oversight report would count it late for
+    good. The date may still be true (an email left unread in a shared inbox), so the lead is asked to
+    say the day, not told it; giving it, even as the email's own date, is enough. The import day, which
+    stands in when the header is not believed, is a fact of this service and needs no confirming."""
+    if received_on == imported_on:
+        return None
+    due = respond_by(calendar, received_on)
+    return due if is_overdue(due, today) else None
 
 
 def _draft(uow: UnitOfWork, draft_id: int) -> RequestDraftRow:

@@ -32,6 +32,7 @@ from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.adapters.records.tables import MAX_ID
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.bootstrap import Records
+from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.documents.letters import CaldicottDraft
 from prevent_ig.domain.documents.referral_form import load_referral_form
 from prevent_ig.domain.law.vocabulary import AdviserRole, Purpose, RecipientType
@@ -601,7 +602,7 @@ def import_command(
     if as_json:
         typer.echo(draft.model_dump_json())
         return
-    _print_draft(draft)
+    _print_draft(draft, records.engine_config.calendar, draft.imported_on)
 
 
 DraftIdArgument = Annotated[int, typer.Argument(min=1, max=MAX_ID, help="The draft's number.")]
@@ -643,14 +644,21 @@ def draft_command(draft_id: DraftIdArgument, as_json: JsonOption = False) -> Non
     if as_json:
         typer.echo(draft.model_dump_json())
         return
-    _print_draft(draft)
+    _print_draft(draft, records.engine_config.calendar, records.today())
 
 
-def _print_draft(d: drafts.DraftView) -> None:
+def _print_draft(d: drafts.DraftView, calendar: WorkingDayCalendar, today: date) -> None:
+    past_due_on = drafts.past_due_by_its_own_date(d.received_on, d.imported_on, calendar, today)
     typer.echo(f"Draft {d.id} ({d.status}) from {d.sender_name or ''} <{d.sender_address}>")
     typer.echo(f"Subject: {d.subject}")
     sent = d.sent_on.isoformat() if d.sent_on else "no usable date"
-    typer.echo(f"Sent: {sent} (the Date header, in England); received_on defaults to {d.received_on}")
+    if past_due_on is None:
+        typer.echo(f"Sent: {sent} (the Date header, in England); received_on defaults to {d.received_on}")
+    else:
+        typer.echo(
+            f"Sent: {sent} (the Date header, in England), which would make the request due on "
+            f"{past_due_on}, already past: give received_on, the day it arrived"
+        )
     typer.echo(d.explanation)
     for a in d.attachments:
         typer.echo(f"  attachment {a.id}: {a.filename} ({a.content_type}, {a.size} bytes)")

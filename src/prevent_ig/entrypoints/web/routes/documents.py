@@ -41,6 +41,7 @@ from prevent_ig.services.request_import import (
     DraftCompletion,
     complete_draft,
     import_request_email,
+    past_due_by_its_own_date,
     view_draft,
 )
 
@@ -303,6 +304,12 @@ def _draft_page(
         "requests/draft.html",
         status_code=400 if errors else 200,
         draft=draft,
+        past_due_on=past_due_by_its_own_date(
+            draft.received_on,
+            draft.imported_on,
+            engine_config_for(request).calendar,
+            records_of(request).today(),
+        ),
         values=values,
         errors=errors,
         purposes=PURPOSE,
