@@ -58,14 +58,24 @@ def _download(issued: IssuedDocument) -> Response:
     )
 
 
-def _refused(request: Request, heading: str, error: ServiceError, back: str) -> Response:
+def _refused(
+    request: Request,
+    heading: str,
+    error: Exception,
+    back: str,
+    *,
+    back_text: str = "Go back",
+    status_code: int | None = None,
+) -> Response:
+    """The page for an action the service refused: 404 for a record that is not there, else 409 (the
+    record is in the wrong state) unless the caller knows better (400 for what the user typed)."""
     return render(
         request,
         "message.html",
-        status_code=NOT_FOUND if isinstance(error, NotFoundError) else 409,
+        status_code=status_code or (NOT_FOUND if isinstance(error, NotFoundError) else 409),
         heading=heading,
         paragraphs=[as_sentence(str(error))],
-        link={"href": back, "text": "Go back"},
+        link={"href": back, "text": back_text},
     )
 
 
@@ -103,13 +113,14 @@ async def send_referral_form(request: Request, case_id: RecordId) -> Response:
                 from_address=SmtpSettings().checked_from_address(),
             )
     except (ServiceError, ValueError) as error:
-        return render(
+        back = f"/cases/{case_id}/referral"
+        return _refused(
             request,
-            "message.html",
+            "The referral was not sent",
+            error,
+            back,
+            back_text="Back to the referral",
             status_code=400,
-            heading="The referral was not sent",
-            paragraphs=[as_sentence(str(error))],
-            link={"href": f"/cases/{case_id}/referral", "text": "Back to the referral"},
         )
     return RedirectResponse(f"/cases/{case_id}?recorded=queued-{queued.outbox_id}", status_code=303)
 
@@ -200,13 +211,8 @@ async def resend(request: Request, outbox_id: RecordId) -> Response:
                 from_address=SmtpSettings().checked_from_address(),
             )
     except (ServiceError, ValueError) as error:
-        return render(
-            request,
-            "message.html",
-            status_code=NOT_FOUND if isinstance(error, NotFoundError) else 409,
-            heading="The message was not sent again",
-            paragraphs=[as_sentence(str(error))],
-            link={"href": "/mail", "text": "Back to secure email"},
+        return _refused(
+            request, "The message was not sent again", error, "/mail", back_text="Back to secure email"
         )
     return RedirectResponse(f"/mail?resent={outbox_id}-{queued.outbox_id}", status_code=303)
 
