@@ -23,6 +23,7 @@ from prevent_ig.services.api_tokens import create_token, revoke_token
 from prevent_ig.services.requests import ask_for_clarification, mark_answered
 from tests.builders import REQUEST_COMPLETE, input_data
 from tests.fixtures_db import TODAY, Db
+from tests.records.helpers import partner_request
 
 OPENAPI = Path(__file__).parents[2] / "docs" / "openapi.json"
 CASE = {
@@ -488,6 +489,48 @@ def test_a_request_with_a_blank_organisation_or_item_gets_422_and_records_nothin
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.json()["errors"] == [{"field": field, "message": "must not be blank"}]
     assert (count(db, PartnerRequestRow), count(db, AuditEventRow)) == before
+
+
+def test_information_gathering_can_name_the_request_that_asked_for_it(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    """The request's own clock is then the deadline: the case reports none of its own (services/pathway)."""
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    assert api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(), "lead_decision": "follow"},
+        headers=lead,
+    ).is_success
+    version = 1
+    for move in ("refer", "start_screening"):
+        moved = api.post(
+            f"/api/v1/cases/{case_id}/transitions", json={"move": move, "version": version}, headers=lead
+        )
+        version = moved.json()["version"]
+    request_id = partner_request(db, case_id, TODAY)
+    gather = {"move": "gather_information", "version": version}
+    before = count(db, AuditEventRow)
+
+    stranger = api.post(
+        f"/api/v1/cases/{case_id}/transitions", json={**gather, "information_request_id": 999}, headers=lead
+    )
+
+    assert stranger.status_code == 422, stranger.text
+    assert stranger.json()["errors"] == [
+        {"field": "information_request_id", "message": f"case {case_id} has no partner request 999"}
+    ]
+    assert count(db, AuditEventRow) == before
+
+    moved = api.post(
+        f"/api/v1/cases/{case_id}/transitions",
+        json={**gather, "information_request_id": request_id},
+        headers=lead,
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert (moved.json()["stage"], moved.json()["next_due_on"]) == ("information_gathering", None)
+    case = api.get(f"/api/v1/cases/{case_id}", headers=lead).json()
+    assert case["information_request_id"] == request_id
+    assert case["information_due_on"] == case["requests"][0]["due_on"]
 
 
 def test_a_date_past_2099_gets_422_naming_its_field_where_it_used_to_crash(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]

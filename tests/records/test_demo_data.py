@@ -35,3 +35,24 @@ def test_no_demo_case_that_has_left_channel_waits_on_the_panels_request(db: Db) 
         ).all()
         closed = uow.session.scalar(select(func.count()).select_from(left.subquery()))
     assert closed and waiting == []
+
+
+def test_the_demo_starts_information_gathering_from_the_panels_recorded_request(db: Db) -> None:
+    # Each case that reached information gathering names the panel request that asked, so the case in
+    # that stage has one deadline, the request's, not a second of its own beside it.
+    loaded = load_demo_data(uow_factory=db.uow, config=db.config, today=TODAY)
+    with db.uow() as uow:
+        gathered = uow.session.execute(
+            select(CaseRow.id, CaseRow.stage, CaseRow.information_request_id, CaseRow.next_due_on).where(
+                CaseRow.id.in_(loaded.case_ids), CaseRow.information_request_on.is_not(None)
+            )
+        ).all()
+        asked_by = dict(
+            uow.session.execute(
+                select(PartnerRequestRow.id, PartnerRequestRow.case_id).where(
+                    PartnerRequestRow.purpose == "channel_information_gathering"
+                )
+            ).all()
+        )
+    assert gathered and all(asked_by.get(row.information_request_id) == row.id for row in gathered)
+    assert [row.next_due_on for row in gathered if row.stage == "information_gathering"] == [None]

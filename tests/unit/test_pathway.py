@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
+from prevent_ig.domain.pathway.deadlines import DueKind, next_due
 from prevent_ig.domain.pathway.machine import (
     CaseState,
     DatedTooEarlyError,
@@ -86,6 +87,29 @@ def test_information_gathering_deadline_is_five_working_days_from_the_request() 
     )
     assert state.information_request_on == date(2026, 12, 22)
     assert state.information_due_on == date(2026, 12, 31)
+
+
+def test_information_gathering_asked_by_a_recorded_request_leaves_the_deadline_to_that_request() -> None:
+    """The request's own clock is the deadline (clarifications stop and restart it, the answer meets
+    it), so the case must not keep a second one that would disagree (services/pathway)."""
+    asked, on = date(2026, 12, 22), date(2026, 12, 23)
+    unnamed = move(at(Stage.POLICE_SCREENING), Move.GATHER_INFORMATION, on, information_request_on=asked)
+    named = move(
+        at(Stage.POLICE_SCREENING),
+        Move.GATHER_INFORMATION,
+        on,
+        information_request_on=asked,
+        information_request_id=7,
+    )
+    assert next_due(unnamed) == (date(2026, 12, 31), DueKind.INFORMATION_GATHERING)
+    assert (named.information_request_id, named.information_due_on) == (7, date(2026, 12, 31))
+    assert next_due(named) is None
+    # The link is kept past the stage, as the record of what started it; later deadlines are the case's.
+    closed = move(move(named, Move.TAKE_TO_PANEL, on), Move.EXIT, on, exit_reason=ExitReason.NON_CONSENT)
+    assert closed.information_request_id == 7 and next_due(closed) == (
+        closed.review_6_due_on,
+        DueKind.REVIEW_6_MONTHS,
+    )
 
 
 @pytest.mark.parametrize("stage", sorted(EXIT_STAGES))

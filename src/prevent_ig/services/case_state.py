@@ -19,6 +19,7 @@ class StateColumns(Protocol):
     exit_reason: str | None
     information_request_on: date | None
     information_due_on: date | None
+    information_request_id: int | None
     review_6_due_on: date | None
     review_12_due_on: date | None
 
@@ -32,6 +33,7 @@ def state_of(row: StateColumns) -> CaseState:
         exit_reason=ExitReason(row.exit_reason) if row.exit_reason else None,
         information_request_on=row.information_request_on,
         information_due_on=row.information_due_on,
+        information_request_id=row.information_request_id,
         review_6_due_on=row.review_6_due_on,
         review_12_due_on=row.review_12_due_on,
     )
@@ -44,6 +46,7 @@ def write_state(row: CaseRow, state: CaseState) -> None:
     row.exit_reason = state.exit_reason.value if state.exit_reason else None
     row.information_request_on = state.information_request_on
     row.information_due_on = state.information_due_on
+    row.information_request_id = state.information_request_id
     row.review_6_due_on = state.review_6_due_on
     row.review_12_due_on = state.review_12_due_on
     due = next_due(state)

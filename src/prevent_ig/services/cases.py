@@ -347,6 +347,7 @@ def _detail(uow: UnitOfWork, case: Row[Any], *, reasoning: bool) -> views.CaseDe
         closure=case.closure,
         exit_reason=case.exit_reason,
         information_due_on=case.information_due_on,
+        information_request_id=case.information_request_id,
         review_6_due_on=case.review_6_due_on,
         review_12_due_on=case.review_12_due_on,
         next_due_on=case.next_due_on,

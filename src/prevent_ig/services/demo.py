@@ -225,6 +225,8 @@ def _one_case(
                 on=day,
                 calendar=config.calendar,
                 exit_reason=exit_reason if move is Move.EXIT else None,
+                # The panel's request recorded above asked: its clock is the deadline.
+                information_request_id=request_id if move is Move.GATHER_INFORMATION else None,
             )
     return case_id
 

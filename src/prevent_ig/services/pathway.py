@@ -5,7 +5,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow
+from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
 from prevent_ig.domain.law.consent import is_channel_consent
@@ -41,6 +41,7 @@ def advance_case(
     calendar: WorkingDayCalendar,
     exit_reason: ExitReason | None = None,
     information_request_on: date | None = None,
+    information_request_id: int | None = None,
     expected_version: int | None = None,
 ) -> CaseState:
     """Make one pathway move, or refuse it with the guard's message; nothing changes on refusal.
@@ -48,7 +49,11 @@ def advance_case(
     ``on`` is the day the move happened, often earlier than the day it is recorded. It may not come
     before the case was opened, the case's last move, or the record the move needs (the decision to
     refer, the decision not to, consent to support): each of those refusals names the date field and
-    the first day allowed. The same day as any of them is allowed."""
+    the first day allowed. The same day as any of them is allowed.
+
+    ``information_request_id`` names the recorded partner request that asked for the information (for
+    gather_information): its arrival is the day the information was asked for, and its own clock is
+    the deadline from then on (``deadlines.next_due``)."""
     case = get_case_row(uow, case_id, for_update=True)
     if expected_version is not None and case.version != expected_version:
         raise StaleVersionError(
@@ -60,6 +65,10 @@ def advance_case(
     check_step_date(uow, on)
     if information_request_on is not None and information_request_on > uow.today():
         raise InvalidFieldError("information_request_on", "cannot be in the future")
+    if information_request_id is not None:
+        information_request_on = _asked_by_request(
+            uow, case_id, move, information_request_id, information_request_on
+        )
     last_move = uow.session.scalar(
         select(func.max(CaseEventRow.on)).where(
             CaseEventRow.case_id == case_id, CaseEventRow.kind == STAGE_CHANGE
@@ -71,7 +80,11 @@ def advance_case(
         raise InvalidFieldError("on", f"cannot be before {last_move}, when the case's last move was made")
     before = state_of(case)
     request = Request(
-        move=move, on=on, exit_reason=exit_reason, information_request_on=information_request_on
+        move=move,
+        on=on,
+        exit_reason=exit_reason,
+        information_request_on=information_request_on,
+        information_request_id=information_request_id,
     )
     try:
         after = apply(before, request, guard_facts(uow, case, on), calendar)
@@ -107,6 +120,33 @@ def advance_case(
     )
     uow.commit()
     return after
+
+
+def _asked_by_request(
+    uow: UnitOfWork, case_id: int, move: Move, request_id: int, asked_on: date | None
+) -> date:
+    """The day the named request arrived, once it is shown to be the one that can start information
+    gathering: this case's (another case's deadline would be run by a stranger's request) and asking
+    for Channel information gathering (Diagram 1; a police screening request has no pre-panel to
+    meet). A date given as well must be the request's own, or the record would hold two."""
+    if move is not Move.GATHER_INFORMATION:
+        raise InvalidFieldError("information_request_id", "is given only when information gathering starts")
+    found = uow.session.get(PartnerRequestRow, request_id)
+    if found is None or found.case_id != case_id:
+        raise InvalidFieldError(
+            "information_request_id", f"case {case_id} has no partner request {request_id}"
+        )
+    if found.purpose != Purpose.CHANNEL_INFORMATION_GATHERING.value:
+        raise InvalidFieldError(
+            "information_request_id",
+            f"request {request_id} is for {found.purpose.replace('_', ' ')}, "
+            "not Channel information gathering",
+        )
+    if asked_on is not None and asked_on != found.received_on:
+        raise InvalidFieldError(
+            "information_request_on", f"must be {found.received_on}, when request {request_id} arrived"
+        )
+    return found.received_on
 
 
 def guard_facts(uow: UnitOfWork, case: CaseRow, on: date) -> GuardFacts:

@@ -147,6 +147,8 @@ class CaseDetail(View):
     closure: str | None
     exit_reason: str | None
     information_due_on: date | None
+    information_request_id: int | None
+    """The partner request that asked for the information, whose own due date is then the deadline."""
     review_6_due_on: date | None
     review_12_due_on: date | None
     next_due_on: date | None

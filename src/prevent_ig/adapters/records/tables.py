@@ -88,6 +88,10 @@ class CaseRow(Base):
     exit_reason: Mapped[str | None] = mapped_column(String(SHORT))
     information_request_on: Mapped[date | None]
     information_due_on: Mapped[date | None]
+    information_request_id: Mapped[int | None] = mapped_column(Integer)
+    """The partner request that asked for the information (migration 0010). Not a foreign key: partner
+    requests already point at their case, and a cycle of keys would leave the two tables without an
+    order to be created and dropped in. The service writes only a request of this case."""
     review_6_due_on: Mapped[date | None]
     review_12_due_on: Mapped[date | None]
     next_due_on: Mapped[date | None] = mapped_column(Date, index=True)

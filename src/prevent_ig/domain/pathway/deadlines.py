@@ -15,7 +15,16 @@ class DueKind(StrEnum):
 
 
 def next_due(state: CaseState) -> tuple[date, DueKind] | None:
-    if state.stage is Stage.INFORMATION_GATHERING and state.information_due_on:
+    """The case's own deadline. Information gathering has none of its own when the lead named the
+    recorded request that asked for it: that request's clock is the same 5 working days (Diagram 1,
+    ``request_clock``), and it alone knows when a clarification stopped or restarted it and when it
+    was answered. Kept on the case as well, the two would disagree after a clarification, and the due
+    list would call the case overdue while the lead waits for the requestor, or after they answered."""
+    if (
+        state.stage is Stage.INFORMATION_GATHERING
+        and state.information_due_on
+        and state.information_request_id is None
+    ):
         return state.information_due_on, DueKind.INFORMATION_GATHERING
     if state.stage is Stage.CLOSED and state.review_6_due_on:
         return state.review_6_due_on, DueKind.REVIEW_6_MONTHS

@@ -63,6 +63,10 @@ class CaseState:
     exit_reason: ExitReason | None = None
     information_request_on: date | None = None
     information_due_on: date | None = None
+    information_request_id: int | None = None
+    """The recorded partner request that asked for the information, if the lead named it. Its own
+    clock (stopped and restarted by clarifications, closed by the answer) is then the deadline, and the
+    case keeps none of its own beside it (``deadlines.next_due``)."""
     review_6_due_on: date | None = None
     review_12_due_on: date | None = None
 
@@ -92,6 +96,10 @@ class Request:
     exit_reason: ExitReason | None = None
     information_request_on: date | None = None
     """For gather_information: the day the panel's request arrived (default: ``on``)."""
+    information_request_id: int | None = None
+    """For gather_information: the recorded partner request that asked, if there is one. The service
+    checks it is this case's and for Channel information gathering, and passes its arrival as
+    ``information_request_on``."""
 
 
 SIMPLE_MOVES: dict[Move, tuple[Stage, Stage]] = {
@@ -142,7 +150,13 @@ def apply(state: CaseState, request: Request, facts: GuardFacts, calendar: Worki
         if request.on < asked:
             raise DatedTooEarlyError("on", asked, "the panel's request for information arrived")
         due = respond_by(calendar, asked)
-        return replace(state, stage=target, information_request_on=asked, information_due_on=due)
+        return replace(
+            state,
+            stage=target,
+            information_request_on=asked,
+            information_due_on=due,
+            information_request_id=request.information_request_id,
+        )
     if move is Move.COMPLETE_SUPPORT:
         return _close(state, request.on, ClosureKind.COMPLETED, None)
     if move is Move.CLOSE_WITHOUT_REFERRAL:

@@ -207,6 +207,7 @@ def transition(request: Request, case_id: RecordId, body: TransitionIn) -> Any:
                 calendar=config.calendar,
                 exit_reason=body.exit_reason,
                 information_request_on=body.information_request_on,
+                information_request_id=body.information_request_id,
                 expected_version=body.version,
             )
             row = _committed(uow, CaseRow, case_id)

@@ -69,6 +69,14 @@ class TransitionIn(Body):
         description="gather_information: the day the panel's request arrived (default on); from the case's "
         "opening to on",
     )
+    information_request_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_ID,
+        description="gather_information: the case's recorded partner request for Channel information "
+        "gathering that asked; its arrival is then the day asked (information_request_on, if given, must "
+        "match it) and its own due date the deadline, so the case keeps none of its own",
+    )
 
 
 class CaseState(BaseModel):

@@ -96,7 +96,15 @@ def cases_show(case_id: CaseIdArgument, as_json: JsonOption = False) -> None:
     typer.echo(f"Concern: {d.concern}")
     if d.closed_on:
         typer.echo(f"Closed {d.closed_on} ({d.closure}{', ' + d.exit_reason if d.exit_reason else ''})")
-    typer.echo(f"Next due: {d.next_due_on or '-'}; allowed moves: {', '.join(d.allowed_moves) or 'none'}")
+    # As the web's case page and the due list judge it: the case's own deadline or an open request's.
+    due = case_service.next_deadline(d)
+    shown_due = "-" if due is None else f"{due[0]}" + (f" (partner request {due[1]})" if due[1] else "")
+    typer.echo(f"Next due: {shown_due}; allowed moves: {', '.join(d.allowed_moves) or 'none'}")
+    if d.stage == "information_gathering" and d.information_request_id:
+        typer.echo(
+            f"Information asked for by partner request {d.information_request_id}, "
+            "whose due date is the deadline"
+        )
     for label, items in (
         ("consents", [f"{c.id} {c.scope} {c.status}" for c in d.consents]),
         (

@@ -145,14 +145,23 @@ async def move_case(
     # The 5 working days of information gathering run from the day the panel's request arrived
     # (guidance §5), which may be before the move is recorded.
     asked = date_in_form(form, "information_request_on")
+    # The recorded request that asked, when the lead names one: its arrival is then the day asked, and
+    # the date boxes (filled in with today) are not read.
+    asked_by = str(form.get("information_request_id") or "")
+    asked_by_id = int(asked_by) if asked_by.isdigit() and len(asked_by) < 11 else None
+    gathering = move == Move.GATHER_INFORMATION.value
     if move not in {m.value for m in Move}:
         error = "Choose what happened"
     elif move == Move.EXIT.value and exit_reason not in {r.value for r in ExitReason}:
         error, field = "Choose why the case is leaving the pathway", "exit_reason"
     elif (problem := past_date_problem(on, "it happened", today)) is not None:
         error, field = problem, "on"
-    elif move == Move.GATHER_INFORMATION.value and (
-        problem := past_date_problem(asked, "the request for information arrived", today)
+    elif gathering and asked_by and asked_by_id is None:
+        error, field = "Choose the request that asked for the information", "information_request_id"
+    elif (
+        gathering
+        and asked_by_id is None
+        and (problem := past_date_problem(asked, "the request for information arrived", today))
     ):
         error, field = problem, "information_request_on"
     if error is None and on is not None:
@@ -166,12 +175,15 @@ async def move_case(
                     on=on,
                     calendar=engine_config_for(request).calendar,
                     exit_reason=ExitReason(exit_reason) if move == Move.EXIT.value else None,
-                    information_request_on=asked if move == Move.GATHER_INFORMATION.value else None,
+                    information_request_on=asked if gathering and asked_by_id is None else None,
+                    information_request_id=asked_by_id if gathering else None,
                     expected_version=version,
                 )
         except InvalidFieldError as refusal:
             if refusal.field in MOVE_DATES:  # shown at the date at fault, named as the page names it
                 field, error = refusal.field, f"{MOVE_DATES[refusal.field]} {_as_page_dates(refusal.message)}"
+            elif refusal.field == "information_request_id":  # a request the form did not offer
+                field, error = refusal.field, as_sentence(refusal.message)
             else:
                 error = str(refusal)
         except RefusedError as refusal:
@@ -180,7 +192,7 @@ async def move_case(
         case = load_case_for(request, case_id)
         href = f"#{field}-day" if field in MOVE_DATES else f"#{field}"  # a date's first box
         # The answers come back as given, so a date put right is the only thing to change.
-        keys = ["move", "exit_reason"] + [
+        keys = ["move", "exit_reason", "information_request_id"] + [
             f"{n}[{part}]" for n in MOVE_DATES for part in ("day", "month", "year")
         ]
         values = {key: str(given) for key in keys if (given := form.get(key)) is not None}
