@@ -23,7 +23,7 @@ from prevent_ig.domain.law.input_checks import AssessmentInputError, parse_asses
 from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.pathway.request_clock import RESPONSE_WORKING_DAYS
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
-from prevent_ig.entrypoints.cli import documents, records, reports, web
+from prevent_ig.entrypoints.cli import documents, moves, records, reports, web
 from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail, recorded_date
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings, settings_problem
@@ -206,6 +206,7 @@ def provisions_command(as_json: Annotated[bool, typer.Option("--json")] = False)
 
 
 app.add_typer(records.db_app, name="db")
+records.cases_app.command("move")(moves.move_command)
 app.add_typer(records.cases_app, name="cases")
 app.add_typer(records.audit_app, name="audit")
 app.add_typer(reports.report_app, name="report")
