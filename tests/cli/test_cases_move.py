@@ -16,7 +16,7 @@ from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.entrypoints.cli.app import app
 from prevent_ig.services.pathway import advance_case
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import assess_case, open_case
+from tests.records.helpers import assess_case, open_case, partner_request
 
 runner = CliRunner()
 OPENED = TODAY - timedelta(days=10)
@@ -216,8 +216,18 @@ REFUSALS = [
     ),
     pytest.param(
         ["exit", "--exit-reason", "signposted", "--information-request-on", str(OPENED)],
-        "--information-request-on: only with the move gather_information",
+        "--information-request-on: is given only when information gathering starts",
         id="request-day-on-another-move",
+    ),
+    pytest.param(
+        ["exit", "--exit-reason", "signposted", "--information-request-id", "1"],
+        "--information-request-id: is given only when information gathering starts",
+        id="request-on-another-move",
+    ),
+    pytest.param(
+        ["gather_information", "--information-request-id", "999"],
+        "--information-request-id: case {case_id} has no partner request 999",
+        id="no-such-request",
     ),
     pytest.param(["exit", "--exit-reason", "nope"], "Invalid value for '--exit-reason'", id="unknown-reason"),
     pytest.param(
@@ -226,6 +236,29 @@ REFUSALS = [
         id="stale-version",
     ),
 ]
+
+
+def test_gathering_can_name_the_recorded_request_whose_clock_is_then_the_deadline(
+    db: Db, env: dict[str, str | None]
+) -> None:
+    case_id = at_police_screening(db)
+    request_id = partner_request(db, case_id, OPENED)
+
+    moved = run(
+        env, "cases", "move", str(case_id), "gather_information", "--information-request-id", str(request_id)
+    )
+
+    assert moved.exit_code == 0, moved.output
+    assert moved.stdout.splitlines()[1] == (
+        f"information gathering asked for by partner request {request_id} on {OPENED}: its own due date "
+        "is the deadline (`cases show`)"
+    )
+    shown = run(env, "cases", "show", str(case_id))
+    assert f"Next due: {OPENED + timedelta(days=7)} (partner request {request_id})" in shown.stdout
+    assert (
+        f"Information asked for by partner request {request_id}, whose due date is the deadline"
+        in shown.stdout
+    )
 
 
 @pytest.mark.parametrize(("arguments", "message"), REFUSALS)

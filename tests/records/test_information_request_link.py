@@ -113,6 +113,11 @@ def test_a_date_given_beside_the_request_must_be_the_day_it_arrived(db: Db) -> N
         ("police screening", "information_request_id", "is for police screening, not Channel information"),
         ("another day", "information_request_on", "must be 2026-11-16, when request"),
         ("another move", "information_request_id", "is given only when information gathering starts"),
+        (
+            "a day on another move",
+            "information_request_on",
+            "is given only when information gathering starts",
+        ),
     ],
 )
 def test_a_request_that_cannot_have_asked_is_refused_naming_the_field_and_nothing_changes(
@@ -132,9 +137,11 @@ def test_a_request_that_cannot_have_asked_is_refused_naming_the_field_and_nothin
         )
     elif refusal == "another day":
         given["information_request_on"] = date(2026, 11, 13)
-    else:
+    elif refusal == "another move":
         move = Move.EXIT
-        given["exit_reason"] = None
+    else:  # once ignored: the caller would think a deadline ran from it
+        move = Move.EXIT
+        given = {"information_request_on": ARRIVED}
     with db.uow() as uow:
         before = (
             uow.session.scalar(select(CaseRow.version).where(CaseRow.id == case_id)),

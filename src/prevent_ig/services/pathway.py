@@ -65,6 +65,9 @@ def advance_case(
     check_step_date(uow, on)
     if information_request_on is not None and information_request_on > uow.today():
         raise InvalidFieldError("information_request_on", "cannot be in the future")
+    if move is not Move.GATHER_INFORMATION and information_request_on is not None:
+        # Every other move would ignore it: taken silently, the caller would think a deadline ran from it.
+        raise InvalidFieldError("information_request_on", "is given only when information gathering starts")
     if information_request_id is not None:
         information_request_on = _asked_by_request(
             uow, case_id, move, information_request_id, information_request_on

@@ -29,7 +29,11 @@ from prevent_ig.services.errors import (
 )
 from prevent_ig.services.pathway import advance_case
 
-OPTION_OF_FIELD = {"on": "--on", "information_request_on": "--information-request-on"}
+OPTION_OF_FIELD = {
+    "on": "--on",
+    "information_request_on": "--information-request-on",
+    "information_request_id": "--information-request-id",
+}
 """The service names the date at fault by its field; the user typed the option."""
 
 
@@ -57,6 +61,16 @@ def move_command(
             help="gather_information only: the day the panel's request arrived (default --on).",
         ),
     ] = None,
+    information_request_id: Annotated[
+        int | None,
+        typer.Option(
+            "--information-request-id",
+            min=1,
+            max=MAX_ID,
+            help="gather_information only: the case's recorded Channel request that asked; its own due "
+            "date is then the deadline.",
+        ),
+    ] = None,
     expected_version: Annotated[
         int | None,
         typer.Option(
@@ -75,9 +89,6 @@ def move_command(
         fail(f"--exit-reason: an exit needs a reason: one of {', '.join(r.value for r in ExitReason)}")
     if move is not Move.EXIT and exit_reason is not None:
         fail(f"--exit-reason: only with the move {Move.EXIT.value}")
-    if move is not Move.GATHER_INFORMATION and information_request_on is not None:
-        # Ignored by every other move: taken silently, the user would think a deadline was set from it.
-        fail(f"--information-request-on: only with the move {Move.GATHER_INFORMATION.value}")
     records = open_records()
     try:
         with records.new_unit_of_work() as uow:
@@ -90,6 +101,7 @@ def move_command(
                 calendar=records.engine_config.calendar,
                 exit_reason=exit_reason,
                 information_request_on=information_request_on.date() if information_request_on else None,
+                information_request_id=information_request_id,
                 expected_version=expected_version,
             )
             # The row the use case just committed, from its session (as the API answers): no re-read.
@@ -136,7 +148,12 @@ def describe(case_id: int, version: int, state: CaseState) -> list[str]:
     if state.closed_on is not None:
         reason = f", {state.exit_reason}" if state.exit_reason else ""
         lines.append(f"closed {state.closed_on} ({state.closure}{reason})")
-    if state.stage is Stage.INFORMATION_GATHERING:
+    if state.stage is Stage.INFORMATION_GATHERING and state.information_request_id is not None:
+        lines.append(
+            f"information gathering asked for by partner request {state.information_request_id} on "
+            f"{state.information_request_on}: its own due date is the deadline (`cases show`)"
+        )
+    elif state.stage is Stage.INFORMATION_GATHERING:
         lines.append(
             f"information gathering due {state.information_due_on} ({RESPONSE_WORKING_DAYS} working days "
             f"from the panel's request on {state.information_request_on})"
