@@ -709,7 +709,11 @@ def test_a_referral_is_dated_from_the_first_decision_that_still_authorises_it(db
         db,
         case_id,
         on=TODAY - timedelta(days=5),
-        recipient={"name": "Synthetic Council", "type": "local_authority"},
+        recipient={
+            "name": "Synthetic Council",
+            "type": "local_authority",
+            "email": "prevent@synthetic-council.gov.uk",
+        },
     )
     with pytest.raises(InvalidFieldError, match=f"when assessment {first} was decided"):
         advance(db, case_id, Move.REFER, on=TODAY - timedelta(days=21))
@@ -880,7 +884,13 @@ def test_a_new_decision_on_the_same_question_replaces_the_standing_one(db: Db) -
     case_id = open_case(db)
     first = assess_case(db, case_id)
     other_recipient = assess_case(
-        db, case_id, recipient={"name": "Synthetic Council", "type": "local_authority"}
+        db,
+        case_id,
+        recipient={
+            "name": "Synthetic Council",
+            "type": "local_authority",
+            "email": "prevent@synthetic-council.gov.uk",
+        },
     )
     second = assess_case(
         db, case_id, decision=LeadDecision.DEPART, reason="Synthetic: already shared by phone"

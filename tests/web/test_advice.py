@@ -39,15 +39,17 @@ def test_the_queue_holds_current_decisions_awaiting_advice_newest_first_without_
     older = awaiting(db, case_a)
     newer = awaiting(db, case_b)
     # Another question on case A (another recipient), asked twice: the second answer replaces the first.
-    council = {"name": "Synthetic Council Prevent Team"}
+    council = {"name": "Synthetic Council Prevent Team", "email": "prevent@synthetic-council.gov.uk"}
     superseded = awaiting(db, case_a, recipient=council)
     awaiting(db, case_a, recipient=council)  # the newest of all, and current
     # Other questions on case B (other recipients): one sought no advice, one has its answer.
-    assess_case(db, case_b, recipient={"name": "Synthetic School"})
+    assess_case(
+        db, case_b, recipient={"name": "Synthetic School", "email": "safeguarding@synthetic-school.sch.uk"}
+    )
     assess_case(
         db,
         case_b,
-        recipient={"name": "Synthetic Charity"},
+        recipient={"name": "Synthetic Charity", "email": "help@synthetic-charity.org.uk"},
         ig_advice={"adviser_role": "dpo", "supports_sharing": True},
     )
 

@@ -41,7 +41,11 @@ class AssessmentInputProblemsError(ServiceError):
 
 # Built once: constructing the statement costs several times more than running it.
 _STANDING = (
-    select(AssessmentRow.id, AssessmentRow.input["recipient"]["name"].as_string())
+    select(
+        AssessmentRow.id,
+        AssessmentRow.input["recipient"]["name"].as_string(),
+        AssessmentRow.input["recipient"]["email"].as_string(),
+    )
     .where(
         AssessmentRow.case_id == bindparam("case_id"),
         AssessmentRow.purpose == bindparam("purpose"),
@@ -144,7 +148,11 @@ def _standing_answer(
     """The current decision on the same question (case, purpose, partner request and recipient), which
     a new one replaces. Reassessing (with the IG adviser's answer, say) asks the question again; were
     the earlier answer left standing, an earlier "share" could still be acted on after a later "do not
-    share". Reads ids and recipient names only, not the stored decisions."""
+    share". The recipient is the same if named in the same words or reached at the same mailbox: a
+    name is free text ("Northshire Police" for "Northshire Police Prevent Team"), and a mailbox is where
+    the information would actually go; matched on the name alone, an earlier "share" whose message was
+    still queued went out after the later "do not share". Reads ids, names and mailboxes only, not the
+    stored decisions."""
     if request_id is None:
         standing = uow.session.execute(
             _STANDING_WITHOUT_REQUEST, {"case_id": case_id, "purpose": assessment.purpose}
@@ -154,10 +162,18 @@ def _standing_answer(
             _STANDING_FOR_REQUEST,
             {"case_id": case_id, "purpose": assessment.purpose, "request_id": request_id},
         )
-    for row_id, recipient in standing:
-        if same_words(recipient or "", assessment.recipient.name):
+    mailbox = _mailbox(assessment.recipient.email)
+    for row_id, recipient, email in standing:
+        if same_words(recipient or "", assessment.recipient.name) or (
+            mailbox is not None and _mailbox(email) == mailbox
+        ):
             return int(row_id)
     return None
+
+
+def _mailbox(email: str | None) -> str | None:
+    """An address as compared for "the same recipient": mail systems treat it without regard to case."""
+    return email.strip().casefold() or None if email else None
 
 
 def partner_request_of_case(uow: UnitOfWork, case_id: int, request_id: int) -> PartnerRequestRow:
