@@ -33,7 +33,7 @@ BASE: dict[str, Any] = {
     "items": [
         {
             "id": "demographics",
-            "description": "Name and address",
+            "description": "Name and date of birth",
             "category": "identity",
             "relevant": True,
             "justification": "Needed to identify the person",

@@ -27,10 +27,17 @@ NOT_SECURE = "channel.coordinator@northshire-council.org.uk"
 
 IDENTITY = {
     "id": "identity",
-    "description": "Name, date of birth and address",
+    "description": "Name, date of birth and NHS number",
     "category": "identity",
     "relevant": True,
     "justification": "The police must know who the referral is about",
+}
+CONTACT = {
+    "id": "contact",
+    "description": "Home address",
+    "category": "contact",
+    "relevant": True,
+    "justification": "The police Prevent team must be able to find the person",
 }
 HEALTH = {
     "id": "mental-health",
@@ -115,7 +122,7 @@ def referral(
     **overrides: Any,
 ) -> Referral:
     case_id = open_case(db)
-    data = input_data(items=items or [IDENTITY, HEALTH, HOBBIES], **overrides)
+    data = input_data(items=items or [IDENTITY, CONTACT, HEALTH, HOBBIES], **overrides)
     assessment_id = assess(db, case_id, data)
     with db.uow() as uow:
         save_referral_answers(
@@ -181,7 +188,7 @@ def partner_request(
 
 
 CONTENTS = {
-    "identity": "Alex Testperson, born 17 May 1990, of 1 Synthetic Street, Demotown",
+    "identity": "Alex Testperson, born 17 May 1990, NHS number 999 000 0018",
     "mental-health": "Synthetic: seen monthly by the community mental health team",
 }
 

@@ -38,7 +38,9 @@ from prevent_ig.services.requests import clarification_received, mark_answered
 from tests.builders import input_data
 from tests.documents.builders import (
     ANSWERS,
+    CONTACT,
     CONTENTS,
+    HEALTH,
     HOBBIES,
     IDENTITY,
     OTHER_CONCERN,
@@ -130,6 +132,35 @@ def test_referral_leaves_out_what_the_assessment_did_not_release(db: Db) -> None
     assert "Not included: the referral assessment released no health information." in text
 
 
+def test_the_address_goes_on_the_form_only_with_a_released_contact_item(db: Db) -> None:
+    # Who the person is (identity) and where they can be found (contact) are separate items: a decision
+    # that released the first and withheld the second printed the home address all the same.
+    family = "Synthetic Parent, 07700 900123"
+    answers = {**ANSWERS, "family_or_carers": family}
+    withheld_contact = {**CONTACT, "relevant": False, "justification": ""}
+    withheld = referral(db, items=[IDENTITY, withheld_contact, HEALTH], answers=answers)
+    released = referral(db, items=[IDENTITY, CONTACT, HEALTH], answers=answers)
+    texts = {}
+    for made in (withheld, released):
+        with db.uow() as uow:
+            issued = issue_referral(
+                uow=uow, actor="lead.a", case_id=made.case_id, on=TODAY, renderer=RENDERER
+            )
+        texts[made] = " ".join(" ".join(pdf_pages(issued.content)).split())
+    with db.uow() as uow:
+        row = uow.session.get(AssessmentRow, withheld.assessment_id)
+        assert row is not None and [w["id"] for w in row.output["items_withheld"]] == ["contact"]
+
+    assert "Alex Testperson" in texts[withheld] and "17 May 1990" in texts[withheld]
+    assert "Synthetic Street" not in texts[withheld] and "Demotown" not in texts[withheld]
+    assert family not in texts[withheld]
+    assert "Address Not included: the referral assessment released no contact information." in texts[withheld]
+
+    assert "Address 1 Synthetic Street, Demotown" in texts[released]
+    assert family in texts[released]
+    assert "released no contact information" not in texts[released]
+
+
 def test_referral_without_consent_carries_the_documented_rationale(db: Db) -> None:
     rationale = "Synthetic: a serious risk to others outweighs the refusal."
     made = referral(db, consent={"status": "refused", "given_by": None}, grounds={"rationale": rationale})
@@ -169,7 +200,7 @@ def test_referral_is_registered_and_audited_with_ids_only(db: Db) -> None:
             made.case_id,
             made.assessment_id,
         )
-        assert row.template == "national-prevent-referral v1"
+        assert row.template == "national-prevent-referral v2"
         assert row.size == len(issued.content) and row.sha256 and len(row.sha256) == 64
         event = uow.session.scalars(select(AuditEventRow).order_by(AuditEventRow.seq.desc())).first()
         assert event is not None
@@ -271,7 +302,7 @@ def test_disclosure_pack_holds_a_cover_sheet_and_only_the_released_items(db: Db)
         "Art 6(1)(e)",
         "Handling instructions",
         "Ask us before passing any of it to another organisation.",
-        "Name, date of birth and address",  # released items, with their content
+        str(IDENTITY["description"]),  # released items, with their content
         CONTENTS["identity"],
         "Current mental health support",
         CONTENTS["mental-health"],

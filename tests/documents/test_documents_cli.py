@@ -81,12 +81,26 @@ def test_documents_commands_name_the_bad_field_and_exit_2(
     assert not list(tmp_path.glob("*.pdf"))
 
 
+def test_documents_form_says_which_kind_of_released_item_prints_each_question(
+    env: dict[str, str | None],
+) -> None:
+    # The lead reads here that withholding contact details keeps the address off the form.
+    result = runner.invoke(documents_app, ["form"], env=env)
+    assert result.exit_code == 0
+    lines = {line.split()[0]: line for line in result.stdout.splitlines() if line.startswith("  ")}
+    assert lines["address"].endswith(
+        "Address: from the records; printed only if the decision releases contact information"
+    )
+    assert lines["name"].endswith("printed only if the decision releases identity information")
+    assert lines["concern"].endswith("What prompted the concern: from the records (required)")
+
+
 def test_answers_form_note_and_caldicott_from_the_command_line(
     db: Db, env: dict[str, str | None], tmp_path: Path
 ) -> None:
     made = referral(db, answers={})
     form = json.loads(runner.invoke(documents_app, ["form", "--json"], env=env).stdout)
-    assert form["form"] == "national-prevent-referral" and form["version"] == "1"
+    assert form["form"] == "national-prevent-referral" and form["version"] == "2"
     answers = tmp_path / "answers.yaml"
     answers.write_text(
         "referrer_name: Synthetic Lead\nreferrer_email: lead@example-trust.nhs.uk\nsource_contact: bleep 9\n"

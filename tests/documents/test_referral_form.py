@@ -1,7 +1,9 @@
 """The referral form template and how it is filled: no database, no rendering."""
 
+import hashlib
 from dataclasses import replace
 from datetime import date
+from importlib import resources
 from typing import Any
 
 import pytest
@@ -9,6 +11,8 @@ from pydantic import ValidationError
 
 from prevent_ig.domain.documents.model import Document
 from prevent_ig.domain.documents.referral_form import (
+    CURRENT_VERSION,
+    FORM_FILES,
     AnswersError,
     ContactFacts,
     FormTemplate,
@@ -71,7 +75,7 @@ def fill(**changes: Any) -> Document:
 
 def test_the_form_is_data_with_the_known_sections_of_the_national_form() -> None:
     form = load_referral_form()
-    assert form.name == "national-prevent-referral v1"
+    assert form.name == "national-prevent-referral v2"
     titles = [s.title for s in form.sections]
     for expected in (
         "The individual",
@@ -175,3 +179,52 @@ def test_answers_are_checked_against_the_form() -> None:
     assert unknown.value.field == "answers.name"
     with pytest.raises(AnswersError, match="must be text"):
         check_answers(form, {"aliases": 3})
+
+
+def test_the_address_is_printed_only_when_a_contact_item_is_released() -> None:
+    # The address is contact detail: releasing who the person is (identity) does not release where
+    # they live. Version 1 tied it to identity, and printed it for a decision that withheld it.
+    identity_only = entries(fill(released_categories=frozenset({ItemCategory.IDENTITY})))
+    assert identity_only["Full name"] == ("Alex Testperson", None)
+    assert identity_only["Address"] == (
+        None,
+        "Not included: the referral assessment released no contact information.",
+    )
+    with_contact = entries(fill(released_categories=frozenset({ItemCategory.IDENTITY, ItemCategory.CONTACT})))
+    assert with_contact["Address"] == ("1 Synthetic Street, Demotown", None)
+
+
+def test_every_version_of_the_form_is_kept_and_version_1_is_as_it_was_issued() -> None:
+    # The register names the version each referral was built from; that version's questions must still
+    # be there, unchanged, to build it again. A changed form is a new file, never an edit of an old one.
+    assert max(FORM_FILES, key=int) == CURRENT_VERSION
+    for version in FORM_FILES:
+        assert load_referral_form(version).name == f"national-prevent-referral v{version}"
+    old = resources.files("prevent_ig.domain.documents").joinpath(FORM_FILES["1"]).read_bytes()
+    assert hashlib.sha256(old).hexdigest() == (
+        "4c122d7f20c69a989bf774a9010273ebd88d8dcb588385d3506781bc4c6da54a"
+    )
+    v1 = {f.id: f for f in load_referral_form("1").fields()}
+    assert v1["address"].categories == {ItemCategory.IDENTITY}  # what version 1 forms printed
+    v1_form = fill_referral_form(
+        load_referral_form("1"), FACTS, reference="PIG-REF-000001", issued_on=date(2026, 11, 26)
+    )
+    assert v1_form.template == "national-prevent-referral v1"
+    assert entries(v1_form)["Address"] == ("1 Synthetic Street, Demotown", None)
+
+
+def test_version_2_changes_only_the_address_so_answers_kept_for_version_1_still_fill_it() -> None:
+    v1, v2 = load_referral_form("1"), load_referral_form("2")
+    assert v1.answerable_ids() == v2.answerable_ids()
+    v1_fields = {f.id: f for f in v1.fields()}
+    changed = [f.id for f in v2.fields() if f != v1_fields.get(f.id)]
+    assert changed == ["address"]
+    assert {f.id: f.categories for f in v2.fields() if ItemCategory.CONTACT in f.categories} == {
+        "address": {ItemCategory.CONTACT},
+        "family_or_carers": {ItemCategory.CONTACT},
+    }
+
+
+def test_an_unknown_form_version_is_refused_naming_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="version '9' is not known; the versions are 1, 2"):
+        load_referral_form("9")

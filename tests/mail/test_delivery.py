@@ -128,7 +128,7 @@ def test_a_referral_goes_from_the_case_to_the_smtp_server(db: Db, smtp: SmtpServ
         disclosure = uow.session.get(DisclosureRow, queued.disclosure_id)
         assert disclosure is not None and disclosure.method == "secure_email"
         assert disclosure.recipient_email == POLICE and disclosure.marking == "OFFICIAL-SENSITIVE"
-        assert [i["id"] for i in disclosure.items] == ["identity", "mental-health"]
+        assert [i["id"] for i in disclosure.items] == ["identity", "contact", "mental-health"]
     assert smtp.handler.received == []  # nothing leaves until the worker runs
 
     assert [d.result for d in deliver(db, smtp)] == [Result.SENT]

@@ -2,9 +2,13 @@
 
 from sqlalchemy import func, select
 
+from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.records.tables import CaseRow, PartnerRequestRow
+from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.services.advice import awaiting_advice
 from prevent_ig.services.demo import PATHS, load_demo_data
+from prevent_ig.services.documents import issue_referral, save_referral_answers
+from tests.documents.builders import ANSWERS, pdf_pages
 from tests.fixtures_db import TODAY, Db
 
 
@@ -56,3 +60,22 @@ def test_the_demo_starts_information_gathering_from_the_panels_recorded_request(
         )
     assert gathered and all(asked_by.get(row.information_request_id) == row.id for row in gathered)
     assert [row.next_due_on for row in gathered if row.stage == "information_gathering"] == [None]
+
+
+def test_the_demos_referral_form_carries_the_address_its_decision_released(db: Db) -> None:
+    # The address is printed only when the decision releases a contact item; the demo's decisions to
+    # refer release one (the police need to find the person), so its referral form shows the address.
+    loaded = load_demo_data(uow_factory=db.uow, config=db.config, today=TODAY)
+    case_id = next(
+        case_id for case_id, (_, moves, _) in zip(loaded.case_ids, PATHS, strict=True) if Move.REFER in moves
+    )
+    with db.uow() as uow:
+        save_referral_answers(uow=uow, actor="demo.lead", case_id=case_id, answers=ANSWERS)
+    with db.uow() as uow:
+        case = uow.session.get(CaseRow, case_id)
+        assert case is not None
+        address = case.subject.address
+        issued = issue_referral(uow=uow, actor="demo.lead", case_id=case_id, on=TODAY, renderer=PdfRenderer())
+    text = " ".join(" ".join(pdf_pages(issued.content)).split())
+    assert f"Address {address}" in text
+    assert "released no contact information" not in text

@@ -60,7 +60,10 @@ def test_the_queue_holds_current_decisions_awaiting_advice_newest_first_without_
     assert shown == [superseded + 1, newer, older]
     assert "Alex" not in page.text and "Testperson" not in page.text and "Samplename" not in page.text
     assert "Synthetic Street" not in page.text
-    assert f"Assessment {older} (case {case_a}, prevent referral): may we share Name and address" in page.text
+    assert (
+        f"Assessment {older} (case {case_a}, prevent referral): may we share Name and date of birth"
+        in page.text
+    )
     read = events(db)[-4:]  # what reading the queue recorded: the queue, then each decision shown
     assert read == [
         ("governance:advice:list", None, None),

@@ -199,7 +199,8 @@ def test_a_tampered_draft_cannot_slip_past_the_contract(as_role) -> None:  # typ
     text = " ".join(unescape(page.text).split())  # refused in the lead's words, on the answer's row
     assert (
         '<a href="#answer-items"> What information might be shared? Item 1: Input should be “Identity (name,'
-        " date of birth, NHS number)”, “Contact details”,"
+        " date of birth, NHS number, gender, nationality, language, school or workplace)”, “Contact details"
+        " (home address, telephone, email, family or carers)”,"
     ) in text
     assert "items.0.category" not in text and "'identity'" not in text
 

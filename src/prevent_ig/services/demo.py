@@ -257,14 +257,23 @@ def _referral_input(age: int, *, share: bool) -> dict[str, Any]:
             "legal_requirement_detail": None,
             "rationale": "Synthetic demo rationale.",
         },
+        # The address is contact detail, released as its own item: the referral form prints it only
+        # when a contact item is released (referral_form_vN.yaml), and the police need it to find them.
         "items": [
             {
                 "id": "identity",
-                "description": "Name, date of birth and address",
+                "description": "Name, date of birth and NHS number",
                 "category": "identity",
                 "relevant": True,
                 "justification": "Police need to identify the person",
-            }
+            },
+            {
+                "id": "contact",
+                "description": "Home address",
+                "category": "contact",
+                "relevant": True,
+                "justification": "Police need to find the person to arrange Prevent support",
+            },
         ],
         "ig_advice": None,
     }

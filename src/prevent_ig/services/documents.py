@@ -493,7 +493,7 @@ class LeftOut:
 def left_out_of_referral(*, uow: UnitOfWork, actor: str, case_id: int) -> list[LeftOut]:
     """What the case's current decision to refer withheld; empty when no decision authorises one.
 
-    The form leaves out the questions tied to a withheld category (``referral_form.yaml``), but the
+    The form leaves out the questions tied to a withheld category (``referral_form_vN.yaml``), but the
     concern and the lead's free-text answers go as written, and no rule can read them for what they
     say. So the referral page names what was withheld, for the lead to read them for it before the
     form goes (Caldicott principle 3, guidance §5: no more than the decision released)."""

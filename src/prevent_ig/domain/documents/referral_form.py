@@ -1,9 +1,13 @@
 """The national Prevent referral form: a versioned template (data) filled from a case (facts).
 
-The form's questions live in ``referral_form.yaml`` because the Home Office changes the form between
+The form's questions live in ``referral_form_vN.yaml`` because the Home Office changes the form between
 versions; code only knows how to find a value for a source name. Each field may be tied to item
 categories, so the form carries only what the referral assessment released: if the assessment
 released no health item, the vulnerabilities question stays empty whatever the lead typed.
+
+Every version is kept beside the others, never edited once forms have been issued from it: the
+document register records the version each referral was built from (``national-prevent-referral
+v1``), and that version's file is what reproduces it. New referrals use the current version.
 """
 
 import re
@@ -21,7 +25,8 @@ from prevent_ig.domain.documents.model import Document, DocumentKind, Entry, Sec
 from prevent_ig.domain.law.vocabulary import ItemCategory
 from prevent_ig.domain.records.stored_text import text_problem
 
-FORM_FILE = "referral_form.yaml"
+FORM_FILES = {"1": "referral_form_v1.yaml", "2": "referral_form_v2.yaml"}
+CURRENT_VERSION = "2"
 ANSWER = "answer"
 FIXED_SOURCES = frozenset(
     {
@@ -112,10 +117,18 @@ class FormTemplate(_Closed):
 
 
 @cache
-def load_referral_form() -> FormTemplate:
-    """The current form, parsed and checked once; a malformed template fails loudly at first use."""
-    text = resources.files(__package__).joinpath(FORM_FILE).read_text(encoding="utf-8")
-    return FormTemplate.model_validate(yaml.safe_load(text))
+def load_referral_form(version: str = CURRENT_VERSION) -> FormTemplate:
+    """A version of the form (the current one unless asked), parsed and checked once; a malformed
+    template fails loudly at first use. Older versions stay loadable so that a referral the register
+    says was built from one can be built again from the same questions."""
+    if version not in FORM_FILES:
+        known = ", ".join(sorted(FORM_FILES, key=int))
+        raise ValueError(f"referral form version {version!r} is not known; the versions are {known}")
+    text = resources.files(__package__).joinpath(FORM_FILES[version]).read_text(encoding="utf-8")
+    form = FormTemplate.model_validate(yaml.safe_load(text))
+    if form.version != version:
+        raise ValueError(f"{FORM_FILES[version]} says it is version {form.version}, not {version}")
+    return form
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

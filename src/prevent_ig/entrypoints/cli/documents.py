@@ -158,6 +158,10 @@ def form_command(as_json: JsonOption = False) -> None:
         for field in section.fields:
             how = "answer" if field.answerable else "from the records"
             extra = " (required)" if field.required else ""
+            if field.categories:
+                # So the lead sees which kind of item must be released for the question to be printed.
+                kinds = " or ".join(sorted(c.value.replace("_", " ") for c in field.categories))
+                extra += f"; printed only if the decision releases {kinds} information"
             typer.echo(f"  {field.id:<24} {field.label}: {how}{extra}")
 
 

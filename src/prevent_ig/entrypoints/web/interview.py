@@ -111,9 +111,13 @@ ADVISER: Options = [
     ("caldicott_guardian", "Caldicott guardian", None),
     ("ig_team", "Information governance team", None),
 ]
+# The lead chooses a kind for each item by these words, and the referral form prints a question only
+# when an item of its kind was released (referral_form_vN.yaml): the identity and contact labels name
+# what the current form ties to each, so withholding "contact details" is seen to keep the address off.
 CATEGORY_LABELS = {
-    ItemCategory.IDENTITY: "Identity (name, date of birth, NHS number)",
-    ItemCategory.CONTACT: "Contact details",
+    ItemCategory.IDENTITY: "Identity (name, date of birth, NHS number, gender, nationality, language, "
+    "school or workplace)",
+    ItemCategory.CONTACT: "Contact details (home address, telephone, email, family or carers)",
     ItemCategory.HEALTH: "Health (physical or mental)",
     ItemCategory.RACIAL_ETHNIC_ORIGIN: "Racial or ethnic origin",
     ItemCategory.POLITICAL_OPINIONS: "Political opinions",
