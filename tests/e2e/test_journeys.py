@@ -401,6 +401,7 @@ def test_a_disclosure_whose_email_failed_for_good_is_shown_not_delivered(
         transport=RefusingServer(),
         policy=RetryPolicy(),
         worker="e2e",
+        config=live_app.records.engine_config,
     )
     # (Messages earlier journeys queued in this module's app fail too; none of them is looked at again.)
     assert (queued.outbox_id, Result.FAILED) in [(d.outbox_id, d.result) for d in failed]

@@ -4,6 +4,7 @@ as a 550 would, the other accepts everything. The worker's own tests use the rea
 
 from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.errors import PermanentDeliveryError
+from prevent_ig.domain.config import EngineConfig
 from prevent_ig.services.delivery import Result, RetryPolicy, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.outbox import QueuedMessage, send_disclosure
@@ -37,7 +38,17 @@ def queue_pack(db: Db, assessment_id: int) -> QueuedMessage:
         )
 
 
-def run_worker(db: Db, server: RefusingServer | AcceptingServer) -> list[Result]:
-    """Deliver what is due through ``server``, by the records' clock."""
-    done = deliver_due(new_uow=db.uow, transport=server, policy=RetryPolicy(), worker="w", clock=db.clock)
+def run_worker(
+    db: Db, server: RefusingServer | AcceptingServer, config: EngineConfig | None = None
+) -> list[Result]:
+    """Deliver what is due through ``server``, by the records' clock, configured as ``config`` (the
+    db's unless given)."""
+    done = deliver_due(
+        new_uow=db.uow,
+        transport=server,
+        policy=RetryPolicy(),
+        worker="w",
+        config=config or db.config,
+        clock=db.clock,
+    )
     return [d.result for d in done]

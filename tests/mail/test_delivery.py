@@ -28,7 +28,7 @@ from prevent_ig.adapters.records.tables import (
     PartnerRequestRow,
 )
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.config import AccreditedDomain
+from prevent_ig.domain.config import AccreditedDomain, EngineConfig
 from prevent_ig.domain.documents.messages import ASCII_ADDRESSES_ONLY
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services import audit as audit_service
@@ -92,12 +92,20 @@ def queue_referral(db: Db) -> QueuedMessage:
         )
 
 
-def deliver(db: Db, smtp: SmtpServer, clock: Clock | None = None, **settings: object) -> list[Delivery]:
+def deliver(
+    db: Db,
+    smtp: SmtpServer,
+    clock: Clock | None = None,
+    *,
+    config: EngineConfig | None = None,
+    **settings: object,
+) -> list[Delivery]:
     return deliver_due(
         new_uow=db.uow,
         transport=SmtpTransport(smtp.settings(**settings)),
         policy=POLICY,
         worker="test-worker",
+        config=config or db.config,
         clock=clock or Clock(),
     )
 
@@ -229,7 +237,8 @@ def test_a_recipient_in_an_internationalised_domain_goes_in_the_xn_form_the_refu
 ) -> None:
     """The xn-- form was refused as outside ASCII, because the normalised address spells the domain in
     Unicode again. It is what is stored and what the SMTP envelope and headers carry; the domain, in the
-    accredited-domain register under its Unicode spelling, is still judged secure, on a retry too."""
+    accredited-domain register under its Unicode spelling, is still judged secure, on a retry and by
+    the worker before each attempt too."""
     accredited = replace(
         db.config, accredited_domains=(AccreditedDomain(domain="Türst.Example.NHS.uk", expires=TODAY),)
     )
@@ -259,11 +268,11 @@ def test_a_recipient_in_an_internationalised_domain_goes_in_the_xn_form_the_refu
     assert row.envelope_to == XN_RECIPIENT
 
     smtp.handler.refuse[XN_RECIPIENT] = "550 5.2.2 Synthetic: mailbox full"
-    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    assert [d.result for d in deliver(db, smtp, config=accredited)] == [Result.FAILED]
     del smtp.handler.refuse[XN_RECIPIENT]
     with db.uow() as uow:  # judged secure again from the stored address: it may go as it is
         requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=accredited)
-    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    assert [d.result for d in deliver(db, smtp, config=accredited)] == [Result.SENT]  # and by the worker
     [received] = smtp.handler.received
     assert received.rcpt_tos == [XN_RECIPIENT] and received.message["To"] == XN_RECIPIENT
     assert received.message["Message-ID"] == queued.message_id
@@ -413,6 +422,7 @@ def test_the_worker_loop_waits_out_a_database_outage_and_stops_when_asked(db: Db
             "poll_seconds": 0.01,
             "stop": stop,
             "worker": "loop",
+            "config": db.config,
             "clock": Clock(),
         },
     )
@@ -452,6 +462,7 @@ def test_a_sent_message_is_recorded_once_the_database_lets_go_and_is_not_sent_ag
             transport=LockAfterSending(smtp.settings()),
             policy=POLICY,
             worker="patient",
+            config=db.config,
             clock=Clock(),
         )
     finally:
@@ -601,7 +612,7 @@ def test_whether_an_address_is_secure_is_judged_the_day_the_message_is_queued(
             from_address=FROM_ADDRESS,
             config=lapsed,
         )
-    assert [d.result for d in deliver(db, smtp)] == [Result.SENT]
+    assert [d.result for d in deliver(db, smtp, config=lapsed)] == [Result.SENT]
     [row] = outbox_rows(db)
     assert row.message_id == queued.message_id and "[secure]" in row.subject
 
@@ -631,7 +642,9 @@ def test_credentials_changed_under_a_running_transport_are_a_temporary_settings_
     settings = smtp.settings()
     transport = SmtpTransport(settings)
     settings.password = SecretStr("synthetic-£-password")
-    done = deliver_due(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=Clock())
+    done = deliver_due(
+        new_uow=db.uow, transport=transport, policy=POLICY, worker="w", config=db.config, clock=Clock()
+    )
     assert [d.result for d in done] == [Result.DEFERRED]
     [row] = outbox_rows(db)
     assert row.status == "queued" and row.last_error is not None
@@ -706,7 +719,9 @@ def test_an_unforeseen_transport_error_is_retried_then_failed_and_never_stops_th
     clock = Clock()
     results = []
     for _ in range(POLICY.max_attempts):
-        done = deliver_due(new_uow=db.uow, transport=Unforeseen(), policy=POLICY, worker="w", clock=clock)
+        done = deliver_due(
+            new_uow=db.uow, transport=Unforeseen(), policy=POLICY, worker="w", config=db.config, clock=clock
+        )
         results += [d.result for d in done]
         clock.moment += POLICY.cap
     assert results == [Result.DEFERRED] * (POLICY.max_attempts - 1) + [Result.FAILED]
@@ -738,13 +753,22 @@ def test_a_message_whose_last_attempt_was_cut_off_is_failed_not_sent_again(db: D
     clock = Clock()
     for _ in range(POLICY.max_attempts):
         with pytest.raises(WorkerKilled):
-            deliver_next(new_uow=db.uow, transport=KilledMidSend(), policy=POLICY, worker="w", clock=clock)
+            deliver_next(
+                new_uow=db.uow,
+                transport=KilledMidSend(),
+                policy=POLICY,
+                worker="w",
+                config=db.config,
+                clock=clock,
+            )
         clock.moment += POLICY.lease + timedelta(seconds=1)
     [row] = outbox_rows(db)
     assert (row.status, row.attempts) == ("sending", POLICY.max_attempts)
 
     transport = SmtpTransport(smtp.settings())
-    delivery = deliver_next(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=clock)
+    delivery = deliver_next(
+        new_uow=db.uow, transport=transport, policy=POLICY, worker="w", config=db.config, clock=clock
+    )
     assert delivery == Delivery(
         outbox_id=queued.outbox_id, result=Result.FAILED, attempts=POLICY.max_attempts
     )
@@ -759,7 +783,10 @@ def test_a_message_whose_last_attempt_was_cut_off_is_failed_not_sent_again(db: D
         assert uow.session.scalars(
             select(NotificationRow.case_id).where(NotificationRow.message.startswith("Secure email"))
         ).all() == [row.case_id]
-    assert deliver_next(new_uow=db.uow, transport=transport, policy=POLICY, worker="w", clock=clock) is None
+    again = deliver_next(
+        new_uow=db.uow, transport=transport, policy=POLICY, worker="w", config=db.config, clock=clock
+    )
+    assert again is None
 
 
 def test_a_retry_after_the_recipients_accreditation_lapsed_is_refused(db: Db, smtp: SmtpServer) -> None:
@@ -781,12 +808,13 @@ def test_a_retry_after_the_recipients_accreditation_lapsed_is_refused(db: Db, sm
             config=until_today,
         )
     smtp.handler.refuse[NOT_SECURE] = "550 5.2.2 Synthetic: mailbox full"
-    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    assert [d.result for d in deliver(db, smtp, config=until_today)] == [Result.FAILED]
     [row] = outbox_rows(db)
-    assert "[secure]" not in row.subject
+    assert "[secure]" not in row.subject and row.last_error is not None
+    assert row.last_error.startswith("recipient refused")  # refused by its server, not withheld
     with db.uow() as uow:  # the same day: still accredited, so it may go as it is
         requeue_message(uow=uow, actor="lead.a", outbox_id=queued.outbox_id, config=until_today)
-    assert [d.result for d in deliver(db, smtp)] == [Result.FAILED]
+    assert [d.result for d in deliver(db, smtp, config=until_today)] == [Result.FAILED]
     db.clock.move_to(TODAY + timedelta(days=7))
     del smtp.handler.refuse[NOT_SECURE]
     with db.uow() as uow, pytest.raises(RefusedError, match=r"no longer accredited as secure.*\[secure\]"):

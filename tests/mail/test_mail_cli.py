@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from prevent_ig.adapters.mail.sink import DemoMailSink, SinkError, list_sink_messages, read_sink_message
 from prevent_ig.adapters.mail.worker_lock import WorkerLockError, single_worker
 from prevent_ig.entrypoints.cli.documents import mail_app
-from prevent_ig.services.registers import NewDomain, add_domain
+from prevent_ig.services.registers import NewDomain, add_domain, remove_domain
 from tests.documents.builders import POLICE, pdf_pages, referral
 from tests.fixtures_db import Db
 from tests.mail.smtp_server import SmtpServer
@@ -68,6 +68,42 @@ def test_the_command_line_reads_the_accredited_domain_register_as_the_web_does(
     [received] = smtp.handler.received
     assert received.rcpt_tos == [address]
     assert "[secure]" not in received.message["Subject"]
+
+
+def test_the_worker_withholds_an_untagged_message_whose_domain_left_the_register_and_resend_sends_it(
+    db: Db, smtp: SmtpServer, env: dict[str, str | None]
+) -> None:
+    # Queued without [secure] while the register held the domain; the domain was removed before the
+    # worker ran. `mail worker` must read the register as `mail retry` does, and not send it unchanged.
+    address = "prevent@register-only.example.org.uk"
+    made = referral(db, recipient={"email": address})
+    with db.uow() as uow:
+        domain_id = add_domain(
+            uow=uow,
+            actor="ig.officer",
+            domain=NewDomain(
+                domain="register-only.example.org.uk", organisation="Synthetic", expires_on=date(2027, 3, 31)
+            ),
+            on=db.clock.moment.date(),
+        )
+    queued = runner.invoke(mail_app, ["send-referral", str(made.case_id), "--to", address], env=env)
+    assert queued.exit_code == 0, queued.output
+    assert "subject: OFFICIAL-SENSITIVE" in queued.stdout and "[secure]" not in queued.stdout
+    with db.uow() as uow:
+        remove_domain(uow=uow, actor="ig.officer", domain_id=domain_id)
+
+    worked = runner.invoke(mail_app, ["worker", "--once"], env=env)
+
+    assert worked.exit_code == 0, worked.output
+    assert "0 sent, 0 deferred, 1 failed" in worked.stdout and smtp.handler.received == []
+    status = runner.invoke(mail_app, ["status"], env=env).stdout
+    assert "FAILED       1" in status and "withheld: its recipient's domain is no longer accredited" in status
+    assert "(prevent-ig mail resend 1, or 'Send as a new message' on the Secure email page)" in status
+    resent = runner.invoke(mail_app, ["resend", "1"], env=env)
+    assert resent.exit_code == 0, resent.output
+    assert "1 sent" in runner.invoke(mail_app, ["worker", "--once"], env=env).stdout
+    [received] = smtp.handler.received
+    assert received.rcpt_tos == [address] and received.message["Subject"].endswith("[secure]")
 
 
 def test_mail_commands_refuse_bad_input_with_exit_2(db: Db, env: dict[str, str | None]) -> None:

@@ -65,14 +65,18 @@ def test_a_later_do_not_share_to_the_same_mailbox_stops_the_queued_referral(db: 
             config=db.config,
         )
     relay = DownThenUp()
-    deliver_due(new_uow=db.uow, transport=relay, policy=RetryPolicy(), worker="w", clock=db.clock)
+    deliver_due(
+        new_uow=db.uow, transport=relay, policy=RetryPolicy(), worker="w", config=db.config, clock=db.clock
+    )
 
     later = assess(db, shared.case_id, reassessed("Northshire Police", POLICE.upper()))
 
     with db.uow() as uow:
         assert superseded_by(uow, shared.assessment_id) == later
     db.clock.move_to(TODAY + timedelta(days=1))
-    done = deliver_due(new_uow=db.uow, transport=relay, policy=RetryPolicy(), worker="w", clock=db.clock)
+    done = deliver_due(
+        new_uow=db.uow, transport=relay, policy=RetryPolicy(), worker="w", config=db.config, clock=db.clock
+    )
     assert [d.result for d in done] == [Result.FAILED] and relay.sent == []
 
 

@@ -80,8 +80,14 @@ def move_both_clocks(db: Db, clock: Clock, day: date) -> None:
 
 
 def deliver(db: Db, smtp: SmtpServer, clock: Clock) -> list[Delivery]:
+    """The worker, configured as the retries and resends here are (the recipient accredited until today)."""
     return deliver_due(
-        new_uow=db.uow, transport=SmtpTransport(smtp.settings()), policy=POLICY, worker="w", clock=clock
+        new_uow=db.uow,
+        transport=SmtpTransport(smtp.settings()),
+        policy=POLICY,
+        worker="w",
+        config=accredited_until_today(db),
+        clock=clock,
     )
 
 

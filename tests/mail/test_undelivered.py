@@ -85,6 +85,7 @@ def deliver(db: Db, smtp: SmtpServer, clock: Clock) -> list[Delivery]:
         transport=SmtpTransport(smtp.settings()),
         policy=POLICY,
         worker="test-worker",
+        config=db.config,
         clock=clock,
     )
 

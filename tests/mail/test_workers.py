@@ -169,6 +169,7 @@ def test_skip_locked_a_claimed_message_is_passed_over_by_another_worker(db: Db) 
             transport=Recording(),
             policy=RetryPolicy(),
             worker="w2",
+            config=db.config,
             clock=lambda: datetime(2026, 11, 26, 10, 0, tzinfo=UTC),
         )
     assert delivery is not None and delivery.outbox_id != locked_id

@@ -41,7 +41,7 @@ def failed_untagged_referral(db: Db) -> int:
             from_address=SENDER,
             config=accredited,
         )
-    assert run_worker(db, RefusingServer()) == [Result.FAILED]
+    assert run_worker(db, RefusingServer(), accredited) == [Result.FAILED]  # refused, not withheld
     db.clock.move_to(TODAY + timedelta(days=7))
     return queued.outbox_id
 

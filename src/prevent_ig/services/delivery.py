@@ -10,6 +10,11 @@ failures are retried with exponential backoff, and only a permanent refusal or t
 marks a message failed, for a person to look at. A message failed for good delivered nothing, so the
 same transaction marks its disclosure undelivered and opens again the partner request it answered
 (``services.request_answers``).
+
+Before each attempt the worker asks what ``mail retry`` asks, on the day of the attempt: whether the
+message's decision still authorises it, and whether a message queued without [secure] may still go
+without it (the recipient's domain still accredited, by the configuration and the register). If not,
+it is withheld: failed for good, unsent, with the reason and the way out.
 """
 
 import logging
@@ -20,7 +25,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
@@ -31,15 +36,19 @@ from prevent_ig.adapters.records.availability import described, is_database_unav
 from prevent_ig.adapters.records.tables import NotificationRow, OutboxMessageRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.access import Role
+from prevent_ig.domain.calendar.england_date import date_in_england
+from prevent_ig.domain.config import EngineConfig
 from prevent_ig.services.errors import NotFoundError
-from prevent_ig.services.outbox import Status, naive_utc, why_not_sendable
+from prevent_ig.services.outbox import Status, naive_utc, why_not_sendable, why_not_untagged
+from prevent_ig.services.registers import with_registered_domains
 from prevent_ig.services.request_answers import settle_undelivered
 
 log = logging.getLogger(__name__)
 
 WORKER_ACTOR = "mail-worker"
 WITHHELD = "withheld"
-"""How a message's error starts when the worker refused to send it (services/authority.py)."""
+"""How a message's error starts when the worker refused to send it: its decision no longer authorises
+it (services/authority.py), or it may no longer go without [secure] (outbox.why_not_untagged)."""
 
 
 class Transport(Protocol):
@@ -102,9 +111,12 @@ def deliver_next(
     transport: Transport,
     policy: RetryPolicy,
     worker: str,
+    config: EngineConfig,
     clock: Clock = utc_now,
 ) -> Delivery | None:
-    """Claim, send and settle one due message; None when nothing is due."""
+    """Claim, send and settle one due message; None when nothing is due. ``config`` is the engine
+    configuration (the file's): the register's accredited domains are added to it on each attempt, so a
+    domain removed or lapsed while the worker runs counts from the next attempt."""
     claim = _claim(new_uow, policy=policy, worker=worker, now=clock())
     if claim is None:
         return None
@@ -112,7 +124,8 @@ def deliver_next(
         cut_off = f"attempt {claim.attempts} was cut off (its worker stopped before it finished)"
         return _settle_failure(new_uow, claim, error=cut_off, permanent=False, policy=policy, now=clock())
     log.info("message %s: attempt %s by %s", claim.outbox_id, claim.attempts, worker)
-    if (withheld := _withheld_because(new_uow, claim.outbox_id)) is not None:
+    withheld = _withheld_because(new_uow, claim.outbox_id, config=config, on=date_in_england(clock()))
+    if withheld is not None:
         return _settle_withheld(new_uow, claim, reason=withheld, now=clock())
     try:
         transport.deliver(envelope_from=claim.envelope_from, envelope_to=claim.envelope_to, raw=claim.raw)
@@ -165,6 +178,7 @@ def deliver_due(
     transport: Transport,
     policy: RetryPolicy,
     worker: str,
+    config: EngineConfig,
     clock: Clock = utc_now,
     stop: threading.Event | None = None,
 ) -> list[Delivery]:
@@ -173,7 +187,7 @@ def deliver_due(
     tried: set[int] = set()
     while stop is None or not stop.is_set():
         delivery = deliver_next(
-            new_uow=new_uow, transport=transport, policy=policy, worker=worker, clock=clock
+            new_uow=new_uow, transport=transport, policy=policy, worker=worker, config=config, clock=clock
         )
         if delivery is None or delivery.outbox_id in tried:
             break
@@ -189,6 +203,7 @@ def run_worker(
     policy: RetryPolicy,
     poll_seconds: float,
     stop: threading.Event,
+    config: EngineConfig,
     worker: str | None = None,
     clock: Clock = utc_now,
 ) -> None:
@@ -201,7 +216,13 @@ def run_worker(
     while not stop.is_set():
         try:
             delivered = deliver_due(
-                new_uow=new_uow, transport=transport, policy=policy, worker=name, clock=clock, stop=stop
+                new_uow=new_uow,
+                transport=transport,
+                policy=policy,
+                worker=name,
+                config=config,
+                clock=clock,
+                stop=stop,
             )
         except Exception as error:
             if not is_database_unavailable(error):
@@ -379,18 +400,25 @@ def _kind(error: str) -> str:
     return error.split(":", 1)[0]
 
 
-def _withheld_because(new_uow: Callable[[], UnitOfWork], outbox_id: int) -> str | None:
+def _withheld_because(
+    new_uow: Callable[[], UnitOfWork], outbox_id: int, *, config: EngineConfig, on: date
+) -> str | None:
     """Asked after the claim and before the send, so a message that lost its authority while it waited
-    (a newer decision, consent withdrawn) never leaves, whoever claims it."""
+    (a newer decision, consent withdrawn), or that was queued without [secure] to a domain no longer
+    accredited on ``on``, never leaves, whoever claims it. The same questions as ``mail retry``
+    (outbox.requeue_message), with the register read as it stands now."""
     with new_uow().reading() as uow:
-        return why_not_sendable(uow, _locked(uow, outbox_id, lock=False))
+        row = _locked(uow, outbox_id, lock=False)
+        if (unauthorised := why_not_sendable(uow, row)) is not None:
+            return unauthorised
+        return why_not_untagged(row, config=with_registered_domains(uow, config), on=on)
 
 
 def _settle_withheld(
     new_uow: Callable[[], UnitOfWork], claim: _Claim, *, reason: str, now: datetime
 ) -> Delivery:
-    """Fail the message for good, with the reason, and tell the leads: it is not theirs to retry until a
-    new decision allows it (requeue_message asks the same question)."""
+    """Fail the message for good, with the reason, and tell the leads: it is not theirs to retry while
+    the reason holds (requeue_message asks the same questions); the reason names what may be done."""
     with new_uow() as uow:
         row = _locked(uow, claim.outbox_id)
         if row.claim_token != claim.token:  # our lease ran out and another worker owns it now
@@ -410,5 +438,5 @@ def _settle_withheld(
         undone = _undo_what_it_carried(uow, row)
         _tell_leads(uow, row, f"was not sent: {reason}.{undone}", now)
         uow.commit()
-        log.warning("message %s withheld: its decision no longer allows it", row.id)
+        log.warning("message %s withheld: it may no longer go as queued", row.id)
         return Delivery(outbox_id=row.id, result=Result.FAILED, attempts=row.attempts)

@@ -343,17 +343,8 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
     row = _failed_message(uow, outbox_id, action="tried again")
     if (withheld := why_not_sendable(uow, row)) is not None:
         raise RefusedError(f"message {outbox_id} cannot be sent again: {withheld}")
-    accredited = config.accredited_on(uow.today())
-    if (
-        SECURE_TAG not in row.subject
-        and not check_email(row.envelope_to, accredited_domains=accredited).secure
-    ):
-        raise RefusedError(
-            f"message {outbox_id} cannot be sent again unchanged: its recipient's domain is no longer "
-            f"accredited as secure, and the message was queued without {SECURE_TAG}; send it as a new "
-            f"message instead, tagged as today requires ({RESEND_COMMAND.format(id=outbox_id)}, or "
-            f"'{RESEND_BUTTON}' on the Secure email page)"
-        )
+    if (untagged := why_not_untagged(row, config=config, on=uow.today())) is not None:
+        raise RefusedError(f"message {outbox_id} cannot be sent again unchanged: {untagged}")
     row.status = Status.QUEUED.value
     row.attempts = 0
     row.failed_at = None
@@ -374,6 +365,25 @@ def requeue_message(*, uow: UnitOfWork, actor: str, outbox_id: int, config: Engi
 RESEND_COMMAND = "prevent-ig mail resend {id}"
 RESEND_BUTTON = "Send as a new message"
 """Where the lead sends a failed message again as a new one: named in every refusal that needs it."""
+
+
+def why_not_untagged(row: OutboxMessageRow, *, config: EngineConfig, on: date) -> str | None:
+    """Why the message may not leave unchanged on ``on`` for want of [secure], or ``None``.
+
+    The tag was judged on the day the message was queued, and its bytes cannot change after. Left out
+    because the recipient's domain was accredited then, it must not be missing on a day the domain is
+    not (the accreditation lapsed, or the domain was taken off the register): NHSmail would send the
+    message unencrypted. Asked by a retry and by the worker before every attempt, so neither can send
+    what the other refuses. ``config`` carries the register's domains (``with_registered_domains``)."""
+    if SECURE_TAG in row.subject:
+        return None
+    if check_email(row.envelope_to, accredited_domains=config.accredited_on(on)).secure:
+        return None
+    return (
+        f"its recipient's domain is no longer accredited as secure, and the message was queued without "
+        f"{SECURE_TAG}; send it as a new message instead, tagged as today requires "
+        f"({RESEND_COMMAND.format(id=row.id)}, or '{RESEND_BUTTON}' on the Secure email page)"
+    )
 
 
 def resend_message(

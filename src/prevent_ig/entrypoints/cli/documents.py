@@ -486,6 +486,7 @@ def _work(
             transport=transport,
             policy=policy,
             worker=delivery.worker_name(),
+            config=records.engine_config,
             stop=stop,
         )
         counts = {r.value: sum(1 for d in done if d.result is r) for r in delivery.Result}
@@ -497,6 +498,7 @@ def _work(
         policy=policy,
         poll_seconds=poll_seconds,
         stop=stop,
+        config=records.engine_config,
     )
 
 
