@@ -7,14 +7,13 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import func, select
 
-from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.errors import PermanentDeliveryError
 from prevent_ig.adapters.mail.settings import MailSettingsError
 from prevent_ig.adapters.mail.smtp import SmtpTransport
@@ -34,7 +33,7 @@ from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
-from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due, deliver_next, run_worker
+from prevent_ig.services.delivery import Delivery, Result, deliver_due, deliver_next, run_worker
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.documents import save_referral_answers
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
@@ -58,23 +57,10 @@ from tests.documents.builders import (
 )
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, USERNAME, SmtpServer
+from tests.mail.worker_clock import POLICY, RENDERER, Clock
 from tests.records.helpers import open_case
 
-RENDERER = PdfRenderer()
-POLICY = RetryPolicy(
-    lease=timedelta(minutes=5), base=timedelta(seconds=30), cap=timedelta(minutes=10), max_attempts=4
-)
 ITEMS = [ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()]
-
-
-class Clock:
-    """The worker's clock, moved by the test (the records' own clock is the db fixture's)."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
 
 
 def queue_referral(db: Db) -> QueuedMessage:

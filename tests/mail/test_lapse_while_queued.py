@@ -9,11 +9,10 @@ again), with an error naming the way out, which then sends it tagged. Through th
 SQLite and PostgreSQL."""
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import select
 
-from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.records.tables import (
     AuditEventRow,
@@ -22,39 +21,20 @@ from prevent_ig.adapters.records.tables import (
     OutboxMessageRow,
     PartnerRequestRow,
 )
-from prevent_ig.domain.calendar.england_date import ENGLAND
 from prevent_ig.domain.config import AccreditedDomain, EngineConfig
-from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due
+from prevent_ig.services.delivery import Delivery, Result, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.outbox import QueuedMessage, resend_message, send_disclosure, send_referral
 from prevent_ig.services.registers import NewDomain, add_domain, remove_domain, with_registered_domains
 from tests.documents.builders import CONTENTS, NOT_SECURE, partner_request, referral
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, SmtpServer
+from tests.mail.worker_clock import POLICY, RENDERER, Clock, move_both_clocks
 
-RENDERER = PdfRenderer()
-POLICY = RetryPolicy(
-    lease=timedelta(minutes=5), base=timedelta(seconds=30), cap=timedelta(minutes=10), max_attempts=4
-)
 DOMAIN = "northshire-council.org.uk"
 """NOT_SECURE's domain: secure only while accredited to DCB1596."""
 BUSY = "451 4.3.0 Synthetic: try again later"
 NEXT_DAY = TODAY + timedelta(days=1)
-
-
-class Clock:
-    """The worker's clock, moved by the test with the records' own (the db fixture's)."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def move_both_clocks(db: Db, clock: Clock, day: date) -> None:
-    db.clock.move_to(day)
-    clock.moment = datetime.combine(day, time(10), tzinfo=ENGLAND).astimezone(UTC)
 
 
 def accredited_until(db: Db, day: date) -> EngineConfig:

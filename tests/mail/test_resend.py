@@ -11,14 +11,13 @@ import json
 import threading
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.records.tables import (
     AuditEventRow,
@@ -33,7 +32,7 @@ from prevent_ig.domain.config import AccreditedDomain, EngineConfig
 from prevent_ig.entrypoints.cli.documents import mail_app
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services.assessments import LeadDecision, record_assessment
-from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due
+from prevent_ig.services.delivery import Delivery, Result, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.errors import NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.outbox import (
@@ -47,11 +46,8 @@ from tests.builders import input_data
 from tests.documents.builders import CHANNEL, CONTENTS, NOT_SECURE, POLICE, Request, partner_request, referral
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, SmtpServer
+from tests.mail.worker_clock import POLICY, RENDERER, Clock, move_both_clocks
 
-RENDERER = PdfRenderer()
-POLICY = RetryPolicy(
-    lease=timedelta(minutes=5), base=timedelta(seconds=30), cap=timedelta(minutes=10), max_attempts=4
-)
 FULL = "550 5.2.2 Synthetic: mailbox full"
 LATER = TODAY + timedelta(days=7)
 runner = CliRunner()
@@ -62,21 +58,6 @@ def accredited_until_today(db: Db) -> EngineConfig:
     return replace(
         db.config, accredited_domains=(AccreditedDomain(domain="northshire-council.org.uk", expires=TODAY),)
     )
-
-
-class Clock:
-    """The worker's clock, moved by the test with the records' own."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def move_both_clocks(db: Db, clock: Clock, day: date) -> None:
-    db.clock.move_to(day)
-    clock.moment = datetime.combine(day, time(10), tzinfo=ENGLAND).astimezone(UTC)
 
 
 def deliver(db: Db, smtp: SmtpServer, clock: Clock) -> list[Delivery]:

@@ -8,12 +8,11 @@ event and a notification that say so. Trying it again answers it again, on the d
 again; an answer given meanwhile, by hand or by another pack, is never clobbered."""
 
 import json
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 
 import pytest
 from sqlalchemy import select
 
-from prevent_ig.adapters.documents.pdf import PdfRenderer
 from prevent_ig.adapters.mail.smtp import SmtpTransport
 from prevent_ig.adapters.records.tables import (
     AssessmentRow,
@@ -28,7 +27,7 @@ from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import due_items
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
-from prevent_ig.services.delivery import Delivery, Result, RetryPolicy, deliver_due
+from prevent_ig.services.delivery import Delivery, Result, deliver_due
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.outbox import QueuedMessage, requeue_message, send_disclosure
@@ -37,31 +36,13 @@ from prevent_ig.services.requests import mark_answered
 from tests.documents.builders import CHANNEL, CONTENTS, Request, partner_request
 from tests.fixtures_db import TODAY, Db
 from tests.mail.smtp_server import FROM_ADDRESS, SmtpServer
+from tests.mail.worker_clock import POLICY, RENDERER, Clock, move_both_clocks
 
-RENDERER = PdfRenderer()
-POLICY = RetryPolicy(
-    lease=timedelta(minutes=5), base=timedelta(seconds=30), cap=timedelta(minutes=10), max_attempts=4
-)
 ITEMS = [ReleasedItem(id=k, content=v) for k, v in CONTENTS.items()]
 REFUSED = "550 5.1.1 Synthetic: mailbox unavailable"
 RECEIVED, DUE = date(2026, 11, 23), date(2026, 11, 30)  # the builder's request: Monday, due Monday next
 SECOND = "channel.secretariat@northshire.gov.uk"
 """Another mailbox of the same panel, assessed on the same request by a second decision."""
-
-
-class Clock:
-    """The worker's clock, moved by the test with the records' own (the db fixture's)."""
-
-    def __init__(self) -> None:
-        self.moment = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.moment
-
-
-def move_both_clocks(db: Db, clock: Clock, day: date) -> None:
-    db.clock.move_to(day)
-    clock.moment = datetime.combine(day, time(10), tzinfo=ENGLAND).astimezone(UTC)
 
 
 def send_pack(db: Db, assessment_id: int, to: str = CHANNEL) -> QueuedMessage:
