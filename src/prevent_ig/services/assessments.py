@@ -17,10 +17,10 @@ from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
 from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
-from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
+from prevent_ig.services.consents import CHANNEL_SUPPORT, SHARING, against_consent, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
 from prevent_ig.services.requests import clock_started
@@ -219,19 +219,36 @@ def disagreements_with_the_records(
             )
     if assessment.subject.age != age_on(date_of_birth(uow, case_id), today):
         problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
-    recorded = consent_in_force(uow, case_id, SHARING)
-    said = assessment.consent
-    if recorded is not None and said.status is ConsentStatus.GIVEN:
+    if assessment.consent.status is ConsentStatus.GIVEN:
+        problems.extend(_consent_disagreements(uow, case_id, assessment))
+    return problems
+
+
+def _consent_disagreements(uow: UnitOfWork, case_id: int, assessment: Assessment) -> list[InputProblem]:
+    """Consent answered "given" against the case's consent records. For a Channel support plan the
+    answer is the person's agreement to the support as well (rules step 1b reads it so), so the record
+    of consent to Channel support must bear it out too, and it names who gave it: under 18 a parent
+    agrees to the support though a capable child may agree to the sharing."""
+    sharing = consent_in_force(uow, case_id, SHARING)
+    channel = (
+        consent_in_force(uow, case_id, CHANNEL_SUPPORT)
+        if assessment.purpose is Purpose.SUPPORT_PLAN
+        else None
+    )
+    for recorded in (channel, sharing):
         if lapsed := against_consent(recorded):
-            problems.append(
+            return [
                 InputProblem(
                     "consent.status",
                     f"the case's consent record says {lapsed}; record the consent again if it has been "
                     "given since",
                 )
-            )
-        elif said.given_by is not None and recorded.given_by != said.given_by.value:
-            problems.append(
-                InputProblem("consent.given_by", "must agree with who gave it on the case's consent record")
-            )
-    return problems
+            ]
+    giver = channel or sharing
+    said = assessment.consent.given_by
+    if giver is None or said is None or giver.given_by == said.value:
+        return []
+    whose = "it" if giver is sharing else "consent to Channel support"
+    return [
+        InputProblem("consent.given_by", f"must agree with who gave {whose} on the case's consent record")
+    ]

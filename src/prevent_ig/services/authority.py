@@ -6,10 +6,16 @@ may have recorded a newer decision on the same question, or the person may have 
 the decision rested on. Consent is the first basis for sharing, and where it is not there another
 lawful basis must be met or nothing is shared (guidance §3 and §8): a decision made on consent that
 has since been withdrawn or refused authorises nothing until a new assessment finds another basis.
+A Channel support plan needs more: the person's agreement to the support itself (or a parent's, under
+18), without which nothing is shared for it on any basis; a support-plan decision stops authorising
+when the case's record of that agreement is withdrawn or refused, or no longer counts at the person's
+age.
 Likewise a decision made while IG advice was awaited stops authorising when the advice comes back
 against sharing (decision rules, step 7). Every place that acts on a decision asks this module, so
 none of them acts on one that no longer stands.
 """
+
+from datetime import date
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
@@ -17,14 +23,23 @@ from sqlalchemy.orm import aliased
 from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.law.vocabulary import Outcome, Purpose
-from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
+from prevent_ig.services.cases import age_on, date_of_birth
+from prevent_ig.services.consents import (
+    CHANNEL_SUPPORT,
+    SHARING,
+    against_consent,
+    channel_consent_counts,
+    consent_in_force,
+)
 
 CONSENT_BASIS = "CLDC.consent"
 """The common-law basis of a decision that rests on the person's consent (provisions.yaml)."""
 
 
-def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
-    """Why ``row`` does not authorise sharing today, in words for the user, or ``None`` when it does."""
+def why_not_authorised(uow: UnitOfWork, row: AssessmentRow, *, on: date | None = None) -> str | None:
+    """Why ``row`` does not authorise sharing on ``on`` (by default today, by the unit of work's clock),
+    in words for the user, or ``None`` when it does. The day matters only for consent that counts at
+    one age and not at another."""
     if row.outcome != Outcome.SHARE.value or row.lead_decision != "follow":
         return (
             f"assessment {row.id} does not authorise sharing (outcome {row.outcome}, lead decision "
@@ -47,6 +62,36 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
         return (
             f"assessment {row.id} rested on consent to sharing, but the case's consent record now says "
             f"{lapsed}; record a new assessment"
+        )
+    if (channel := _without_channel_consent(uow, row, on or uow.today())) is not None:
+        return channel
+    return None
+
+
+def _without_channel_consent(uow: UnitOfWork, row: AssessmentRow, on: date) -> str | None:
+    """Why a support-plan decision no longer has the Channel consent it needed, or ``None``. Support
+    through Channel rests on the person's agreement (or, under 18, a parent's), and without it the rules
+    say do not share whatever else holds (step 1b; CTSA 2015 s36(4)(b), guidance §7). The engine asked
+    it of the answers, unless a court order or statute compelled the disclosure (step 1 is skipped
+    then); the case's record of that consent, where there is one, is the later word on it."""
+    if row.purpose != Purpose.SUPPORT_PLAN.value or row.input["grounds"]["legal_requirement"] is not None:
+        return None
+    recorded = consent_in_force(uow, row.case_id, CHANNEL_SUPPORT)
+    if recorded is None:
+        return None
+    if lapsed := against_consent(recorded):
+        return (
+            f"assessment {row.id} is for a Channel support plan, which needs consent to Channel support, "
+            f"but the case's consent record now says {lapsed}; record a new assessment"
+        )
+    born = date_of_birth(uow, row.case_id)
+    if not channel_consent_counts(recorded, born=born, on=on):
+        return (
+            f"assessment {row.id} is for a Channel support plan, but the consent to Channel support on "
+            f"the case's record (consent {recorded.id}, given by the "
+            f"{recorded.given_by.replace('_', ' ') if recorded.given_by else 'no one'}) no longer counts: "
+            f"the person is now {age_on(born, on)} (CTSA 2015 s36(4)(b)); record the consent again and a new "
+            "assessment"
         )
     return None
 
