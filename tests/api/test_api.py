@@ -722,3 +722,60 @@ def test_a_request_is_clarified_and_answered_through_the_api_as_on_the_web(api, 
         ).all()
     assert "case:request:update" in events
     assert api.post("/api/v1/requests/999999/answer", json={}, headers=lead).status_code == 404
+
+
+def test_a_decision_contradicting_its_requests_record_gets_422_naming_each_field(api, auth, db: Db) -> None:  # type: ignore[no-untyped-def]
+    lead = auth(Role.PREVENT_LEAD)
+    case_id = api.post("/api/v1/cases", json=CASE, headers=lead).json()["id"]
+    body = {**REQUEST, "specific": False, "legal_powers_cited": []}  # vague, and citing nothing
+    request_id = api.post(f"/api/v1/cases/{case_id}/requests", json=body, headers=lead).json()["id"]
+    as_recorded = {
+        "kind": "request_response",
+        "purpose": "channel_information_gathering",
+        "recipient": {
+            "name": "Synthetic Council",
+            "type": "channel_panel",
+            "competent_authority": False,
+            "email": "CHANNEL@synthetic.gov.uk",  # the requestor's mailbox, whatever the case of its letters
+            "dsa_in_place": True,
+        },
+        "request": {
+            **REQUEST_COMPLETE,
+            "received": TODAY.isoformat(),
+            "specific": False,
+            "legal_powers_cited": [],
+        },
+    }
+    contradicting = input_data(
+        **{
+            **as_recorded,
+            "recipient": {**as_recorded["recipient"], "email": "intake@someone-else.example.org"},
+            "request": {**as_recorded["request"], "specific": True, "legal_powers_cited": ["CTSA2015.s38"]},
+        }
+    )
+    refused = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": contradicting, "lead_decision": "follow", "request_id": request_id},
+        headers=lead,
+    )
+
+    assert refused.status_code == 422, refused.text
+    assert [e["field"] for e in refused.json()["errors"]] == [
+        "assessment.recipient.email",
+        "assessment.request.specific",
+        "assessment.request.legal_powers_cited",
+    ]
+    assert api.get(f"/api/v1/cases/{case_id}", headers=lead).json()["assessments"] == []
+    assert api.get(f"/api/v1/requests/{request_id}", headers=lead).json()["status"] == "open"
+    with db.uow() as uow:  # nor any event saying one was
+        events = uow.session.scalars(
+            select(AuditEventRow.event).where(AuditEventRow.event.like("case:assessment%"))
+        )
+        assert list(events) == []
+    recorded = api.post(
+        f"/api/v1/cases/{case_id}/decisions",
+        json={"assessment": input_data(**as_recorded), "lead_decision": "follow", "request_id": request_id},
+        headers=lead,
+    )
+    assert recorded.status_code == 201, recorded.text
+    assert recorded.json()["outcome"] == "clarify"  # as the record says, it goes back to the requestor

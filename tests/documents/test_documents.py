@@ -497,6 +497,7 @@ def test_a_letter_from_a_decision_the_requestors_answer_came_after_is_refused(db
     with db.uow() as uow:
         data = uow.session.get(AssessmentRow, made.assessment_id).input  # type: ignore[union-attr]
     data["request"]["received"] = "2026-11-25"  # a decision counts from the request's clock's restart
+    data["request"]["proforma"] = True  # and is taken on the request as the answer left it
     newer = assess(db, made.case_id, data, request_id=made.request_id, supersedes_id=made.assessment_id)
     with pytest.raises(RefusedError, match=f"replaced by assessment {newer}"):
         letter(db, made.assessment_id)

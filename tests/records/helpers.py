@@ -88,6 +88,16 @@ def walk_to_panel(db: Db, case_id: int, on: date = TODAY) -> None:
             )
 
 
+REQUESTOR: dict[str, Any] = {
+    "name": "Synthetic Council",
+    "type": "channel_panel",
+    "competent_authority": False,
+    "email": "channel@synthetic.gov.uk",
+    "dsa_in_place": True,
+}
+"""Who made ``partner_request``'s request, as a decision answering it names them: the answer goes there."""
+
+
 def partner_request(
     db: Db,
     case_id: int,
@@ -110,7 +120,7 @@ def partner_request(
                 organisation=organisation,
                 person="A Coordinator",
                 role="Channel coordinator",
-                email="channel@synthetic.gov.uk",
+                email=REQUESTOR["email"],
                 recipient_type=RecipientType.CHANNEL_PANEL,
                 purpose=purpose,
                 received_on=received,

@@ -36,6 +36,7 @@ from prevent_ig.services.requests import (
 from tests.builders import REQUEST_COMPLETE, item
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import (
+    REQUESTOR,
     assess_case,
     disclose,
     new_subject,
@@ -1074,7 +1075,7 @@ def test_a_decision_on_a_request_counts_from_the_day_its_clock_last_started(db: 
     # Its "respond by" is worked out from request.received: any other day would give the lead a
     # deadline the request does not have.
     case_id = open_case(db, on=date(2026, 11, 2))
-    request_id = partner_request(db, case_id, date(2026, 11, 16))
+    request_id = partner_request(db, case_id, date(2026, 11, 16), specific=True)
     with db.uow() as uow:
         ask_for_clarification(
             uow=uow, actor="lead.a", request_id=request_id, missing=["x"], on=date(2026, 11, 17)
@@ -1082,7 +1083,11 @@ def test_a_decision_on_a_request_counts_from_the_day_its_clock_last_started(db: 
         clarification_received(
             uow=uow, actor="lead.a", request_id=request_id, on=date(2026, 11, 19), calendar=db.config.calendar
         )
-    answering = {"kind": "request_response", "purpose": "channel_information_gathering"}
+    answering = {
+        "kind": "request_response",
+        "purpose": "channel_information_gathering",
+        "recipient": REQUESTOR,
+    }
     for received in ("2026-11-16", "2026-11-18"):  # its arrival, and a day it never started on
         with pytest.raises(AssessmentInputProblemsError) as refused:
             assess_case(
@@ -1118,7 +1123,10 @@ def test_a_decision_linked_to_a_request_must_be_a_decision_on_a_request(db: Db) 
     case_id = open_case(db, on=date(2026, 11, 2))
     request_id = partner_request(db, case_id, date(2026, 11, 16))
     with pytest.raises(AssessmentInputProblemsError) as refused:
-        assess_case(db, case_id, request_id=request_id)
+        # Who asked and what for as the request says; only what kind of decision it is differs.
+        assess_case(
+            db, case_id, request_id=request_id, purpose="channel_information_gathering", recipient=REQUESTOR
+        )
     assert [(p.field, p.message) for p in refused.value.problems] == [
         ("kind", f"must be 'request_response': the decision answers partner request {request_id}")
     ]

@@ -209,3 +209,72 @@ def test_a_decision_on_a_request_is_checked_against_its_clock_before_it_is_shown
         summary = error_summary(page.text)
         assert f'<a href="#answer-{row}">{interview.BY_KEY[row].title}' in summary, summary
         assert "request.received" not in summary and ">kind" not in summary
+
+
+def started_draft(lead, case_id: int, request_id: int) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    """The draft the interview starts from when the lead assesses the request from its page."""
+    page = lead.client.get(f"/cases/{case_id}/assess?request_id={request_id}")
+    assert page.status_code == 200
+    found = re.search(r'name="draft" value="([^"]*)"', page.text)
+    assert found is not None
+    draft: dict[str, Any] = json.loads(unescape(found[1]))
+    return draft
+
+
+def test_a_decision_contradicting_its_requests_record_is_shown_against_each_question(as_role) -> None:  # type: ignore[no-untyped-def]
+    # Started from the request, the interview takes who asked, what for and the checklist from its
+    # record; changed on the way, each is refused on the check page in the question's own words.
+    lead = as_role(Role.PREVENT_LEAD, "lead.request.record")
+    case_id = open_case(lead.db)
+    request_id = partner_request(lead.db, case_id, TODAY - timedelta(days=1))  # not specific
+    with lead.db.uow() as uow:
+        age = age_on(date_of_birth(uow, case_id), lead.db.clock.moment.date())
+    prefilled = started_draft(lead, case_id, request_id)
+    assert (prefilled["age"], prefilled["recipient"]["email"]) == (age, "channel@synthetic.gov.uk")
+    as_recorded = draft_for(
+        prefilled["age"],
+        **{key: value for key, value in prefilled.items() if key not in ("age", "items")},
+        competent_authority="no",
+    )
+    token = lead.csrf(f"/cases/{case_id}")
+
+    def decide(draft: dict[str, Any]) -> Any:
+        return lead.client.post(
+            f"/cases/{case_id}/assess",
+            data={"draft": json.dumps(draft), "action": "decide", "csrf_token": token},
+        )
+
+    shown = decide(as_recorded)  # as the record says: the decision is shown
+    assert shown.status_code == 200 and "Check your answers" not in shown.text
+    contradicting = {
+        **as_recorded,
+        "purpose": "police_screening",
+        "recipient_type": "local_authority",
+        "recipient": {"name": "Someone Else Ltd", "email": "intake@someone-else.example.org"},
+        "request_checks": [key for key, _, _ in interview.REQUEST_CHECKS],  # "specific" ticked too
+        "legal_powers": [],
+    }
+
+    page = decide(contradicting)
+
+    assert page.status_code == 400
+    summary = error_summary(page.text)
+    record = f"request {request_id}"
+    for expected in (
+        f'<a href="#answer-purpose">What is the information for? Must be “Channel information gathering”, the '
+        f"purpose {record} gave</a>",
+        f'<a href="#answer-recipient_type">Who would receive the information? Must be “Channel panel”, who made '
+        f"{record}: the answer goes to them</a>",
+        f'<a href="#answer-recipient">Recipient details: Must be channel@synthetic.gov.uk, the address {record} '
+        "came from: the answer goes there</a>",
+        f'<a href="#answer-request_checks">Which of these does the request do? Must agree with {record}\'s '
+        "record, which says “They said exactly what information they need, and why” is not met (what a "
+        "clarification supplies is recorded on the request)</a>",
+        f'<a href="#answer-legal_powers">Which powers or conditions does the requestor rely on? Must be the '
+        f"powers {record}'s record cites: CTSA2015.s38</a>",
+    ):
+        assert expected in summary, summary
+    for engine_word in ("request.", "recipient.", "'specific'", "'channel_panel'"):
+        assert engine_word not in summary
+    with lead.db.uow() as uow:
+        assert uow.session.scalar(select(func.count()).select_from(AssessmentRow)) == 0

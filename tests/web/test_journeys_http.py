@@ -402,7 +402,10 @@ def test_a_decision_built_on_answers_the_records_contradict_is_not_shown(as_role
     assert page.status_code == 400
     text = unescape(page.text)
     assert "You may share" not in text and "Check your answers" in text
-    assert "Have they agreed to the sharing? The case's consent record says refused" in text
+    assert (
+        "Have they agreed to the sharing? The case's consent record says consent to sharing was refused"
+        in text
+    )
     assert 'href="#answer-consent_status"' in text and 'id="answer-consent_status"' in text
     # Answered as the record says, the decision is shown.
     draft["consent_status"] = "refused"

@@ -17,13 +17,14 @@ from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import AssessmentInputError, InputProblem, parse_assessment
-from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind
+from prevent_ig.domain.law.vocabulary import ConsentStatus, Kind, Purpose
+from prevent_ig.domain.transmit.secure_email import MalformedAddressError, parse_address
 from prevent_ig.services.authority import standing
 from prevent_ig.services.cases import age_on, date_of_birth, record_case_step
-from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
+from prevent_ig.services.consents import CHANNEL_SUPPORT, SHARING, against_consent, consent_in_force
 from prevent_ig.services.errors import InvalidFieldError, NotFoundError, RefusedError, ServiceError
 from prevent_ig.services.governance import same_words
-from prevent_ig.services.requests import clock_started
+from prevent_ig.services.requests import CHECKLIST, clock_started
 
 
 class LeadDecision(StrEnum):
@@ -199,39 +200,116 @@ def disagreements_with_the_records(
 
     ``request`` is the partner request the decision answers, if any: the decision must then be one on
     a request, received the day that request's clock last started, for its "respond by" counts from
-    that day (rules step 8), and its request checks (step 2) are the request's to answer."""
+    that day (rules step 8), and its request checks (step 2) are the request's to answer: the checklist
+    and the powers cited as the request's record has them now (with what a clarification supplied),
+    its purpose, and who asked, at the address the request came from, for that is where the answer
+    goes and the request is marked answered when it is sent."""
     problems = []
     if request is not None:
-        started = clock_started(uow, request)
-        if assessment.kind is not Kind.REQUEST_RESPONSE or assessment.request is None:
-            problems.append(
-                InputProblem(
-                    "kind", f"must be 'request_response': the decision answers partner request {request.id}"
-                )
-            )
-        elif assessment.request.received != started:
-            problems.append(
-                InputProblem(
-                    "request.received",
-                    f"must be {started.isoformat()}, the day request {request.id}'s clock last started "
-                    "(its arrival, or the requestor's answer to a clarification)",
-                )
-            )
+        problems.extend(_disagreements_with_the_request(uow, assessment, request))
     if assessment.subject.age != age_on(date_of_birth(uow, case_id), today):
         problems.append(InputProblem("subject.age", "must agree with the date of birth on the case record"))
-    recorded = consent_in_force(uow, case_id, SHARING)
-    said = assessment.consent
-    if recorded is not None and said.status is ConsentStatus.GIVEN:
-        if lapsed := against_consent(recorded):
+    if assessment.consent.status is ConsentStatus.GIVEN:
+        problems.extend(_consent_disagreements(uow, case_id, assessment))
+    return problems
+
+
+def _disagreements_with_the_request(
+    uow: UnitOfWork, assessment: Assessment, request: PartnerRequestRow
+) -> list[InputProblem]:
+    """Answers about the request that its own record contradicts, in the input's order. Without this a
+    decision could tick every §5 check the request lacked and come out "share" where the rules say
+    clarify first, or name another organisation's mailbox and send the pack there."""
+    asked = f"request {request.id}"
+    problems = []
+    if assessment.kind is not Kind.REQUEST_RESPONSE or assessment.request is None:
+        problems.append(
+            InputProblem(
+                "kind", f"must be 'request_response': the decision answers partner request {request.id}"
+            )
+        )
+    if assessment.purpose.value != request.purpose:
+        problems.append(InputProblem("purpose", f"must be '{request.purpose}', the purpose {asked} gave"))
+    if assessment.recipient.type.value != request.recipient_type:
+        problems.append(
+            InputProblem(
+                "recipient.type",
+                f"must be '{request.recipient_type}', who made {asked}: the answer goes to them",
+            )
+        )
+    if not _same_mailbox(assessment.recipient.email, request.email):
+        problems.append(
+            InputProblem(
+                "recipient.email",
+                f"must be {request.email}, the address {asked} came from: the answer goes there",
+            )
+        )
+    if assessment.request is None:
+        return problems
+    started = clock_started(uow, request)
+    if assessment.request.received != started:
+        problems.append(
+            InputProblem(
+                "request.received",
+                f"must be {started.isoformat()}, the day {asked}'s clock last started "
+                "(its arrival, or the requestor's answer to a clarification)",
+            )
+        )
+    for check in CHECKLIST:
+        recorded = bool(getattr(request, check))
+        if getattr(assessment.request, check) != recorded:
             problems.append(
+                InputProblem(
+                    f"request.{check}",
+                    f"must agree with {asked}'s record, which says '{check}' is "
+                    f"{'met' if recorded else 'not met'} (what a clarification supplies is recorded on "
+                    "the request)",
+                )
+            )
+    if set(assessment.request.legal_powers_cited) != set(request.legal_powers_cited):
+        cited = ", ".join(request.legal_powers_cited) or "none"
+        problems.append(
+            InputProblem("request.legal_powers_cited", f"must be the powers {asked}'s record cites: {cited}")
+        )
+    return problems
+
+
+def _same_mailbox(said: str | None, recorded: str) -> bool:
+    """One mailbox however it is written: letters in any case, a domain in Unicode or in its xn-- form
+    (the request keeps the latter)."""
+    if said is None:
+        return False
+    try:
+        return parse_address(said).idna_address.casefold() == parse_address(recorded).idna_address.casefold()
+    except MalformedAddressError:
+        return False
+
+
+def _consent_disagreements(uow: UnitOfWork, case_id: int, assessment: Assessment) -> list[InputProblem]:
+    """Consent answered "given" against the case's consent records. For a Channel support plan the
+    answer is the person's agreement to the support as well (rules step 1b reads it so), so the record
+    of consent to Channel support must bear it out too, and it names who gave it: under 18 a parent
+    agrees to the support though a capable child may agree to the sharing."""
+    sharing = consent_in_force(uow, case_id, SHARING)
+    channel = (
+        consent_in_force(uow, case_id, CHANNEL_SUPPORT)
+        if assessment.purpose is Purpose.SUPPORT_PLAN
+        else None
+    )
+    for recorded in (channel, sharing):
+        if lapsed := against_consent(recorded):
+            return [
                 InputProblem(
                     "consent.status",
                     f"the case's consent record says {lapsed}; record the consent again if it has been "
                     "given since",
                 )
-            )
-        elif said.given_by is not None and recorded.given_by != said.given_by.value:
-            problems.append(
-                InputProblem("consent.given_by", "must agree with who gave it on the case's consent record")
-            )
-    return problems
+            ]
+    giver = channel or sharing
+    said = assessment.consent.given_by
+    if giver is None or said is None or giver.given_by == said.value:
+        return []
+    whose = "it" if giver is sharing else "consent to Channel support"
+    return [
+        InputProblem("consent.given_by", f"must agree with who gave {whose} on the case's consent record")
+    ]

@@ -3,28 +3,45 @@
 A decision is acted on later than it is made: a disclosure recorded, a referral form issued, a message
 leaving the outbox hours after it was queued, the case moved to "referred". Between the two the lead
 may have recorded a newer decision on the same question, or the person may have withdrawn the consent
-the decision rested on. Consent is the first basis for sharing, and where it is not there another
-lawful basis must be met or nothing is shared (guidance §3 and §8): a decision made on consent that
-has since been withdrawn or refused authorises nothing until a new assessment finds another basis.
+the decision rested on, or turned 18, when the parent who gave it can no longer. Consent is the first
+basis for sharing, and where it is not there another lawful basis must be met or nothing is shared
+(guidance §3 and §8): a decision made on consent that has since been withdrawn or refused, or that its
+giver can no longer give, authorises nothing until a new assessment finds another basis.
+A Channel support plan needs more: the person's agreement to the support itself (or a parent's, under
+18), without which nothing is shared for it on any basis; a support-plan decision stops authorising
+when the case's record of that agreement is withdrawn or refused, or no longer counts at the person's
+age.
 Likewise a decision made while IG advice was awaited stops authorising when the advice comes back
 against sharing (decision rules, step 7). Every place that acts on a decision asks this module, so
 none of them acts on one that no longer stands.
 """
+
+from datetime import date
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import aliased
 
 from prevent_ig.adapters.records.tables import AssessmentRow, CaldicottLogRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.law.vocabulary import Outcome, Purpose
-from prevent_ig.services.consents import SHARING, against_consent, consent_in_force
+from prevent_ig.domain.law.consent import may_consent_to_share
+from prevent_ig.domain.law.vocabulary import ConsentGiver, Outcome, Purpose
+from prevent_ig.services.cases import age_on, date_of_birth
+from prevent_ig.services.consents import (
+    CHANNEL_SUPPORT,
+    SHARING,
+    against_consent,
+    channel_consent_counts,
+    consent_in_force,
+)
 
 CONSENT_BASIS = "CLDC.consent"
 """The common-law basis of a decision that rests on the person's consent (provisions.yaml)."""
 
 
-def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
-    """Why ``row`` does not authorise sharing today, in words for the user, or ``None`` when it does."""
+def why_not_authorised(uow: UnitOfWork, row: AssessmentRow, *, on: date | None = None) -> str | None:
+    """Why ``row`` does not authorise sharing on ``on`` (by default today, by the unit of work's clock),
+    in words for the user, or ``None`` when it does. The day matters only for consent that counts at
+    one age and not at another."""
     if row.outcome != Outcome.SHARE.value or row.lead_decision != "follow":
         return (
             f"assessment {row.id} does not authorise sharing (outcome {row.outcome}, lead decision "
@@ -39,14 +56,61 @@ def why_not_authorised(uow: UnitOfWork, row: AssessmentRow) -> str | None:
             f"the IG advice on assessment {row.id} (Caldicott log entry {against}) does not support "
             "sharing; reassess with the advice"
         )
-    # A decision's consent came from the lead's answers; the case's own consent record, where there is
-    # one, is the later word on it.
-    if row.confidentiality_basis == CONSENT_BASIS and (
-        lapsed := against_consent(consent_in_force(uow, row.case_id, SHARING))
-    ):
+    day = on or uow.today()
+    if row.confidentiality_basis == CONSENT_BASIS and (lapsed := _without_consent_to_share(uow, row, day)):
+        return lapsed
+    if (channel := _without_channel_consent(uow, row, day)) is not None:
+        return channel
+    return None
+
+
+def _without_consent_to_share(uow: UnitOfWork, row: AssessmentRow, on: date) -> str | None:
+    """Why a decision resting on consent to sharing no longer has it, or ``None``. Its consent came from
+    the lead's answers; the case's own consent record, where there is one, is the later word on it. And
+    the giver counted on the day of the decision may not count on the day of the act: a parent agrees
+    for a child who cannot decide, never for an adult (guidance §3), so at 18 the decision needs
+    reassessing, with a legal representative's consent or on another basis."""
+    if lapsed := against_consent(consent_in_force(uow, row.case_id, SHARING)):
         return (
             f"assessment {row.id} rested on consent to sharing, but the case's consent record now says "
             f"{lapsed}; record a new assessment"
+        )
+    said = row.input["consent"]["given_by"]
+    giver = ConsentGiver(said) if said is not None else None
+    age = age_on(date_of_birth(uow, row.case_id), on)
+    if may_consent_to_share(giver, age=age, has_capacity=row.input["subject"]["has_capacity"]):
+        return None
+    return (
+        f"assessment {row.id} rested on consent to sharing given by the "
+        f"{said.replace('_', ' ') if said else 'no one'}, which no longer counts: the person is now {age}; "
+        "reassess, with consent from whoever may give it now or on another basis"
+    )
+
+
+def _without_channel_consent(uow: UnitOfWork, row: AssessmentRow, on: date) -> str | None:
+    """Why a support-plan decision no longer has the Channel consent it needed, or ``None``. Support
+    through Channel rests on the person's agreement (or, under 18, a parent's), and without it the rules
+    say do not share whatever else holds (step 1b; CTSA 2015 s36(4)(b), guidance §7). The engine asked
+    it of the answers, unless a court order or statute compelled the disclosure (step 1 is skipped
+    then); the case's record of that consent, where there is one, is the later word on it."""
+    if row.purpose != Purpose.SUPPORT_PLAN.value or row.input["grounds"]["legal_requirement"] is not None:
+        return None
+    recorded = consent_in_force(uow, row.case_id, CHANNEL_SUPPORT)
+    if recorded is None:
+        return None
+    if lapsed := against_consent(recorded):
+        return (
+            f"assessment {row.id} is for a Channel support plan, which needs consent to Channel support, "
+            f"but the case's consent record now says {lapsed}; record a new assessment"
+        )
+    born = date_of_birth(uow, row.case_id)
+    if not channel_consent_counts(recorded, born=born, on=on):
+        return (
+            f"assessment {row.id} is for a Channel support plan, but the consent to Channel support on "
+            f"the case's record (consent {recorded.id}, given by the "
+            f"{recorded.given_by.replace('_', ' ') if recorded.given_by else 'no one'}) no longer counts: "
+            f"the person is now {age_on(born, on)} (CTSA 2015 s36(4)(b)); record the consent again and a new "
+            "assessment"
         )
     return None
 

@@ -197,6 +197,10 @@ def consent_in_force(uow: UnitOfWork, case_id: int, scope: str, *, lock: bool = 
     ).first()
 
 
+SCOPE_WORDS = {SHARING: "sharing", CHANNEL_SUPPORT: "Channel support"}
+"""What each kind of consent is to, in a sentence ("consent to Channel support")."""
+
+
 def against_consent(row: ConsentRow | None) -> str | None:
     """What the case's consent record says against consent having been given, in words that follow
     "the case's consent record says"; ``None`` when it says given or there is none. One reading of the
@@ -205,10 +209,30 @@ def against_consent(row: ConsentRow | None) -> str | None:
     if row is None:
         return None
     if row.withdrawn_on is not None:
-        return f"consent to sharing was withdrawn on {row.withdrawn_on}"
+        return f"consent to {SCOPE_WORDS[row.scope]} was withdrawn on {row.withdrawn_on}"
     if row.status != ConsentStatus.GIVEN.value:
-        return row.status.replace("_", " ")
+        return f"consent to {SCOPE_WORDS[row.scope]} was {row.status.replace('_', ' ')}"
     return None
+
+
+def channel_consent_counts(row: ConsentRow, *, born: date, on: date) -> bool:
+    """Whether a Channel-support consent record is the agreement CTSA 2015 s36(4)(b) asks for on
+    ``on``: given, not withdrawn, by whoever may give it at the person's age that day, or on the day it
+    was given when that is later. A parent's agreement given at 17 stops counting at 18, when only the
+    person can agree. One reading for the pathway's guard and for a support-plan disclosure."""
+    if row.withdrawn_on is not None:
+        return False
+    return is_channel_consent(
+        status=ConsentStatus(row.status),
+        given_by=ConsentGiver(row.given_by) if row.given_by else None,
+        age=age_on(born, max(on, consent_given_on(row))),
+        has_capacity=row.has_capacity,
+    )
+
+
+def consent_given_on(row: ConsentRow) -> date:
+    """The day the consent was given: when it was sought, or else recorded."""
+    return row.sought_on or row.recorded_on
 
 
 def _withdrawable(row: ConsentRow) -> bool:

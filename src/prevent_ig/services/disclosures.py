@@ -37,7 +37,7 @@ def record_disclosure(
     assessment = uow.session.get(AssessmentRow, assessment_id, with_for_update=True)
     if assessment is None:
         raise NotFoundError(f"assessment {assessment_id} does not exist")
-    if (refusal := why_not_authorised(uow, assessment)) is not None:
+    if (refusal := why_not_authorised(uow, assessment, on=on)) is not None:
         raise RefusedError(refusal)
     earlier = uow.session.execute(
         select(DisclosureRow.id, DisclosureRow.undelivered_on).where(

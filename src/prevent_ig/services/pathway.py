@@ -8,8 +8,7 @@ from sqlalchemy import func, select
 from prevent_ig.adapters.records.tables import AssessmentRow, CaseEventRow, CaseRow, PartnerRequestRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
 from prevent_ig.domain.calendar.working_days import WorkingDayCalendar
-from prevent_ig.domain.law.consent import is_channel_consent
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose
+from prevent_ig.domain.law.vocabulary import Purpose
 from prevent_ig.domain.pathway.machine import (
     CaseState,
     DatedTooEarlyError,
@@ -23,8 +22,13 @@ from prevent_ig.domain.pathway.machine import (
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services.authority import current_assessments, why_not_authorised
 from prevent_ig.services.case_state import state_of, write_state
-from prevent_ig.services.cases import age_on, check_step_date, get_case_row, record_case_step
-from prevent_ig.services.consents import CHANNEL_SUPPORT, consent_in_force
+from prevent_ig.services.cases import check_step_date, get_case_row, record_case_step
+from prevent_ig.services.consents import (
+    CHANNEL_SUPPORT,
+    channel_consent_counts,
+    consent_given_on,
+    consent_in_force,
+)
 from prevent_ig.services.errors import InvalidFieldError, RefusedError, StaleVersionError
 
 STAGE_CHANGE = "stage_change"
@@ -154,7 +158,7 @@ def _asked_by_request(
 
 def guard_facts(uow: UnitOfWork, case: CaseRow, on: date) -> GuardFacts:
     referral = current_assessments(uow, case.id, Purpose.PREVENT_REFERRAL)
-    authorising = [a for a in referral if why_not_authorised(uow, a) is None]
+    authorising = [a for a in referral if why_not_authorised(uow, a, on=on) is None]
     consent_given = channel_consent_given(uow, case, on)
     return GuardFacts(
         followed_referral_assessment=bool(authorising),
@@ -180,16 +184,9 @@ def channel_consent_given(uow: UnitOfWork, case: CaseRow, on: date) -> Since | N
     cannot start before anyone agreed to it, and the machine refuses a move dated before it). A
     parent's consent given at 17 no longer counts once the person is 18."""
     latest = consent_in_force(uow, case.id, CHANNEL_SUPPORT)
-    if latest is None or latest.withdrawn_on is not None:
+    if latest is None or not channel_consent_counts(latest, born=case.subject.date_of_birth, on=on):
         return None
-    given = latest.sought_on or latest.recorded_on
-    counts = is_channel_consent(
-        status=ConsentStatus(latest.status),
-        given_by=ConsentGiver(latest.given_by) if latest.given_by else None,
-        age=age_on(case.subject.date_of_birth, max(on, given)),
-        has_capacity=latest.has_capacity,
-    )
-    return Since(given, f"consent to Channel support was given (consent {latest.id})") if counts else None
+    return Since(consent_given_on(latest), f"consent to Channel support was given (consent {latest.id})")
 
 
 __all__ = ["Move", "Stage", "advance_case"]

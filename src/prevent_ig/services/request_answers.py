@@ -11,8 +11,8 @@ opens again with its first received and due dates, overdue if that day has passe
 
 Only the pack a request is answered by (``DisclosureRow.answers_request``) opens it: an answer given
 since by hand, or by another pack, is left alone. When two packs answer one request (a second decision
-on it, sent to another recipient), the failure of the one it rests on hands the answer to the other
-if that is still on its way or delivered, dated the day that pack was issued.
+on it, queued before the first pack left), the failure of the one it rests on hands the answer to the
+other if that is still on its way or delivered, dated the day that pack was issued.
 
 Trying the message again, or sending it again as a new message in its place, restores both, as queuing
 it did: the disclosure is no longer marked, and a request that is open is answered by it on the day it
