@@ -170,7 +170,17 @@ def made(api: TestClient, auth: Tokens, db: Db, as_role: Any) -> Made:
         "relevant": True,
         "justification": attack("A4"),
     }
-    referral = input_data(recipient={"name": attack("A1")}, grounds={"rationale": attack("A2")}, items=[item])
+    # The address is contact detail (referral form v2): released, it is on the form for the proof to read.
+    contact = {
+        "id": "contact",
+        "description": "Home address",
+        "category": "contact",
+        "relevant": True,
+        "justification": "The police must be able to find the person",
+    }
+    referral = input_data(
+        recipient={"name": attack("A1")}, grounds={"rationale": attack("A2")}, items=[item, contact]
+    )
     referral_id = created(
         api.post(
             f"{on_case}/decisions",
