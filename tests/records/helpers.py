@@ -170,18 +170,40 @@ def gate_held_by_another_thread(gate: SqliteWriterGate) -> Iterator[None]:
 
 def sharing_consent(db: Db, case_id: int, *, actor: str = "lead.a", given: bool = True) -> int:
     """Consent to sharing recorded on the case today: given by the person, or refused."""
+    return consent_recorded(
+        db,
+        case_id,
+        scope="sharing",
+        status=ConsentStatus.GIVEN if given else ConsentStatus.REFUSED,
+        giver=ConsentGiver.SUBJECT if given else None,
+        actor=actor,
+    )
+
+
+def consent_recorded(
+    db: Db,
+    case_id: int,
+    *,
+    scope: str,
+    status: ConsentStatus,
+    giver: ConsentGiver | None,
+    has_capacity: bool = True,
+    actor: str = "lead.a",
+) -> int:
+    """A consent record on the case, sought and recorded today (the test clock's day)."""
+    today = db.clock.moment.date()
     with db.uow() as uow:
         return record_consent(
             uow=uow,
             actor=actor,
             case_id=case_id,
-            on=db.clock.moment.date(),
+            on=today,
             consent=NewConsent(
-                scope="sharing",
-                status=ConsentStatus.GIVEN if given else ConsentStatus.REFUSED,
-                has_capacity=True,
+                scope=scope,
+                status=status,
+                has_capacity=has_capacity,
                 sought_by=actor,
-                sought_on=db.clock.moment.date(),
-                given_by=ConsentGiver.SUBJECT if given else None,
+                sought_on=today,
+                given_by=giver,
             ),
         )

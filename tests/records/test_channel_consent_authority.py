@@ -20,14 +20,14 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services.assessments import AssessmentInputProblemsError
-from prevent_ig.services.consents import CHANNEL_SUPPORT, NewConsent, record_consent, withdraw_consent
+from prevent_ig.services.consents import CHANNEL_SUPPORT, withdraw_consent
 from prevent_ig.services.delivery import Result
 from prevent_ig.services.disclosures import ReleasedItem
 from prevent_ig.services.errors import RefusedError
 from prevent_ig.services.outbox import QueuedMessage, requeue_message, send_disclosure
 from tests.fixtures_db import TODAY, Db
 from tests.mail.fakes import AcceptingServer, run_worker
-from tests.records.helpers import assess_case, open_case
+from tests.records.helpers import assess_case, consent_recorded, open_case
 
 SUPPORT = "support@northshire.gov.uk"
 ADULT_BORN = date(1990, 5, 17)  # 36 on the test clock's day
@@ -39,21 +39,7 @@ RECORDED = (AssessmentRow, DisclosureRow, DocumentRow, OutboxMessageRow, AuditEv
 def support_plan_case(db: Db, *, born: date, giver: ConsentGiver) -> tuple[int, int]:
     """A case whose consent to Channel support is recorded as given by ``giver``; the person can decide."""
     case_id = open_case(db, date_of_birth=born)
-    with db.uow() as uow:
-        consent_id = record_consent(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope=CHANNEL_SUPPORT,
-                status=ConsentStatus.GIVEN,
-                has_capacity=True,
-                sought_by="lead.a",
-                sought_on=TODAY,
-                given_by=giver,
-            ),
-        )
+    consent_id = consent_recorded(db, case_id, scope=CHANNEL_SUPPORT, status=ConsentStatus.GIVEN, giver=giver)
     return case_id, consent_id
 
 
@@ -159,20 +145,8 @@ def test_a_queued_support_plan_pack_is_withheld_when_consent_to_support_is_withd
 def test_consent_to_support_refused_since_the_decision_stops_it_too(db: Db) -> None:
     case_id, _ = support_plan_case(db, born=ADULT_BORN, giver=ConsentGiver.SUBJECT)
     decided = assess_support_plan(db, case_id, ConsentGiver.SUBJECT)
-    with db.uow() as uow:  # a refusal recorded after the agreement withdraws it
-        record_consent(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope=CHANNEL_SUPPORT,
-                status=ConsentStatus.REFUSED,
-                has_capacity=True,
-                sought_by="lead.a",
-                sought_on=TODAY,
-            ),
-        )
+    # A refusal recorded after the agreement withdraws it.
+    consent_recorded(db, case_id, scope=CHANNEL_SUPPORT, status=ConsentStatus.REFUSED, giver=None)
     before = counts(db)
     with pytest.raises(RefusedError, match="now says consent to Channel support was refused"):
         send(db, decided)

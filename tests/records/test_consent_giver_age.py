@@ -17,7 +17,7 @@ from prevent_ig.adapters.records.tables import (
 )
 from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.services.authority import lapsed_decisions
-from prevent_ig.services.consents import SHARING, NewConsent, record_consent
+from prevent_ig.services.consents import SHARING
 from prevent_ig.services.delivery import Result
 from prevent_ig.services.disclosures import ReleasedItem, record_disclosure
 from prevent_ig.services.errors import RefusedError
@@ -25,7 +25,7 @@ from prevent_ig.services.outbox import QueuedMessage, send_disclosure
 from tests.documents.builders import CHANNEL, IDENTITY
 from tests.fixtures_db import TODAY, Db
 from tests.mail.fakes import AcceptingServer, run_worker
-from tests.records.helpers import assess_case, open_case
+from tests.records.helpers import assess_case, consent_recorded, open_case
 
 BORN = date(2008, 11, 28)  # 17 on the test clock's day, 18 two days later
 BIRTHDAY = date(2026, 11, 28)
@@ -37,21 +37,9 @@ ITEMS = [ReleasedItem(id="identity", content="Synthetic identity")]
 def decided_on_consent(db: Db, giver: ConsentGiver, *, has_capacity: bool) -> tuple[int, int]:
     """A 17-year-old's case, consent to sharing recorded from ``giver``, and a decision resting on it."""
     case_id = open_case(db, date_of_birth=BORN, has_capacity=has_capacity)
-    with db.uow() as uow:
-        record_consent(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            on=TODAY,
-            consent=NewConsent(
-                scope=SHARING,
-                status=ConsentStatus.GIVEN,
-                has_capacity=has_capacity,
-                sought_by="lead.a",
-                sought_on=TODAY,
-                given_by=giver,
-            ),
-        )
+    consent_recorded(
+        db, case_id, scope=SHARING, status=ConsentStatus.GIVEN, giver=giver, has_capacity=has_capacity
+    )
     decided = assess_case(
         db,
         case_id,
