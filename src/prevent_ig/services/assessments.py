@@ -163,18 +163,12 @@ def _standing_answer(
             _STANDING_FOR_REQUEST,
             {"case_id": case_id, "purpose": assessment.purpose, "request_id": request_id},
         )
-    mailbox = _mailbox(assessment.recipient.email)
     for row_id, recipient, email in standing:
-        if same_words(recipient or "", assessment.recipient.name) or (
-            mailbox is not None and _mailbox(email) == mailbox
+        if same_words(recipient or "", assessment.recipient.name) or _same_mailbox(
+            assessment.recipient.email, email
         ):
             return int(row_id)
     return None
-
-
-def _mailbox(email: str | None) -> str | None:
-    """An address as compared for "the same recipient": mail systems treat it without regard to case."""
-    return email.strip().casefold() or None if email else None
 
 
 def partner_request_of_case(uow: UnitOfWork, case_id: int, request_id: int) -> PartnerRequestRow:
@@ -274,15 +268,23 @@ def _disagreements_with_the_request(
     return problems
 
 
-def _same_mailbox(said: str | None, recorded: str) -> bool:
+def _same_mailbox(said: str | None, recorded: str | None) -> bool:
     """One mailbox however it is written: letters in any case, a domain in Unicode or in its xn-- form
-    (the request keeps the latter)."""
-    if said is None:
-        return False
+    (requests keep the latter). Used both for "the same recipient" of a reassessment and for the
+    requestor a decision on a request must answer. No address is no mailbox."""
+    first, second = _mailbox(said), _mailbox(recorded)
+    return first is not None and first == second
+
+
+def _mailbox(email: str | None) -> str | None:
+    """An address as compared: its xn-- form in one case; ``None`` for one that cannot be read as an
+    address, which is no one's mailbox."""
+    if email is None:
+        return None
     try:
-        return parse_address(said).idna_address.casefold() == parse_address(recorded).idna_address.casefold()
+        return parse_address(email).idna_address.casefold()
     except MalformedAddressError:
-        return False
+        return None
 
 
 def _consent_disagreements(uow: UnitOfWork, case_id: int, assessment: Assessment) -> list[InputProblem]:
