@@ -69,12 +69,18 @@ def advance_case(
     check_step_date(uow, on)
     if information_request_on is not None and information_request_on > uow.today():
         raise InvalidFieldError("information_request_on", "cannot be in the future")
-    if move is not Move.GATHER_INFORMATION and information_request_on is not None:
-        # Every other move would ignore it: taken silently, the caller would think a deadline ran from it.
-        raise InvalidFieldError("information_request_on", "is given only when information gathering starts")
+    if move is not Move.GATHER_INFORMATION:
+        # Every other move would ignore them: taken silently, the caller would think a deadline ran
+        # from them.
+        for field, given in (
+            ("information_request_on", information_request_on),
+            ("information_request_id", information_request_id),
+        ):
+            if given is not None:
+                raise InvalidFieldError(field, "is given only when information gathering starts")
     if information_request_id is not None:
         information_request_on = _asked_by_request(
-            uow, case_id, move, information_request_id, information_request_on
+            uow, case_id, information_request_id, information_request_on
         )
     last_move = uow.session.scalar(
         select(func.max(CaseEventRow.on)).where(
@@ -129,15 +135,11 @@ def advance_case(
     return after
 
 
-def _asked_by_request(
-    uow: UnitOfWork, case_id: int, move: Move, request_id: int, asked_on: date | None
-) -> date:
+def _asked_by_request(uow: UnitOfWork, case_id: int, request_id: int, asked_on: date | None) -> date:
     """The day the named request arrived, once it is shown to be the one that can start information
     gathering: this case's (another case's deadline would be run by a stranger's request) and asking
     for Channel information gathering (Diagram 1; a police screening request has no pre-panel to
     meet). A date given as well must be the request's own, or the record would hold two."""
-    if move is not Move.GATHER_INFORMATION:
-        raise InvalidFieldError("information_request_id", "is given only when information gathering starts")
     found = uow.session.get(PartnerRequestRow, request_id)
     if found is None or found.case_id != case_id:
         raise InvalidFieldError(
