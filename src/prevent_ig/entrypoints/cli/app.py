@@ -24,7 +24,7 @@ from prevent_ig.domain.law.record_note import render_record_note
 from prevent_ig.domain.pathway.request_clock import RESPONSE_WORKING_DAYS
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
 from prevent_ig.entrypoints.cli import documents, moves, records, reports, web
-from prevent_ig.entrypoints.cli.common import BAD_INPUT, day_or_today, fail, recorded_date
+from prevent_ig.entrypoints.cli.common import BAD_INPUT, date_option, day_or_today, fail
 from prevent_ig.entrypoints.cli.render import render_catalogue, render_decision
 from prevent_ig.settings import EngineSettings, settings_problem
 
@@ -38,9 +38,7 @@ app = typer.Typer(
 
 DateOption = Annotated[
     datetime | None,
-    typer.Option(
-        formats=["%Y-%m-%d"], callback=recorded_date, help="The decision date (YYYY-MM-DD); default today."
-    ),
+    date_option(help="The decision date (YYYY-MM-DD); default today."),
 ]
 ConfigOption = Annotated[
     Path | None,
@@ -167,7 +165,7 @@ def check_email_command(
 def due_date_command(
     received: Annotated[
         datetime,
-        typer.Option(formats=["%Y-%m-%d"], callback=recorded_date, help="Date received (YYYY-MM-DD), day 0."),
+        date_option(help="Date received (YYYY-MM-DD), day 0."),
     ],
     working_days: Annotated[int, typer.Option(min=0, max=260)] = RESPONSE_WORKING_DAYS,
     as_json: Annotated[bool, typer.Option("--json")] = False,

@@ -1,7 +1,7 @@
 """What every command shares: how it fails on bad input, how it opens the records, who it is."""
 
 from datetime import date, datetime
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
@@ -34,6 +34,11 @@ def recorded_date(given: datetime | None) -> datetime | None:
     if given is not None and (problem := year_problem(given.date())) is not None:
         raise typer.BadParameter(problem)
     return given
+
+
+def date_option(*names: str, help: str | None = None) -> Any:
+    """A YYYY-MM-DD option, its year checked by ``recorded_date``: every date the CLI takes is one."""
+    return typer.Option(*names, formats=["%Y-%m-%d"], callback=recorded_date, help=help)
 
 
 def day_or_today(given: datetime | None) -> date:

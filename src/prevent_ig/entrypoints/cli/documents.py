@@ -43,10 +43,10 @@ from prevent_ig.entrypoints.cli.common import (
     CaseIdArgument,
     JsonOption,
     OutboxIdArgument,
+    date_option,
     day_or_today,
     fail,
     open_records,
-    recorded_date,
 )
 from prevent_ig.services import delivery, outbox
 from prevent_ig.services import documents as document_service
@@ -69,9 +69,7 @@ requests_app = typer.Typer(help="Partner requests that arrive by email.", no_arg
 
 TodayOption = Annotated[
     datetime | None,
-    typer.Option(
-        formats=["%Y-%m-%d"], callback=recorded_date, help="The date to issue on (YYYY-MM-DD); default today."
-    ),
+    date_option(help="The date to issue on (YYYY-MM-DD); default today."),
 ]
 OutOption = Annotated[Path, typer.Option("--out", help="Where to write the PDF (must not exist yet).")]
 ItemsOption = Annotated[

@@ -16,9 +16,9 @@ from prevent_ig.entrypoints.cli.common import (
     CLI_ACTOR,
     CaseIdArgument,
     JsonOption,
+    date_option,
     fail,
     open_records,
-    recorded_date,
 )
 from prevent_ig.services.errors import (
     InvalidFieldError,
@@ -42,22 +42,15 @@ def move_command(
     move: Annotated[Move, typer.Argument(help="The move to make (`cases show` lists those allowed now).")],
     on: Annotated[
         datetime | None,
-        typer.Option(
-            "--on",
-            formats=["%Y-%m-%d"],
-            callback=recorded_date,
-            help="The day the move happened (YYYY-MM-DD); default today. Not after today.",
-        ),
+        date_option("--on", help="The day the move happened (YYYY-MM-DD); default today. Not after today."),
     ] = None,
     exit_reason: Annotated[
         ExitReason | None, typer.Option("--exit-reason", help="Why the case leaves the pathway (exit only).")
     ] = None,
     information_request_on: Annotated[
         datetime | None,
-        typer.Option(
+        date_option(
             "--information-request-on",
-            formats=["%Y-%m-%d"],
-            callback=recorded_date,
             help="gather_information only: the day the panel's request arrived (default --on).",
         ),
     ] = None,

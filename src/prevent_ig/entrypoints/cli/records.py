@@ -19,10 +19,10 @@ from prevent_ig.entrypoints.cli.common import (
     CLI_ACTOR,
     CaseIdArgument,
     JsonOption,
+    date_option,
     day_or_today,
     fail,
     open_records,
-    recorded_date,
 )
 from prevent_ig.services import audit as audit_service
 from prevent_ig.services import cases as case_service
@@ -45,7 +45,7 @@ def db_upgrade() -> None:
 
 
 def demo_data_command(
-    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], callback=recorded_date)] = None,
+    today: Annotated[datetime | None, date_option()] = None,
 ) -> None:
     """Load synthetic subjects and cases at every stage (clearly fake; for demonstration only)."""
     records = open_records()
@@ -143,7 +143,7 @@ def cases_show(case_id: CaseIdArgument, as_json: JsonOption = False) -> None:
 @cases_app.command("due")
 def cases_due(
     within: Annotated[int, typer.Option(min=0, max=260, help="Working days ahead.")] = 10,
-    today: Annotated[datetime | None, typer.Option(formats=["%Y-%m-%d"], callback=recorded_date)] = None,
+    today: Annotated[datetime | None, date_option()] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Overdue items first, then those falling due within WITHIN working days."""

@@ -9,7 +9,7 @@ from typing import Annotated, TextIO
 
 import typer
 
-from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, fail, open_records, recorded_date
+from prevent_ig.entrypoints.cli.common import CLI_ACTOR, JsonOption, date_option, fail, open_records
 from prevent_ig.services.errors import InvalidFieldError, ServiceError
 from prevent_ig.services.oversight import (
     DEFAULT_DAYS,
@@ -28,18 +28,11 @@ report_app = typer.Typer(
 def requests_report(
     start: Annotated[
         datetime | None,
-        typer.Option(
-            "--from",
-            formats=["%Y-%m-%d"],
-            callback=recorded_date,
-            help="First day received (default: 91 days ago).",
-        ),
+        date_option("--from", help="First day received (default: 91 days ago)."),
     ] = None,
     end: Annotated[
         datetime | None,
-        typer.Option(
-            "--to", formats=["%Y-%m-%d"], callback=recorded_date, help="Last day received (default: today)."
-        ),
+        date_option("--to", help="Last day received (default: today)."),
     ] = None,
     csv: Annotated[
         Path | None, typer.Option("--csv", help="Write the report as CSV to this new file.")
