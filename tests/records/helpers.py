@@ -2,7 +2,7 @@
 
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
 from typing import Any
@@ -107,8 +107,19 @@ def partner_request(
     purpose: Purpose = Purpose.CHANNEL_INFORMATION_GATHERING,
     specific: bool = False,
     powers: tuple[str, ...] = ("CTSA2015.s38",),
+    email: str = REQUESTOR["email"],
+    checks: Mapping[str, bool] | None = None,
 ) -> int:
-    """A Channel panel's request for information gathering, received on ``received``."""
+    """A Channel panel's request for information gathering, received on ``received``: on the proforma,
+    securely, stating the consent position and a reason (``checks`` overrides any of the five)."""
+    met = {
+        "proforma": True,
+        "secure_channel": True,
+        "consent_position_stated": True,
+        "reason_given": True,
+        "specific": specific,
+        **(checks or {}),
+    }
     with db.uow() as uow:
         return record_partner_request(
             uow=uow,
@@ -120,17 +131,13 @@ def partner_request(
                 organisation=organisation,
                 person="A Coordinator",
                 role="Channel coordinator",
-                email=REQUESTOR["email"],
+                email=email,
                 recipient_type=RecipientType.CHANNEL_PANEL,
                 purpose=purpose,
                 received_on=received,
                 items_requested=["x"],
-                proforma=True,
-                secure_channel=True,
-                consent_position_stated=True,
-                reason_given=True,
-                specific=specific,
                 legal_powers_cited=list(powers),
+                **met,
             ),
         )
 

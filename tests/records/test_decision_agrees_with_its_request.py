@@ -11,17 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from prevent_ig.adapters.records.tables import AssessmentRow, AuditEventRow, PartnerRequestRow
-from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.services.assessments import AssessmentInputProblemsError
 from prevent_ig.services.requests import (
-    NewPartnerRequest,
     ask_for_clarification,
     clarification_received,
-    record_partner_request,
 )
 from tests.builders import REQUEST_COMPLETE
 from tests.fixtures_db import Db
-from tests.records.helpers import assess_case, open_case
+from tests.records.helpers import assess_case, open_case, partner_request
 
 ARRIVED = date(2026, 11, 23)
 PANEL = "Channel.Panel@Bücher.example"
@@ -34,26 +31,15 @@ VAGUE = dict.fromkeys(
 
 
 def vague_request(db: Db, case_id: int) -> int:
-    with db.uow() as uow:
-        return record_partner_request(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            calendar=db.config.calendar,
-            today=ARRIVED,
-            request=NewPartnerRequest(
-                organisation="Northshire Channel Panel (synthetic)",
-                person="Synthetic Coordinator",
-                role="Channel coordinator",
-                email=PANEL,
-                recipient_type=RecipientType.CHANNEL_PANEL,
-                purpose=Purpose.CHANNEL_INFORMATION_GATHERING,
-                received_on=ARRIVED,
-                items_requested=["current mental health support"],
-                legal_powers_cited=[],
-                **VAGUE,
-            ),
-        )
+    return partner_request(
+        db,
+        case_id,
+        ARRIVED,
+        organisation="Northshire Channel Panel (synthetic)",
+        email=PANEL,
+        powers=(),
+        checks=VAGUE,
+    )
 
 
 def answering(**changes: Any) -> dict[str, Any]:

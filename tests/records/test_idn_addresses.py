@@ -6,11 +6,9 @@ back to without the lead retyping it.
 """
 
 from prevent_ig.adapters.records.tables import ContactRow, PartnerRequestRow
-from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
 from prevent_ig.services.registers import ContactRole, NewContact, add_contact
-from prevent_ig.services.requests import NewPartnerRequest, record_partner_request
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import open_case
+from tests.records.helpers import open_case, partner_request
 
 UNICODE = "Prevent@Türst.Example.NHS.uk"
 XN = "Prevent@xn--trst-0ra.example.nhs.uk"
@@ -18,29 +16,7 @@ XN = "Prevent@xn--trst-0ra.example.nhs.uk"
 
 def test_a_partner_request_keeps_its_email_in_the_xn_form(db: Db) -> None:
     case_id = open_case(db)
-    with db.uow() as uow:
-        request_id = record_partner_request(
-            uow=uow,
-            actor="lead.a",
-            case_id=case_id,
-            calendar=db.config.calendar,
-            today=TODAY,
-            request=NewPartnerRequest(
-                organisation="Synthetic Police",
-                person="A Officer",
-                role="Prevent officer",
-                email=UNICODE,
-                recipient_type=RecipientType.POLICE,
-                purpose=Purpose.POLICE_SCREENING,
-                received_on=TODAY,
-                items_requested=["x"],
-                proforma=True,
-                secure_channel=True,
-                consent_position_stated=True,
-                reason_given=True,
-                specific=True,
-            ),
-        )
+    request_id = partner_request(db, case_id, TODAY, email=UNICODE)
     with db.uow() as uow:
         row = uow.session.get(PartnerRequestRow, request_id)
         assert row is not None and row.email == XN
