@@ -72,12 +72,7 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
     token = lead.csrf("/requests/import")
     missing = lead.client.post("/requests/import", data={"csrf_token": token, "case_id": str(made.case_id)})
     assert missing.status_code == 400 and "Choose the request email" in missing.text
-    uploaded = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
-        follow_redirects=False,
-    )
+    uploaded = upload(lead, token, str(made.case_id), request_email())
     assert uploaded.status_code == 303, uploaded.text
     draft_url = uploaded.headers["location"]
     page = lead.client.get(draft_url)
@@ -101,12 +96,18 @@ def test_a_request_email_becomes_a_draft_and_then_a_partner_request(as_role) -> 
     with lead.db.uow() as uow:
         row = uow.session.scalars(select(PartnerRequestRow)).one()
         assert (row.organisation, row.email) == ("Synthetic County Council", "channel@synthetic.gov.uk")
-    again = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
-    )
+    again = upload(lead, token, str(made.case_id), request_email())
     assert again.status_code == 400 and "already imported" in again.text
+
+
+def upload(lead, token: str, case_id: str, raw: bytes):  # type: ignore[no-untyped-def]
+    """The import form posted with one email file, as the page sends it; the response as it comes."""
+    return lead.client.post(
+        "/requests/import",
+        data={"csrf_token": token, "case_id": case_id},
+        files={"email_file": ("request.eml", raw, "message/rfc822")},
+        follow_redirects=False,
+    )
 
 
 def received(day: date) -> dict[str, str | list[str]]:
@@ -130,13 +131,8 @@ def test_the_draft_shows_when_the_email_was_sent_and_asks_when_the_request_arriv
     lead = as_role(Role.PREVENT_LEAD, "lead.arrived")
     made = referral(lead.db)
     token = lead.csrf("/requests/import")
-    uploaded = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        # 23:30 in California on the 20th is 07:30 on the 21st in England (and UTC).
-        files={"email_file": ("r.eml", request_email("Fri, 20 Nov 2026 23:30:00 -0800"), "message/rfc822")},
-        follow_redirects=False,
-    )
+    # 23:30 in California on the 20th is 07:30 on the 21st in England (and UTC).
+    uploaded = upload(lead, token, str(made.case_id), request_email("Fri, 20 Nov 2026 23:30:00 -0800"))
     assert uploaded.status_code == 303, uploaded.text
     draft_url = uploaded.headers["location"]
 
@@ -183,12 +179,7 @@ def test_the_draft_warns_when_the_emails_own_date_has_already_run_the_clock_out(
     lead = as_role(Role.PREVENT_LEAD, "lead.early")
     made = referral(lead.db)
     token = lead.csrf("/requests/import")
-    uploaded = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        files={"email_file": ("r.eml", request_email("Tue, 10 Nov 2026 09:00:00 +0000"), "message/rfc822")},
-        follow_redirects=False,
-    )
+    uploaded = upload(lead, token, str(made.case_id), request_email("Tue, 10 Nov 2026 09:00:00 +0000"))
     assert uploaded.status_code == 303, uploaded.text
 
     page = lead.client.get(uploaded.headers["location"])
@@ -306,12 +297,7 @@ def test_an_uploaded_email_with_a_nul_revealed_by_decoding_is_refused_naming_not
     lead = as_role(Role.PREVENT_LEAD, "lead.nul")
     made = referral(lead.db)
     token = lead.csrf("/requests/import")
-    refused = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        files={"email_file": ("request.eml", NUL_EMAILS[part], "message/rfc822")},
-        follow_redirects=False,
-    )
+    refused = upload(lead, token, str(made.case_id), NUL_EMAILS[part])
     assert refused.status_code == 400, refused.text
     assert "There is a problem" in refused.text
     assert "The email could not be used: contains a NUL character" in refused.text
@@ -334,19 +320,10 @@ def test_a_case_number_no_case_can_have_is_a_field_error_on_import_and_on_comple
     lead = as_role(Role.PREVENT_LEAD, "lead.case")
     made = referral(lead.db)
     token = lead.csrf("/requests/import")
-    refused = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": typed},
-        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
-    )
+    refused = upload(lead, token, typed, request_email())
     assert refused.status_code == 400, refused.text
     assert 'href="#case_id"' in refused.text and BAD_CASE_NUMBERS[typed] in refused.text
-    uploaded = lead.client.post(
-        "/requests/import",
-        data={"csrf_token": token, "case_id": str(made.case_id)},
-        files={"email_file": ("request.eml", request_email(), "message/rfc822")},
-        follow_redirects=False,
-    )
+    uploaded = upload(lead, token, str(made.case_id), request_email())
     assert uploaded.status_code == 303, uploaded.text
     draft_url = uploaded.headers["location"]
     not_completed = lead.post_form(
