@@ -3,6 +3,7 @@ gathering, so that the request's own clock is the deadline and the case keeps no
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from prevent_ig.adapters.records.tables import CaseRow
@@ -64,6 +65,22 @@ def test_the_lead_names_the_request_that_asked_and_the_case_page_links_it(as_rol
         f'<a href="/requests/{channel}">partner request {channel}</a>, whose due date is the deadline'
         in after
     )
+
+
+@pytest.mark.parametrize("sent", ["²", "99999999999", "0"])
+def test_a_request_number_no_request_can_have_is_a_field_error(as_role, sent: str) -> None:  # type: ignore[no-untyped-def]
+    # "²" is a digit to str.isdigit but not to int(): read with isdigit alone, it was a 500.
+    lead = as_role(Role.PREVENT_LEAD, "lead.badid")
+    case_id = at_screening(lead.db)
+    page = f"/cases/{case_id}"
+    form = {"move": "gather_information", "version": "3", "information_request_id": sent}
+
+    refused = lead.post_form(f"{page}/move", form, form_page=page)
+
+    assert refused.status_code == 400
+    assert "Choose the request that asked for the information" in refused.text
+    assert 'href="#information_request_id"' in refused.text
+    assert linked(lead.db, case_id) == (None, None)
 
 
 def test_not_naming_a_request_still_needs_the_day_it_arrived(as_role) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from prevent_ig.domain.law.vocabulary import SubjectRole
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.domain.transmit.secure_email import MalformedAddressError, check_email
+from prevent_ig.entrypoints.record_ids import is_record_id
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
@@ -148,7 +149,7 @@ async def move_case(
     # The recorded request that asked, when the lead names one: its arrival is then the day asked, and
     # the date boxes (filled in with today) are not read.
     asked_by = str(form.get("information_request_id") or "")
-    asked_by_id = int(asked_by) if asked_by.isdigit() and len(asked_by) < 11 else None
+    asked_by_id = int(asked_by) if is_record_id(asked_by) else None
     gathering = move == Move.GATHER_INFORMATION.value
     if move not in {m.value for m in Move}:
         error = "Choose what happened"
