@@ -104,3 +104,13 @@ def test_send_as_a_new_message_is_for_a_case_manager_and_refuses_a_message_that_
     forbidden = practitioner.client.post(f"/mail/{failed}/resend", data={}, follow_redirects=False)
     assert forbidden.status_code in (403, 404)
     assert [status for _, status, _ in messages(db)] == ["failed"]
+
+
+@pytest.mark.parametrize("resent", ["²-1", "1-²", "99999999999-1", "x"])
+def test_a_notice_number_no_message_can_have_is_ignored_not_a_server_error(as_role, resent: str) -> None:  # type: ignore[no-untyped-def]
+    # "?resent=OLD-NEW" only chooses a notice; "²" is a digit to str.isdigit but not to int(): a 500.
+    lead: Browser = as_role(Role.PREVENT_LEAD, "lead.notice")
+
+    page = lead.client.get("/mail", params={"resent": resent})
+
+    assert page.status_code == 200 and "was replaced" not in page.text

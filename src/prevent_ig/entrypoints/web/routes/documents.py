@@ -15,7 +15,7 @@ from prevent_ig.adapters.mail.settings import SmtpSettings
 from prevent_ig.adapters.mail.sink import SinkError, list_sink_messages, read_sink_message
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import Purpose, RecipientType
-from prevent_ig.entrypoints.record_ids import case_number
+from prevent_ig.entrypoints.record_ids import case_number, is_record_id
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.case_access import load_case_for
 from prevent_ig.entrypoints.web.engine_config import engine_config_for
@@ -179,7 +179,7 @@ def _resent(request: Request) -> tuple[int, int] | None:
     """The pair of message numbers a send-again redirected with (``?resent=OLD-NEW``), if well formed;
     anything else is ignored, as it only chooses a notice."""
     old, _, new = request.query_params.get("resent", "").partition("-")
-    if old.isdigit() and new.isdigit() and len(old) < 11 and len(new) < 11:
+    if is_record_id(old) and is_record_id(new):
         return int(old), int(new)
     return None
 
