@@ -542,7 +542,9 @@ def parse_answer(question: Question, form: dict[str, Any], *, today: date) -> tu
         return ([c for c in chosen if c in allowed], None)
     if question.kind == "number":
         text = str(value or "").strip()
-        if not text.isdigit() or not 0 <= int(text) <= MAX_AGE:
+        # ASCII digits, and few: "²" is a digit to str.isdigit but not to int(), and int() refuses
+        # thousands of digits; either was a 500.
+        if not (text.isascii() and text.isdigit() and len(text) <= 10) or int(text) > MAX_AGE:
             return None, "Enter their age in whole years, from 0 to 130"
         return int(text), None
     if question.kind == "date":

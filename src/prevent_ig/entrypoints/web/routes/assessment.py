@@ -111,7 +111,8 @@ async def step(request: Request, case_id: RecordId) -> Response:
             else RedirectResponse(f"/cases/{case_id}", 303)
         )
     if action.startswith("remove_item:"):
-        index = int(action.split(":")[1]) if action.split(":")[1].isdigit() else -1
+        chosen = action.split(":")[1]
+        index = int(chosen) if chosen.isascii() and chosen.isdigit() and len(chosen) <= 10 else -1
         items = answers.get("items") or []
         if 0 <= index < len(items):
             items.pop(index)
