@@ -240,3 +240,12 @@ def test_odd_ids_and_query_values_are_refused_cleanly(as_role) -> None:  # type:
     assert adviser.client.get("/advice/99999999999").status_code == 422
     assert adviser.client.get("/advice/0").status_code == 422
     assert adviser.client.get("/advice", params={"recorded": "²"}).status_code == 200
+
+
+def test_a_notice_number_no_assessment_can_have_is_ignored_not_a_server_error(as_role) -> None:  # type: ignore[no-untyped-def]
+    # "?recorded=N" only chooses a notice; 5,000 digits are past what int() reads: a 500.
+    adviser = as_role(Role.IG_ADVISER, "adviser.notice")
+
+    page = adviser.client.get("/advice", params={"recorded": "9" * 5000})
+
+    assert page.status_code == 200

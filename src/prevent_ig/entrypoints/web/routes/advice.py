@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from prevent_ig.domain.access import Permission
 from prevent_ig.domain.law.vocabulary import AdviserRole
+from prevent_ig.entrypoints.record_ids import is_record_id
 from prevent_ig.entrypoints.web.auth import PermissionRouter, RecordId, records_of, user_of
 from prevent_ig.entrypoints.web.interview import (
     ADVISER,
@@ -75,7 +76,7 @@ async def queue(request: Request, recorded: str = "") -> Response:
         request,
         "advice/queue.html",
         items=items,
-        recorded=int(recorded) if recorded.isascii() and recorded.isdigit() else None,
+        recorded=int(recorded) if is_record_id(recorded) else None,
         labels=labels(),
     )
 
