@@ -7,7 +7,7 @@ EXAMPLES := $(sort $(wildcard examples/*.json))
 WEB_STATIC := src/prevent_ig/entrypoints/web/static
 FRONTEND := $(WEB_STATIC)/build/.stamp
 
-.PHONY: run totp examples system-libraries test lint typecheck unit bench clean schema frontend screenshots
+.PHONY: run totp examples system-libraries test lint typecheck unit bench mutants clean schema frontend screenshots
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,6 +85,11 @@ screenshots: $(STAMP) $(FRONTEND) system-libraries
 ## bench: the benchmarks (kept out of `make test` and CI)
 bench: $(STAMP)
 	$(BIN)/python bench/assess.py
+
+## mutants: mutation testing of the rules (engine, pathway, calendar; about 10 minutes on 2 cores),
+## kept out of `make test` and CI; lists the mutants that no test noticed
+mutants: $(STAMP)
+	$(BIN)/mutmut run; status=$$?; $(BIN)/mutmut results; exit $$status
 
 ## schema: refresh the committed JSON Schemas after changing the contract models
 schema: $(STAMP)
