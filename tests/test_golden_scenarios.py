@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from prevent_ig.adapters.engine_config_file import engine_config_from_mapping
+from prevent_ig.domain.law.assessment import Assessment
 from prevent_ig.domain.law.decision import Decision
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.input_checks import parse_assessment
@@ -72,9 +73,12 @@ def load_cases() -> Iterator[Case]:
 CASES = list(load_cases())
 
 
+def assessment_of(case: Case) -> Assessment:
+    return parse_assessment(json.dumps(case.input, default=str), decided_on=case.today)
+
+
 def run(case: Case) -> Decision:
-    assessment = parse_assessment(json.dumps(case.input, default=str), decided_on=case.today)
-    return assess(assessment, engine_config_from_mapping(case.config), today=case.today)
+    return assess(assessment_of(case), engine_config_from_mapping(case.config), today=case.today)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
