@@ -5,7 +5,7 @@ March to 01:00 GMT on the last Sunday of October: 29 March and 25 October in 202
 from the zone database under test.
 """
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import pytest
 
@@ -30,5 +30,24 @@ def test_the_day_is_the_day_on_the_clock_in_england(utc: str, in_england: date) 
 
 
 def test_a_moment_without_a_time_zone_is_refused_rather_than_read_as_the_servers() -> None:
-    with pytest.raises(ValueError, match="time zone"):
+    with pytest.raises(ValueError, match=r"^a moment without a time zone cannot be placed in England$"):
         date_in_england(datetime(2026, 6, 30, 23, 30))
+
+
+class _ZoneWithoutOffset(tzinfo):
+    """A zone that knows no offset: Python treats a time in it as naive, like one with no zone."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+
+def test_a_moment_whose_zone_gives_no_offset_is_refused_too() -> None:
+    # Carrying a zone is not enough: one with no offset would be read in the server's zone as well.
+    with pytest.raises(ValueError, match="time zone"):
+        date_in_england(datetime(2026, 6, 30, 23, 30, tzinfo=_ZoneWithoutOffset()))

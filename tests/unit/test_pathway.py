@@ -112,6 +112,26 @@ def test_information_gathering_asked_by_a_recorded_request_leaves_the_deadline_t
     )
 
 
+def test_after_closure_the_next_deadline_is_the_6_month_review_then_the_12_month_then_none() -> None:
+    """Diagram 1: reviews at 6 and 12 months after closure. Each review recorded moves the case's
+    deadline on to the next; after the 12-month review the case has none left."""
+    closed = move(at(Stage.SUPPORT_PLAN), Move.COMPLETE_SUPPORT, on=date(2026, 8, 31))
+    assert next_due(closed) == (date(2027, 2, 28), DueKind.REVIEW_6_MONTHS)
+    reviewed_6 = move(closed, Move.RECORD_6_MONTH_REVIEW, on=date(2027, 2, 26))
+    assert next_due(reviewed_6) == (date(2027, 8, 31), DueKind.REVIEW_12_MONTHS)
+    reviewed_12 = move(reviewed_6, Move.RECORD_12_MONTH_REVIEW, on=date(2027, 8, 31))
+    assert next_due(reviewed_12) is None
+    assert next_due(move(reviewed_12, Move.ARCHIVE, on=date(2027, 9, 1))) is None
+
+
+@pytest.mark.parametrize(
+    "stage",
+    [Stage.CONCERN_RAISED, Stage.REFERRED, Stage.POLICE_SCREENING, Stage.CHANNEL_PANEL, Stage.SUPPORT_PLAN],
+)
+def test_an_open_case_outside_information_gathering_has_no_deadline_of_its_own(stage: Stage) -> None:
+    assert next_due(at(stage)) is None
+
+
 @pytest.mark.parametrize("stage", sorted(EXIT_STAGES))
 @pytest.mark.parametrize("reason", list(ExitReason))
 def test_exit_from_police_screening_onward_closes_with_reason_and_reviews(
@@ -208,11 +228,77 @@ def test_information_gathering_cannot_start_before_the_panel_asked_nor_be_asked_
         at(Stage.POLICE_SCREENING), Move.GATHER_INFORMATION, information_request_on=date(2026, 2, 2)
     )
     assert same_day.information_request_on == date(2026, 2, 2)
+    # The panel may ask the day the case was opened: that day itself is allowed.
+    asked_at_opening = move(
+        at(Stage.POLICE_SCREENING), Move.GATHER_INFORMATION, on=OPENED, information_request_on=OPENED
+    )
+    assert (asked_at_opening.information_request_on, asked_at_opening.information_due_on) == (
+        OPENED,
+        date(2026, 1, 12),
+    )
 
 
 def test_refusal_names_the_moves_that_are_allowed() -> None:
     with pytest.raises(TransitionRefusedError, match="Allowed now: start_screening"):
         move(at(Stage.REFERRED), Move.TAKE_TO_PANEL)
+    with pytest.raises(TransitionRefusedError) as e:
+        move(at(Stage.POLICE_SCREENING), Move.TAKE_TO_PANEL)
+    assert str(e.value) == (
+        "'take_to_panel' is not possible from stage 'police_screening'. "
+        "Allowed now: gather_information, exit."
+    )
+    with pytest.raises(TransitionRefusedError) as e:
+        move(at(Stage.ARCHIVED), Move.ARCHIVE)
+    assert str(e.value) == "'archive' is not possible from stage 'archived'. Allowed now: none."
+
+
+def test_an_exit_without_a_reason_is_told_every_reason_it_can_give() -> None:
+    with pytest.raises(TransitionRefusedError) as e:
+        move(at(Stage.CHANNEL_PANEL), Move.EXIT)
+    assert str(e.value) == (
+        "An exit needs a reason: one of "
+        "signposted, escalated_police_led, non_consent, no_or_reduced_vulnerability."
+    )
+
+
+def test_an_exit_reason_on_another_move_is_refused_in_words_the_lead_reads() -> None:
+    with pytest.raises(TransitionRefusedError) as e:
+        move(at(Stage.REFERRED), Move.START_SCREENING, exit_reason=ExitReason.SIGNPOSTED)
+    assert str(e.value) == "An exit reason is given only when a case exits the pathway."
+
+
+@pytest.mark.parametrize(
+    ("stage", "m", "words"),
+    [
+        (
+            Stage.CONCERN_RAISED,
+            Move.REFER,
+            "A referral needs a sharing assessment for purpose 'prevent_referral' whose outcome was "
+            "'share' and which the lead followed (guidance §3 and §6). Record that assessment first.",
+        ),
+        (
+            Stage.CHANNEL_PANEL,
+            Move.START_SUPPORT,
+            "Channel support is voluntary: record consent to support first, from the person if 18 or "
+            "over and able to decide, or from a parent or guardian if under 18 (CTSA2015.s36.4.b, "
+            "guidance §7).",
+        ),
+        (
+            Stage.CONCERN_RAISED,
+            Move.CLOSE_WITHOUT_REFERRAL,
+            "Closing a concern without a referral needs a recorded sharing assessment for purpose "
+            "'prevent_referral' and the lead's decision on it, so the reasoning is on file (§6).",
+        ),
+    ],
+)
+def test_a_guard_refusal_tells_the_lead_what_to_record_and_cites_why(
+    stage: Stage, m: Move, words: str
+) -> None:
+    """These sentences are shown to the lead as they stand (services/pathway), so they are pinned
+    whole: what is missing, what to record, and the provision or guidance section behind it."""
+    with pytest.raises(TransitionRefusedError) as e:
+        move(at(stage), m, facts=GuardFacts())
+    assert str(e.value) == words
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,9 @@ MONDAY = date(2026, 11, 2)  # due Monday 9 November
         ),
         # two asked while the clock was stopped, both answered together: neither was late
         ([(date(2026, 11, 5), date(2026, 11, 20)), (date(2026, 11, 12), date(2026, 11, 20))], None),
+        # two asked the same day, one answered and one still open: the clock is stopped, nothing late
+        ([(date(2026, 11, 5), date(2026, 11, 6)), (date(2026, 11, 5), None)], None),
+        ([(date(2026, 11, 5), None), (date(2026, 11, 5), date(2026, 11, 6))], None),
     ],
 )
 def test_a_clarification_asked_after_the_due_date_in_force_is_found(
