@@ -70,11 +70,30 @@ def test_the_special_category_reason_cites_the_sections_its_conditions_are_found
     assert section(without_consent, "special_category_condition") == "§8, §9"
 
 
-@pytest.mark.parametrize(("count", "words"), [(1, "the 1 item listed"), (2, "the 2 items listed")])
+@pytest.mark.parametrize(
+    ("count", "words"), [(1, "Release only the item listed: it is"), (2, "the 2 items listed: each is")]
+)
 def test_minimum_necessary_says_how_many_items(count: int, words: str) -> None:
     d = decide(items=[item(f"i{n}") for n in range(count)])
     (reason,) = [r for r in d.reasons if r.code.value == "minimum_necessary"]
     assert words in reason.text
+
+
+@pytest.mark.parametrize(
+    ("adviser", "above"),
+    [
+        ("caldicott_guardian", "the SIRO"),  # over the guardian's head is the SIRO alone
+        ("dpo", "the Caldicott guardian or SIRO"),
+        ("ig_team", "the Caldicott guardian or SIRO"),
+    ],
+)
+def test_a_lead_who_disagrees_with_the_adviser_is_sent_above_them(adviser: str, above: str) -> None:
+    # Rules step 7: the lead who still thinks sharing necessary takes it to the Caldicott guardian or
+    # SIRO; when the guardian advised against, only the SIRO is left to take it to.
+    d = decide(ig_advice={"adviser_role": adviser, "supports_sharing": False})
+    (reason,) = [r for r in d.reasons if r.code.value == "adviser_against"]
+    assert reason.text.endswith(f"take it to {above}.")
+    assert [m.text for m in d.missing] == [f"Support for sharing from {above} after review."]
 
 
 @pytest.mark.parametrize(

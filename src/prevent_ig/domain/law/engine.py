@@ -25,6 +25,7 @@ from prevent_ig.domain.law.minimisation import Sorting, sort_items
 from prevent_ig.domain.law.obligations import ObligationContext, obligations
 from prevent_ig.domain.law.routes import choose_route
 from prevent_ig.domain.law.vocabulary import (
+    AdviserRole,
     ConsentStatus,
     Decisive,
     ItemCategory,
@@ -72,22 +73,24 @@ def assess(assessment: Assessment, config: EngineConfig, *, today: date) -> Deci
         return _stopped(a, config, today, stop, route=route, prior=prior, withheld=sorting.withheld)
 
     if a.ig_advice is not None and a.ig_advice.supports_sharing is False:
+        # The lead who disagrees goes over the adviser's head: to the Caldicott guardian or the SIRO,
+        # or to the SIRO alone when the guardian was the one who advised against (step 7).
+        above = (
+            "the SIRO"
+            if a.ig_advice.adviser_role is AdviserRole.CALDICOTT_GUARDIAN
+            else ("the Caldicott guardian or SIRO")
+        )
         stop = Stop(
             outcome=Outcome.DO_NOT_SHARE,
             decisive=Decisive.ADVISER_AGAINST,
             reason=reason(
                 ReasonCode.ADVISER_AGAINST,
                 "Your IG adviser does not support sharing. Record the disagreement; if you still "
-                "believe sharing is necessary, take it to the Caldicott guardian or SIRO.",
+                f"believe sharing is necessary, take it to {above}.",
                 [],
                 "§2",
             ),
-            missing=[
-                missing(
-                    MissingCode.ADVISER_SUPPORT,
-                    "Support for sharing from the Caldicott guardian or SIRO after review.",
-                )
-            ],
+            missing=[missing(MissingCode.ADVISER_SUPPORT, f"Support for sharing from {above} after review.")],
         )
         return _stopped(a, config, today, stop, route=route, prior=prior, withheld=sorting.withheld)
 
@@ -297,8 +300,12 @@ def _share(
     reasons.append(
         reason(
             ReasonCode.MINIMUM_NECESSARY,
-            f"Release only the {released} item{'s' if released != 1 else ''} listed: each is "
-            "relevant and justified. Withheld items stay out of every document.",
+            (
+                "Release only the item listed: it is"
+                if released == 1
+                else f"Release only the {released} items listed: each is"
+            )
+            + " relevant and justified. Withheld items stay out of every document.",
             [P.CALDICOTT_3],
             "§5",
         )
@@ -306,8 +313,9 @@ def _share(
     reasons.append(
         reason(
             ReasonCode.LAWFUL_TO_SHARE,
-            "Sharing these items is necessary, proportionate and lawful on the basis cited. Share "
-            "them and complete the obligations below.",
+            "On your judgement that what is released is necessary and proportionate, sharing it is "
+            "lawful on the basis cited. Share it and complete the obligations that come with this "
+            "decision.",
             basis.provision_ids(),
             "§6",
         )
