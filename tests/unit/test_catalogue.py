@@ -3,6 +3,8 @@
 import re
 from pathlib import Path
 
+import pytest
+
 from prevent_ig.domain.law import provision_ids
 from prevent_ig.domain.law.catalogue import catalogue_ids, load_catalogue
 
@@ -68,3 +70,15 @@ def test_entries_are_complete_and_sections_are_real() -> None:
         assert provision.title.strip() and provision.summary.strip() and provision.citation.strip()
         assert set(provision.guidance_sections) <= sections, provision.id
         assert provision.url is None or provision.url.startswith("https://"), provision.id
+
+
+def test_a_provision_is_found_by_its_own_id_and_an_unknown_id_is_named() -> None:
+    # Read fresh, past the process-wide cache, so the lookup itself is what is tested: documents and
+    # pages print the title of the provision a reason cites, and the wrong entry would misstate the law.
+    catalogue = load_catalogue.__wrapped__()
+    ids = {provision.id for provision in catalogue.provisions}
+    assert catalogue.ids() == ids
+    for provision_id in ids:
+        assert catalogue.get(provision_id).id == provision_id
+    with pytest.raises(KeyError, match=re.escape("No.Such.Provision")):
+        catalogue.get("No.Such.Provision")
