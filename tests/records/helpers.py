@@ -8,8 +8,16 @@ from datetime import date
 from typing import Any
 
 from prevent_ig.adapters.records.database import SqliteWriterGate
-from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus, Purpose, RecipientType, SubjectRole
+from prevent_ig.domain.law.vocabulary import (
+    AdviserRole,
+    ConsentGiver,
+    ConsentStatus,
+    Purpose,
+    RecipientType,
+    SubjectRole,
+)
 from prevent_ig.domain.pathway.machine import Move
+from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision, record_assessment
 from prevent_ig.services.cases import NewSubject, age_on, get_case_row, raise_concern
 from prevent_ig.services.consents import NewConsent, record_consent
@@ -214,3 +222,22 @@ def consent_recorded(
                 given_by=giver,
             ),
         )
+
+
+def advice_recorded(db: Db, assessment_id: int, *, supports: bool) -> int:
+    """The Caldicott guardian's answer to a decision awaiting advice, logged today; its log entry."""
+    with db.uow() as uow:
+        entry = record_advice(
+            uow=uow,
+            actor="adviser.a",
+            assessment_id=assessment_id,
+            on=db.clock.moment.date(),
+            advice=Advice(
+                adviser="Synthetic Guardian",
+                adviser_role=AdviserRole.CALDICOTT_GUARDIAN,
+                supports_sharing=supports,
+                advice="Synthetic advice.",
+            ),
+        )
+        uow.commit()
+    return entry

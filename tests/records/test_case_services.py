@@ -16,11 +16,10 @@ from prevent_ig.adapters.records.tables import (
     SubjectRow,
 )
 from prevent_ig.domain.access import Role
-from prevent_ig.domain.law.vocabulary import AdviserRole, ConsentGiver, ConsentStatus
+from prevent_ig.domain.law.vocabulary import ConsentGiver, ConsentStatus
 from prevent_ig.domain.pathway.machine import Move
 from prevent_ig.domain.pathway.stages import ExitReason, Stage
 from prevent_ig.services import audit as audit_service
-from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import AssessmentInputProblemsError, LeadDecision
 from prevent_ig.services.cases import due_items, list_cases, raise_concern, view_case
 from prevent_ig.services.consents import NewConsent, record_consent, withdraw_consent
@@ -37,6 +36,7 @@ from tests.builders import REQUEST_COMPLETE, item
 from tests.fixtures_db import TODAY, Db
 from tests.records.helpers import (
     REQUESTOR,
+    advice_recorded,
     assess_case,
     disclose,
     new_subject,
@@ -955,20 +955,7 @@ def test_a_decision_made_while_advice_was_awaited_stops_authorising_when_the_adv
     decided = assess_case(
         db, case_id, ig_advice={"adviser_role": "caldicott_guardian", "supports_sharing": None}
     )
-    with db.uow() as uow:
-        entry = record_advice(
-            uow=uow,
-            actor="adviser.a",
-            assessment_id=decided,
-            on=TODAY,
-            advice=Advice(
-                adviser="Synthetic Guardian",
-                adviser_role=AdviserRole.CALDICOTT_GUARDIAN,
-                supports_sharing=supports,
-                advice="Synthetic advice.",
-            ),
-        )
-        uow.commit()
+    entry = advice_recorded(db, decided, supports=supports)
     if supports:
         disclose(db, decided)
         advance(db, case_id, Move.REFER)

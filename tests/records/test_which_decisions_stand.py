@@ -11,16 +11,14 @@ import pytest
 
 from prevent_ig.adapters.records.tables import AssessmentRow
 from prevent_ig.adapters.records.unit_of_work import UnitOfWork
-from prevent_ig.domain.law.vocabulary import AdviserRole
 from prevent_ig.domain.pathway.machine import Move
-from prevent_ig.services.advice import Advice, record_advice
 from prevent_ig.services.assessments import LeadDecision
 from prevent_ig.services.authority import lapsed_decisions, why_not_authorised
 from prevent_ig.services.consents import withdraw_consent
 from prevent_ig.services.errors import InvalidFieldError, RefusedError
 from prevent_ig.services.pathway import advance_case
 from tests.fixtures_db import TODAY, Db
-from tests.records.helpers import assess_case, open_case, sharing_consent
+from tests.records.helpers import advice_recorded, assess_case, open_case, sharing_consent
 
 WESTSHIRE = {
     "name": "Westshire Police Prevent Team",
@@ -85,20 +83,7 @@ def test_advice_against_one_decision_does_not_stop_another_awaiting_advice(db: D
     awaited = {"adviser_role": "caldicott_guardian", "supports_sharing": None}
     answered = assess_case(db, case_id, ig_advice=awaited)
     other = assess_case(db, case_id, ig_advice=awaited, recipient=WESTSHIRE)
-    with db.uow() as uow:
-        record_advice(
-            uow=uow,
-            actor="adviser.a",
-            assessment_id=answered,
-            on=TODAY,
-            advice=Advice(
-                adviser="Synthetic Guardian",
-                adviser_role=AdviserRole.CALDICOTT_GUARDIAN,
-                supports_sharing=False,
-                advice="Synthetic advice against.",
-            ),
-        )
-        uow.commit()
+    advice_recorded(db, answered, supports=False)
     with db.uow() as uow:
         assert "does not support sharing" in (why_not_authorised(uow, assessment_row(uow, answered)) or "")
         assert why_not_authorised(uow, assessment_row(uow, other)) is None

@@ -6,7 +6,7 @@ from prevent_ig.domain.config import EngineConfig
 from prevent_ig.domain.law import record_note, vocabulary
 from prevent_ig.domain.law.engine import assess
 from prevent_ig.domain.law.record_note import NoteAuthor, render_record_note
-from tests.builders import assessment, item
+from tests.builders import REQUEST_COMPLETE, assessment, item
 
 TODAY = date(2026, 11, 26)
 
@@ -56,15 +56,7 @@ def test_note_says_the_question_and_consent_in_words_not_contract_codes() -> Non
         kind="request_response",
         purpose="safeguarding",
         recipient={"name": "Synthetic VSS", "type": "vss", "competent_authority": False},
-        request={
-            "received": "2026-11-23",
-            "proforma": True,
-            "secure_channel": True,
-            "consent_position_stated": True,
-            "reason_given": True,
-            "specific": True,
-            "legal_powers_cited": [],
-        },
+        request=REQUEST_COMPLETE,
         subject={"age": 15},
         consent={"status": "given", "given_by": "parent_or_guardian"},
     )
